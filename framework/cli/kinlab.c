@@ -1,0 +1,301 @@
+/* kinlab.c - the `kinlab` program.
+ *
+ * Exit codes (also in `kinlab --help` and README.md):
+ *   0 success, 1 usage error, 2 invalid experiment or parameter, 3 plugin error,
+ *   4 numerical failure or limit reached, 5 input/output error,
+ *   70 internal error, 130 interrupted (a checkpoint was written).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <kinlab/kinlab.h>
+
+#include "cli.h"
+
+enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_PLUGIN = 3, EXIT_NUMERIC = 4, EXIT_IO = 5,
+       EXIT_INTERNAL = 70, EXIT_INTERRUPTED = 130 };
+
+int kl_cli_exit_code(int status) {
+  switch (status) {
+  case KL_OK: return 0;
+  case KL_EINVAL: return EXIT_INPUT;
+  case KL_EPLUGIN: return EXIT_PLUGIN;
+  case KL_ENUMERIC:
+  case KL_ELIMIT: return EXIT_NUMERIC;
+  case KL_EIO:
+  case KL_ENOMEM: return EXIT_IO;
+  case KL_EINTERRUPTED: return EXIT_INTERRUPTED;
+  default: return EXIT_INTERNAL;
+  }
+}
+
+int kl_cli_fail(const kl_error *err) {
+  fprintf(stderr, "kinlab: error: %s\n", err->message[0] ? err->message : kl_status_name(err->code));
+  return kl_cli_exit_code(err->code);
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "Usage: kinlab COMMAND [OPTIONS]\n"
+          "\n"
+          "Commands:\n"
+          "  run [FILE] [--out DIR] [--set KEY=VALUE]... [--force] [--quiet] [--threads N]\n"
+          "                       run an experiment (the embedded default without FILE)\n"
+          "  run --restart RUN_DIR continue a stopped run from its last checkpoint\n"
+          "  validate FILE [--set KEY=VALUE]...   check an experiment without running it\n"
+          "  plugins [--kind KIND] [--describe NAME]   list plugins / describe parameters\n"
+          "  schema [--out DIR]   write the JSON Schemas (default DIR: schemas)\n"
+          "  default              print the embedded default experiment\n"
+          "  --help, --version\n"
+          "\n"
+          "Plugins are searched in: the experiment's plugin_path, $KINLAB_PLUGIN_PATH\n"
+          "(colon-separated), then %s.\n"
+          "\n"
+          "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter,\n"
+          "3 plugin error, 4 numerical failure or limit reached, 5 input/output error,\n"
+          "70 internal error, 130 interrupted (a checkpoint was written).\n",
+          kl_plugindir());
+}
+
+static void on_signal(int sig) {
+  (void)sig;
+  kl_request_stop();
+}
+
+typedef struct cli_opts {
+  const char *out, *restart, *describe, *kind;
+  const char **sets;
+  size_t n_sets;
+  bool force, quiet;
+  int threads;
+  int first_arg; /* index of the first positional argument */
+} cli_opts;
+
+static int parse_opts(int argc, char **argv, cli_opts *o) {
+  static const struct option longopts[] = {
+      {"out", required_argument, NULL, 'o'},      {"set", required_argument, NULL, 's'},
+      {"force", no_argument, NULL, 'f'},          {"quiet", no_argument, NULL, 'q'},
+      {"restart", required_argument, NULL, 'r'},  {"threads", required_argument, NULL, 't'},
+      {"describe", required_argument, NULL, 'd'}, {"kind", required_argument, NULL, 'k'},
+      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  memset(o, 0, sizeof *o);
+  o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
+  if (!o->sets) return EXIT_INTERNAL;
+  optind = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, "o:s:fqr:t:d:k:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'o': o->out = optarg; break;
+    case 's':
+      if (!strchr(optarg, '=')) {
+        fprintf(stderr, "kinlab: error: --set %s: expected KEY=VALUE (e.g. --set model.n=40)\n",
+                optarg);
+        return EXIT_USAGE;
+      }
+      o->sets[o->n_sets++] = optarg;
+      break;
+    case 'f': o->force = true; break;
+    case 'q': o->quiet = true; break;
+    case 'r': o->restart = optarg; break;
+    case 't': {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 4096) {
+        fprintf(stderr, "kinlab: error: --threads %s: expected an integer in 1..4096\n", optarg);
+        return EXIT_USAGE;
+      }
+      o->threads = (int)v;
+      break;
+    }
+    case 'd': o->describe = optarg; break;
+    case 'k': o->kind = optarg; break;
+    case 'h': usage(stdout); exit(0);
+    default: fprintf(stderr, "Try 'kinlab --help'.\n"); return EXIT_USAGE;
+    }
+  }
+  o->first_arg = optind;
+  return 0;
+}
+
+static int load_registry(kl_registry **reg, kl_error *err) {
+  *reg = kl_registry_new();
+  if (!*reg) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  return kl_registry_load_default_path(*reg, err);
+}
+
+static int load_experiment(const char *file, const cli_opts *o, kl_registry *reg,
+                           kl_experiment **exp, kl_error *err) {
+  if (file) return kl_experiment_load_file(file, o->sets, o->n_sets, reg, exp, err);
+  return kl_experiment_load_string(kl_default_experiment_yaml(), "<default experiment>", o->sets,
+                                   o->n_sets, reg, exp, err);
+}
+
+static int cmd_run(int argc, char **argv) {
+  cli_opts o;
+  int rc = parse_opts(argc, argv, &o);
+  if (rc) return rc;
+  if (argc - o.first_arg > 1) {
+    fprintf(stderr, "kinlab: error: run takes at most one experiment file\n");
+    return EXIT_USAGE;
+  }
+  const char *file = o.first_arg < argc ? argv[o.first_arg] : NULL;
+  char resolved[4096];
+  if (o.restart) {
+    if (file) {
+      fprintf(stderr, "kinlab: error: --restart takes the configuration from the run "
+                      "directory; do not give a FILE\n");
+      return EXIT_USAGE;
+    }
+    snprintf(resolved, sizeof resolved, "%s/config.resolved.yaml", o.restart);
+    struct stat st;
+    if (stat(resolved, &st) != 0) { /* an experiment with variants keeps its file */
+      snprintf(resolved, sizeof resolved, "%s/experiment.yaml", o.restart);
+      if (stat(resolved, &st) != 0) {
+        fprintf(stderr, "kinlab: error: %s is not a kinlab run directory (no "
+                        "config.resolved.yaml or experiment.yaml)\n", o.restart);
+        free(o.sets);
+        return EXIT_IO;
+      }
+    }
+    file = resolved;
+  }
+  kl_error err = {0, ""};
+  kl_registry *reg = NULL;
+  kl_experiment *exp = NULL;
+  rc = load_registry(&reg, &err);
+  if (!rc) rc = load_experiment(file, &o, reg, &exp, &err);
+  if (!rc) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    kl_run_options opt = {sizeof opt, o.out, o.force, o.quiet, o.restart, o.threads};
+    if (o.threads > 0) kl_cli_set_threads(o.threads);
+    rc = kl_experiment_run(exp, reg, &opt, &err);
+    if (!rc && !o.quiet) kl_cli_print_summary(exp, &opt);
+  }
+  int code = rc ? kl_cli_fail(&err) : 0;
+  kl_experiment_free(exp);
+  kl_registry_free(reg);
+  free(o.sets);
+  return code;
+}
+
+static int cmd_validate(int argc, char **argv) {
+  cli_opts o;
+  int rc = parse_opts(argc, argv, &o);
+  if (rc) return rc;
+  if (argc - o.first_arg != 1) {
+    fprintf(stderr, "kinlab: error: validate takes exactly one experiment file\n");
+    free(o.sets);
+    return EXIT_USAGE;
+  }
+  kl_error err = {0, ""};
+  kl_registry *reg = NULL;
+  kl_experiment *exp = NULL;
+  rc = load_registry(&reg, &err);
+  if (!rc) rc = load_experiment(argv[o.first_arg], &o, reg, &exp, &err);
+  int code = rc ? kl_cli_fail(&err) : 0;
+  if (!rc)
+    printf("%s: valid (%zu run%s)\n", argv[o.first_arg], kl_experiment_variant_count(exp),
+           kl_experiment_variant_count(exp) == 1 ? "" : "s");
+  kl_experiment_free(exp);
+  kl_registry_free(reg);
+  free(o.sets);
+  return code;
+}
+
+static int cmd_plugins(int argc, char **argv) {
+  cli_opts o;
+  int rc = parse_opts(argc, argv, &o);
+  if (rc) return rc;
+  kl_error err = {0, ""};
+  kl_registry *reg = NULL;
+  rc = load_registry(&reg, &err);
+  int code = 0;
+  int kind = 0;
+  if (!rc && o.kind && !(kind = kl_kind_from_name(o.kind))) {
+    fprintf(stderr, "kinlab: error: --kind %s: expected one of mollifier, kernel, model, "
+                    "integrator, initial, diagnostic\n", o.kind);
+    code = EXIT_USAGE;
+  } else if (rc) {
+    code = kl_cli_fail(&err);
+  } else if (o.describe) {
+    const kl_plugin_info *info = kl_registry_find(reg, o.describe);
+    if (!info) {
+      fprintf(stderr, "kinlab: error: no plugin named '%s' (see 'kinlab plugins')\n", o.describe);
+      code = EXIT_PLUGIN;
+    } else {
+      kl_describe_plugin(info, stdout);
+    }
+  } else {
+    for (int k = 1; k <= KL_KIND_COUNT; k++) {
+      if (kind && k != kind) continue;
+      bool header = false;
+      for (size_t i = 0; i < kl_registry_count(reg); i++) {
+        const kl_plugin_info *info = kl_registry_at(reg, i);
+        if ((int)info->kind != k) continue;
+        if (!header) printf("%s:\n", kl_kind_name((kl_kind)k));
+        header = true;
+        printf("  %-22s %s\n", info->name, info->summary ? info->summary : "");
+      }
+    }
+    if (kl_registry_count(reg) == 0)
+      fprintf(stderr, "kinlab: warning: no plugins found (searched $KINLAB_PLUGIN_PATH and %s)\n",
+              kl_plugindir());
+  }
+  kl_registry_free(reg);
+  free(o.sets);
+  return code;
+}
+
+static int cmd_schema(int argc, char **argv) {
+  cli_opts o;
+  int rc = parse_opts(argc, argv, &o);
+  if (rc) return rc;
+  kl_error err = {0, ""};
+  kl_registry *reg = NULL;
+  rc = load_registry(&reg, &err);
+  if (!rc) rc = kl_schema_write_all(reg, o.out ? o.out : "schemas", &err);
+  int code = rc ? kl_cli_fail(&err) : 0;
+  if (!rc) printf("schemas written to %s/\n", o.out ? o.out : "schemas");
+  kl_registry_free(reg);
+  free(o.sets);
+  return code;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("kinlab %s (plugin ABI %u.%u)\n", kl_version(), KL_ABI_MAJOR, KL_ABI_MINOR);
+    return 0;
+  }
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+  if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
+  if (!strcmp(cmd, "plugins")) return cmd_plugins(argc - 1, argv + 1);
+  if (!strcmp(cmd, "schema")) return cmd_schema(argc - 1, argv + 1);
+  if (!strcmp(cmd, "default")) {
+    fputs(kl_default_experiment_yaml(), stdout);
+    return 0;
+  }
+  for (size_t i = 0; kl_cli_extra_commands[i].name; i++)
+    if (!strcmp(cmd, kl_cli_extra_commands[i].name))
+      return kl_cli_extra_commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "kinlab: error: unknown command '%s'\n", cmd);
+  usage(stderr);
+  return EXIT_USAGE;
+}

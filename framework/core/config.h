@@ -1,0 +1,112 @@
+/* framework/core/config.h - internal: YAML trees with source marks, parameter
+ * validation, experiments and their variants.  Not installed.
+ */
+#ifndef KINLAB_CORE_CONFIG_H
+#define KINLAB_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <kinlab/kinlab.h>
+
+/* ------------------------------ YAML tree -------------------------------- */
+typedef enum kl_node_type { KL_NODE_SCALAR = 1, KL_NODE_MAP = 2, KL_NODE_SEQ = 3 } kl_node_type;
+
+typedef struct kl_node {
+  kl_node_type type;
+  char *scalar;          /* SCALAR: the text                                      */
+  bool plain;            /* SCALAR: unquoted (so 1e3 is a number, "1e3" a string) */
+  size_t n;              /* MAP: pairs; SEQ: items                                */
+  char **keys;           /* MAP: key texts                                        */
+  unsigned *key_line, *key_col; /* MAP: 1-based position of each key              */
+  struct kl_node **items;/* MAP: values; SEQ: items                               */
+  char *file;            /* display name of the source ("exp.yaml", "--set", "<default>") */
+  unsigned line, col;    /* 1-based position of the node's first character        */
+} kl_node;
+
+/* Parse one YAML document with libyaml.  Refuses: syntax errors (with the
+ * position libyaml reports), several documents, duplicate keys, non-scalar
+ * keys, more than KL_YAML_MAX_NODES nodes after alias expansion (alias bombs),
+ * nesting deeper than KL_YAML_MAX_DEPTH, files above KL_YAML_MAX_BYTES. */
+#define KL_YAML_MAX_NODES 100000
+#define KL_YAML_MAX_DEPTH 64
+#define KL_YAML_MAX_BYTES (16u << 20)
+int kl_yaml_parse_file(const char *path, kl_node **out, kl_error *err);
+int kl_yaml_parse_string(const char *text, size_t len, const char *display_name, kl_node **out,
+                         kl_error *err);
+void kl_node_free(kl_node *node);
+kl_node *kl_node_clone(const kl_node *node);
+kl_node *kl_node_map_get(const kl_node *map, const char *key);
+/* "FILE:LINE:COL" of a node into buf. */
+const char *kl_node_where(const kl_node *node, char *buf, size_t size);
+/* Set (or add) the value at a dotted path ("model.kernel.gamma",
+ * "diagnostics.1.type") to the YAML text `value` (parsed as YAML, so "[1,2]"
+ * is a list).  `origin` is the display name for errors ("--set"). */
+int kl_node_set_path(kl_node *root, const char *dotted_path, const char *value,
+                     const char *origin, kl_error *err);
+/* Emit as block YAML that kl_yaml_parse_* reads back to the same tree. */
+int kl_node_emit_yaml(const kl_node *node, FILE *out, kl_error *err);
+
+/* ------------------------------ parameters -------------------------------- */
+/* Validate `map` (may be NULL: all defaults) against specs.  `path` is the
+ * dotted key path of the mapping ("model.kernel"); `where` is the node used
+ * for errors about missing keys when map is NULL.  Checks unknown keys (with
+ * "did you mean"), types, ranges, enums, required keys; fills defaults.
+ * PLUGIN parameters are validated recursively through kl_params_build_plugin.
+ * `skip_keys` (NULL-ended, may be NULL) are keys the caller handles ("type"). */
+int kl_params_build(const kl_param_spec *specs, const kl_node *map, const kl_node *where,
+                    const char *path, const char *const *skip_keys, const kl_registry *reg,
+                    kl_params **out, kl_error *err);
+/* Validate a plugin mapping {type: NAME, ...} of `kind` (or a bare scalar NAME,
+ * short for {type: NAME}): unknown NAME gets "did you mean" from reg, a plugin of
+ * another kind is "expected a KIND plugin, found NAME (a KIND2 plugin)". */
+int kl_params_build_plugin(int kind, const kl_node *node, const char *path,
+                           const kl_registry *reg, const kl_plugin_info **info,
+                           kl_params **out, kl_error *err);
+void kl_params_free(kl_params *p);
+const kl_param_spec *kl_params_specs(const kl_params *p);
+/* PLUGIN parameter: the nested descriptor and parameters (NULL if absent). */
+const kl_plugin_info *kl_params_child_info(const kl_params *p, const char *name);
+kl_params *kl_params_child(const kl_params *p, const char *name);
+/* Attach the instance created for a PLUGIN parameter (the params do not own it). */
+void kl_params_attach_instance(kl_params *p, const char *name, kl_instance *inst);
+/* The resolved mapping (defaults filled in, "type" first for plugins) for
+ * config.resolved.yaml. */
+kl_node *kl_params_to_node(const kl_params *p, const char *plugin_type);
+
+/* Levenshtein-closest candidate within distance max(2, len/3), or NULL. */
+const char *kl_did_you_mean(const char *word, const char *const *candidates, size_t n);
+
+/* ------------------------------ experiments ------------------------------ */
+/* One run of an experiment: the validated configuration of one variant. */
+typedef struct kl_run_config {
+  char *variant_name;                 /* "" when the experiment has no variants */
+  kl_node *tree;                      /* the variant's tree after overrides     */
+  const kl_plugin_info *model_info;  kl_params *model;
+  const kl_plugin_info *initial_info; kl_params *initial;
+  const kl_plugin_info *integrator_info; kl_params *integrator;
+  size_t n_diagnostics;
+  const kl_plugin_info **diagnostic_info; kl_params **diagnostics;
+  kl_params *time;                    /* time: section (kl_time_specs)          */
+  kl_params *output;                  /* output: section (kl_output_specs)      */
+  unsigned dim_v, dim_x;              /* model params "d" and "dim_x" (0 if absent) */
+} kl_run_config;
+
+struct kl_experiment {
+  char *source;                       /* display name of the file               */
+  char *name;                         /* name: key, else the file's stem        */
+  kl_node *tree;                      /* the parsed file after --set overrides  */
+  size_t n_runs;
+  kl_run_config *runs;                /* one per variant (one if none)          */
+};
+
+/* The complete configuration of one run as a plain experiment (no variants,
+ * every default filled in, plugin_path made absolute): config.resolved.yaml,
+ * which `kinlab run` accepts as it is. */
+kl_node *kl_run_config_resolved(const kl_experiment *exp, const kl_run_config *run);
+
+/* Parameter tables of the core sections (also used for the JSON Schema). */
+extern const kl_param_spec kl_time_specs[];
+extern const kl_param_spec kl_output_specs[];
+
+#endif /* KINLAB_CORE_CONFIG_H */

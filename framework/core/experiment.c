@@ -1,0 +1,757 @@
+/* experiment.c - experiment files: top-level keys, --set overrides, plugin_path,
+ * variants and sweeps, validation of every run, the resolved configuration.
+ *
+ * Order of work: parse the file; apply --set overrides to the tree; check the
+ * top-level keys; load the plugin_path entries into the registry; expand
+ * variants x sweep points; validate each run's tree completely.  The format is
+ * described in docs/experiment-format.md.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* From yaml.c / params.c (internal to the configuration layer). */
+int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, const char *file,
+                          unsigned line, unsigned col, kl_error *err);
+kl_node *kl_node_new_scalar(const char *text, bool plain, const char *file, unsigned line,
+                            unsigned col);
+int kl_node_append(kl_node *parent, const char *key, kl_node *value);
+
+/* ------------------------------------------------------- core tables */
+const kl_param_spec kl_time_specs[] = {
+    {"t_final", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL,
+     "time", "Final time of the run (absolute time; some initial data start at t0 > 0)."},
+    {"output_every", KL_PARAM_REAL, NULL, 0, 0,
+     KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "time",
+     "Interval between output times (diagnostics, snapshots), counted from the start time."},
+    {"outputs", KL_PARAM_REAL_LIST, NULL, 0, 0, KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN, NULL,
+     "time", "Explicit output times, in addition to those of output_every."},
+    {"max_steps", KL_PARAM_INT, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "steps",
+     "Stop after this many steps (0: no limit)."},
+    {"wall_limit", KL_PARAM_REAL, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "s",
+     "Stop with a checkpoint after this much wall-clock time (0: no limit)."},
+    {"checkpoint_every", KL_PARAM_INT, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "steps",
+     "Write a checkpoint every this many steps (0: only at the end and on signals)."},
+    KL_PARAM_END};
+
+const kl_param_spec kl_output_specs[] = {
+    {"dir", KL_PARAM_STRING, NULL, 0, 0, KL_PARAM_OPTIONAL, NULL, "path",
+     "Run directory (default runs/<name>; variants get subdirectories)."},
+    {"snapshots", KL_PARAM_BOOL, "true", 0, 0, 0, NULL, "1",
+     "Write snapshots.h5 with the state at output times."},
+    {"snapshot_every", KL_PARAM_INT, "1", 1, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "Write a snapshot at every k-th output time."},
+    {"plots", KL_PARAM_BOOL, "false", 0, 0, 0, NULL, "1",
+     "Draw plots of the time series after the run (needs python3 + matplotlib)."},
+    KL_PARAM_END};
+
+static const char *const top_keys[] = {"name",   "description", "plugin_path", "model",
+                                       "initial", "integrator", "time",        "diagnostics",
+                                       "output", "variants",    "sweep"};
+#define N_TOP_KEYS (sizeof top_keys / sizeof *top_keys)
+#define MAX_RUNS 10000
+
+/* The experiment with what the public struct has no room for. */
+typedef struct exp_priv {
+  kl_experiment pub;
+  char *description;
+  char **plugin_path; /* absolute */
+  size_t n_plugin_path;
+} exp_priv;
+
+/* ------------------------------------------------------------ helpers */
+static int where_error(kl_error *err, const kl_node *n, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int where_error(kl_error *err, const kl_node *n, const char *path, const char *fmt, ...) {
+  char msg[KL_ERROR_MESSAGE_MAX], w[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  kl_node_where(n, w, sizeof w);
+  if (path && *path) return kl_error_set(err, KL_EINVAL, "%s: key %s: %s", w, path, msg);
+  return kl_error_set(err, KL_EINVAL, "%s: %s", w, msg);
+}
+
+static int nomem(kl_error *err) { return kl_error_set(err, KL_ENOMEM, "out of memory"); }
+
+static bool node_is_null(const kl_node *n) {
+  if (!n) return true;
+  if (n->type != KL_NODE_SCALAR || !n->plain) return false;
+  const char *s = n->scalar;
+  return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static const char *found(const kl_node *n) {
+  if (!n) return "nothing";
+  if (n->type == KL_NODE_MAP) return "a mapping";
+  if (n->type == KL_NODE_SEQ) return "a list";
+  if (node_is_null(n)) return "an empty value";
+  return n->plain ? "a scalar" : "a string";
+}
+
+static bool name_char_ok(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         strchr("_.=,-", c) != NULL;
+}
+
+static bool valid_run_name(const char *s) {
+  if (!*s || !strcmp(s, ".") || !strcmp(s, "..") || strlen(s) > 200) return false;
+  for (const char *p = s; *p; p++)
+    if (!name_char_ok(*p)) return false;
+  return true;
+}
+
+static void sanitize(char *s) {
+  for (char *p = s; *p; p++)
+    if (!name_char_ok(*p)) *p = '_';
+}
+
+/* Remove key from a map node (frees its value). */
+static void map_remove(kl_node *map, const char *key) {
+  for (size_t i = 0; i < map->n; i++)
+    if (!strcmp(map->keys[i], key)) {
+      free(map->keys[i]);
+      kl_node_free(map->items[i]);
+      for (size_t j = i + 1; j < map->n; j++) {
+        map->keys[j - 1] = map->keys[j];
+        map->items[j - 1] = map->items[j];
+        map->key_line[j - 1] = map->key_line[j];
+        map->key_col[j - 1] = map->key_col[j];
+      }
+      map->n--;
+      return;
+    }
+}
+
+static int unknown_key(kl_error *err, const kl_node *map, size_t i, const char *where_name,
+                       const char *const *allowed, size_t n_allowed) {
+  const char *m = kl_did_you_mean(map->keys[i], allowed, n_allowed);
+  char list[600] = "";
+  size_t used = 0;
+  for (size_t j = 0; j < n_allowed && used < sizeof list; j++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", allowed[j]);
+  const kl_node *val = map->items[i];
+  bool foreign = val && strcmp(val->file, map->file) != 0;
+  char sg[200] = "";
+  if (m) snprintf(sg, sizeof sg, " (did you mean '%s'?)", m);
+  return kl_error_set(err, KL_EINVAL, "%s:%u:%u: unknown key '%s' in %s%s; allowed keys: %s",
+                      foreign ? val->file : map->file, foreign ? val->line : map->key_line[i],
+                      foreign ? val->col : map->key_col[i], map->keys[i], where_name, sg, list);
+}
+
+static const char *article(const char *w) { return strchr("aeiou", w[0]) ? "an" : "a"; }
+
+static int missing_plugin(kl_error *err, const kl_node *root, const char *key, int kind,
+                          const kl_registry *reg) {
+  const char *kname = kl_kind_name((kl_kind)kind);
+  size_t total = kl_registry_count(reg);
+  const char **names = malloc((total ? total : 1) * sizeof *names);
+  if (!names) return nomem(err);
+  size_t n = kl_registry_names(reg, kind, names, total);
+  char list[1000] = "";
+  size_t used = 0;
+  for (size_t j = 0; j < n && used < sizeof list; j++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", names[j]);
+  free(names);
+  return where_error(err, root, key, "required key missing (expected %s %s plugin%s%s)",
+                     article(kname), kname, n ? "; available: " : "", list);
+}
+
+/* -------------------------------------------------------- run configs */
+static void run_free(kl_run_config *rc) {
+  if (!rc) return;
+  free(rc->variant_name);
+  kl_node_free(rc->tree);
+  kl_params_free(rc->model);
+  kl_params_free(rc->initial);
+  kl_params_free(rc->integrator);
+  for (size_t i = 0; i < rc->n_diagnostics; i++) kl_params_free(rc->diagnostics[i]);
+  free(rc->diagnostics);
+  free(rc->diagnostic_info);
+  kl_params_free(rc->time);
+  kl_params_free(rc->output);
+  memset(rc, 0, sizeof *rc);
+}
+
+static const kl_param_spec *find_spec(const kl_plugin_info *info, const char *name) {
+  for (const kl_param_spec *s = info->params; s && s->name; s++)
+    if (!strcmp(s->name, name)) return s;
+  return NULL;
+}
+
+static int build_section_plugin(const kl_node *root, const char *key, int kind,
+                                const kl_registry *reg, const kl_plugin_info **info,
+                                kl_params **out, kl_error *err) {
+  const kl_node *n = kl_node_map_get(root, key);
+  if (!n) return missing_plugin(err, root, key, kind, reg);
+  return kl_params_build_plugin(kind, n, key, reg, info, out, err);
+}
+
+/* Validate one run's tree (taken by rc on success and failure). */
+static int validate_run(kl_node *tree, const kl_registry *reg, kl_run_config *rc,
+                        kl_error *err) {
+  rc->tree = tree;
+  int r = build_section_plugin(tree, "model", KL_KIND_MODEL, reg, &rc->model_info, &rc->model,
+                               err);
+  if (r) return r;
+  const kl_param_spec *ds = find_spec(rc->model_info, "d");
+  if (!ds || ds->type != KL_PARAM_INT)
+    return kl_error_set(err, KL_EPLUGIN,
+                        "plugin bug: model plugin '%s' declares no INT parameter 'd' (the "
+                        "velocity dimension)",
+                        rc->model_info->name);
+  long d = kl_params_int(rc->model, "d");
+  if (d < 1 || d > 3)
+    return kl_params_error(err, KL_EINVAL, rc->model, "d", "expected a value in [1, 3], found %ld",
+                           d);
+  rc->dim_v = (unsigned)d;
+  const kl_param_spec *xs = find_spec(rc->model_info, "dim_x");
+  if (xs && xs->type == KL_PARAM_INT) {
+    long dx = kl_params_int(rc->model, "dim_x");
+    if (dx < 0 || dx > 3)
+      return kl_params_error(err, KL_EINVAL, rc->model, "dim_x",
+                             "expected a value in [0, 3], found %ld", dx);
+    rc->dim_x = (unsigned)dx;
+  }
+  r = build_section_plugin(tree, "initial", KL_KIND_INITIAL, reg, &rc->initial_info, &rc->initial,
+                           err);
+  if (!r)
+    r = build_section_plugin(tree, "integrator", KL_KIND_INTEGRATOR, reg, &rc->integrator_info,
+                             &rc->integrator, err);
+  if (!r)
+    r = kl_params_build(kl_time_specs, kl_node_map_get(tree, "time"), tree, "time", NULL, reg,
+                        &rc->time, err);
+  if (r) return r;
+  const kl_node *diag = kl_node_map_get(tree, "diagnostics");
+  if (diag && !node_is_null(diag)) {
+    if (diag->type != KL_NODE_SEQ)
+      return where_error(err, diag, "diagnostics",
+                         "expected a list of diagnostic plugins, found %s", found(diag));
+    if (diag->n) {
+      rc->diagnostics = calloc(diag->n, sizeof *rc->diagnostics);
+      rc->diagnostic_info = calloc(diag->n, sizeof *rc->diagnostic_info);
+      if (!rc->diagnostics || !rc->diagnostic_info) return nomem(err);
+    }
+    for (size_t i = 0; i < diag->n; i++) {
+      char path[40];
+      snprintf(path, sizeof path, "diagnostics.%zu", i);
+      r = kl_params_build_plugin(KL_KIND_DIAGNOSTIC, diag->items[i], path, reg,
+                                 &rc->diagnostic_info[i], &rc->diagnostics[i], err);
+      if (r) return r;
+      rc->n_diagnostics = i + 1;
+    }
+  }
+  return kl_params_build(kl_output_specs, kl_node_map_get(tree, "output"), tree, "output", NULL,
+                         reg, &rc->output, err);
+}
+
+/* -------------------------------------------------------- variants */
+typedef struct setop {
+  const char *key;
+  const kl_node *value;
+  const char *file;
+  unsigned line, col;
+} setop;
+
+typedef struct runspec {
+  char *name;
+  size_t n_ops;
+  setop *ops;
+} runspec;
+
+static bool forbidden_target(const char *key) {
+  static const char *const no[] = {"name", "plugin_path", "variants", "sweep"};
+  size_t len = strcspn(key, ".");
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+    if (strlen(no[i]) == len && !strncmp(no[i], key, len)) return true;
+  return false;
+}
+
+static int check_set_map(kl_error *err, const kl_node *set, const char *path) {
+  if (set->type != KL_NODE_MAP)
+    return where_error(err, set, path,
+                       "expected a mapping of dotted keys to values (model.n: 40), found %s",
+                       found(set));
+  for (size_t i = 0; i < set->n; i++)
+    if (forbidden_target(set->keys[i]))
+      return kl_error_set(err, KL_EINVAL, "%s:%u:%u: key %s.%s: %.*s cannot be changed per run",
+                          set->file, set->key_line[i], set->key_col[i], path, set->keys[i],
+                          (int)strcspn(set->keys[i], "."), set->keys[i]);
+  return KL_OK;
+}
+
+/* Label of a sweep value for run names. */
+static void value_label(const kl_node *v, size_t index, char *buf, size_t size) {
+  if (v->type == KL_NODE_SCALAR)
+    snprintf(buf, size, "%s", v->scalar);
+  else if (v->type == KL_NODE_MAP && kl_node_map_get(v, "type") &&
+           kl_node_map_get(v, "type")->type == KL_NODE_SCALAR)
+    snprintf(buf, size, "%s", kl_node_map_get(v, "type")->scalar);
+  else
+    snprintf(buf, size, "%zu", index);
+}
+
+static void runspecs_free(runspec *rs, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(rs[i].name);
+    free(rs[i].ops);
+  }
+  free(rs);
+}
+
+/* Expand variants x sweep points into run specifications. */
+static int expand_runs(const kl_node *root, runspec **out, size_t *n_out, kl_error *err) {
+  *out = NULL;
+  *n_out = 0;
+  const kl_node *variants = kl_node_map_get(root, "variants");
+  const kl_node *sweep = kl_node_map_get(root, "sweep");
+  if (node_is_null(variants)) variants = NULL;
+  if (node_is_null(sweep)) sweep = NULL;
+  static const char *const vkeys[] = {"name", "description", "set"};
+  size_t nv = 1;
+  if (variants) {
+    if (variants->type != KL_NODE_SEQ)
+      return where_error(err, variants, "variants",
+                         "expected a list of {name: NAME, set: {key.path: value, ...}}, found %s",
+                         found(variants));
+    if (!variants->n)
+      return where_error(err, variants, "variants", "expected at least one variant, found []");
+    nv = variants->n;
+    for (size_t i = 0; i < nv; i++) {
+      const kl_node *v = variants->items[i];
+      char path[48];
+      snprintf(path, sizeof path, "variants.%zu", i);
+      if (v->type != KL_NODE_MAP)
+        return where_error(err, v, path, "expected a mapping {name: NAME, set: {...}}, found %s",
+                           found(v));
+      for (size_t k = 0; k < v->n; k++) {
+        bool ok = false;
+        for (size_t j = 0; j < 3; j++) ok |= !strcmp(v->keys[k], vkeys[j]);
+        if (!ok) return unknown_key(err, v, k, path, vkeys, 3);
+      }
+      const kl_node *name = kl_node_map_get(v, "name");
+      if (!name)
+        return where_error(err, v, path, "required key 'name' missing (expected a run name)");
+      char np[64];
+      snprintf(np, sizeof np, "%s.name", path);
+      if (name->type != KL_NODE_SCALAR || !valid_run_name(name->scalar))
+        return where_error(err, name, np,
+                           "expected a name of letters, digits and _.=,- (it names the run "
+                           "directory), found %s%s%s",
+                           name->type == KL_NODE_SCALAR ? "'" : "",
+                           name->type == KL_NODE_SCALAR ? name->scalar : found(name),
+                           name->type == KL_NODE_SCALAR ? "'" : "");
+      for (size_t j = 0; j < i; j++) {
+        const kl_node *other = kl_node_map_get(variants->items[j], "name");
+        if (!strcmp(other->scalar, name->scalar))
+          return where_error(err, name, np, "duplicate variant name '%s' (first at %u:%u)",
+                             name->scalar, other->line, other->col);
+      }
+      const kl_node *desc = kl_node_map_get(v, "description");
+      if (desc && desc->type != KL_NODE_SCALAR) {
+        snprintf(np, sizeof np, "%s.description", path);
+        return where_error(err, desc, np, "expected a string, found %s", found(desc));
+      }
+      const kl_node *set = kl_node_map_get(v, "set");
+      if (set && !node_is_null(set)) {
+        snprintf(np, sizeof np, "%s.set", path);
+        int r = check_set_map(err, set, np);
+        if (r) return r;
+      }
+    }
+  }
+  size_t ns = 1, n_keys = 0;
+  if (sweep) {
+    int r = check_set_map(err, sweep, "sweep");
+    if (r) return r;
+    n_keys = sweep->n;
+    for (size_t k = 0; k < n_keys; k++) {
+      const kl_node *vals = sweep->items[k];
+      if (vals->type != KL_NODE_SEQ || !vals->n)
+        return kl_error_set(err, KL_EINVAL,
+                            "%s:%u:%u: key sweep.%s: expected a non-empty list of values, found %s",
+                            vals->file, vals->line, vals->col, sweep->keys[k],
+                            vals->type == KL_NODE_SEQ ? "[]" : found(vals));
+      if (ns > MAX_RUNS / vals->n)
+        return where_error(err, sweep, "sweep", "expands to more than %d runs", MAX_RUNS);
+      ns *= vals->n;
+    }
+  }
+  if (nv * ns > MAX_RUNS)
+    return where_error(err, root, "variants", "variants x sweep expand to more than %d runs",
+                       MAX_RUNS);
+  if (!variants && !sweep) {
+    runspec *rs = calloc(1, sizeof *rs);
+    if (!rs || !(rs->name = strdup(""))) {
+      free(rs);
+      return nomem(err);
+    }
+    *out = rs;
+    *n_out = 1;
+    return KL_OK;
+  }
+  size_t total = nv * ns;
+  runspec *rs = calloc(total, sizeof *rs);
+  if (!rs) return nomem(err);
+  /* Short labels for sweep keys: the last component unless two keys share it. */
+  const char **labels = calloc(n_keys ? n_keys : 1, sizeof *labels);
+  if (!labels) {
+    free(rs);
+    return nomem(err);
+  }
+  for (size_t k = 0; k < n_keys; k++) {
+    const char *dot = strrchr(sweep->keys[k], '.');
+    labels[k] = dot ? dot + 1 : sweep->keys[k];
+  }
+  for (size_t k = 0; k < n_keys; k++)
+    for (size_t j = 0; j < n_keys; j++)
+      if (j != k && !strcmp(strrchr(sweep->keys[k], '.') ? strrchr(sweep->keys[k], '.') + 1
+                                                          : sweep->keys[k],
+                            strrchr(sweep->keys[j], '.') ? strrchr(sweep->keys[j], '.') + 1
+                                                         : sweep->keys[j]))
+        labels[k] = sweep->keys[k];
+  int rc = KL_OK;
+  for (size_t vi = 0; vi < nv && !rc; vi++) {
+    const kl_node *v = variants ? variants->items[vi] : NULL;
+    const kl_node *set = v ? kl_node_map_get(v, "set") : NULL;
+    if (node_is_null(set)) set = NULL;
+    size_t n_set = set ? set->n : 0;
+    for (size_t si = 0; si < ns && !rc; si++) {
+      runspec *r = &rs[vi * ns + si];
+      r->ops = calloc(n_set + n_keys + 1, sizeof *r->ops);
+      char name[1024] = "";
+      size_t used = 0;
+      if (v) used += (size_t)snprintf(name, sizeof name, "%s", kl_node_map_get(v, "name")->scalar);
+      if (!r->ops) {
+        rc = nomem(err);
+        break;
+      }
+      for (size_t k = 0; k < n_set; k++)
+        r->ops[r->n_ops++] = (setop){set->keys[k], set->items[k], set->file, set->key_line[k],
+                                     set->key_col[k]};
+      /* Sweep point si: the first key varies slowest. */
+      size_t rem = si, stride = ns;
+      for (size_t k = 0; k < n_keys; k++) {
+        const kl_node *vals = sweep->items[k];
+        stride /= vals->n;
+        size_t idx = rem / stride;
+        rem %= stride;
+        const kl_node *val = vals->items[idx];
+        r->ops[r->n_ops++] =
+            (setop){sweep->keys[k], val, sweep->file, sweep->key_line[k], sweep->key_col[k]};
+        char vl[256], part[600];
+        value_label(val, idx, vl, sizeof vl);
+        snprintf(part, sizeof part, "%s=%s", labels[k], vl);
+        sanitize(part);
+        if (used < sizeof name)
+          used += (size_t)snprintf(name + used, sizeof name - used, "%s%s", used ? "," : "", part);
+      }
+      if (used > 200) name[200] = '\0';
+      /* Make names unique (sanitising may merge two). */
+      char base[1024];
+      snprintf(base, sizeof base, "%s", name);
+      for (int suffix = 2;; suffix++) {
+        bool dup = false;
+        for (size_t j = 0; j < vi * ns + si && !dup; j++) dup = !strcmp(rs[j].name, name);
+        if (!dup) break;
+        snprintf(name, sizeof name, "%s-%d", base, suffix);
+      }
+      if (!(r->name = strdup(name))) rc = nomem(err);
+    }
+  }
+  free(labels);
+  if (rc) {
+    runspecs_free(rs, total);
+    return rc;
+  }
+  *out = rs;
+  *n_out = total;
+  return KL_OK;
+}
+
+static void append_variant_context(kl_error *err, const char *variant) {
+  if (!err || !variant || !*variant) return;
+  size_t len = strlen(err->message);
+  snprintf(err->message + len, sizeof err->message - len, " (in variant '%s')", variant);
+}
+
+/* ------------------------------------------------------------- load */
+void kl_experiment_free(kl_experiment *exp) {
+  if (!exp) return;
+  exp_priv *p = (exp_priv *)exp;
+  for (size_t i = 0; i < exp->n_runs; i++) run_free(&exp->runs[i]);
+  free(exp->runs);
+  kl_node_free(exp->tree);
+  free(exp->source);
+  free(exp->name);
+  free(p->description);
+  for (size_t i = 0; i < p->n_plugin_path; i++) free(p->plugin_path[i]);
+  free(p->plugin_path);
+  free(p);
+}
+
+static int load_plugin_path(exp_priv *p, const kl_node *pp, const char *base_dir,
+                            kl_registry *reg, kl_error *err) {
+  if (node_is_null(pp)) return KL_OK;
+  size_t n = pp->type == KL_NODE_SEQ ? pp->n : 1;
+  if (pp->type == KL_NODE_MAP)
+    return where_error(err, pp, "plugin_path",
+                       "expected a directory or module path, or a list of them, found a mapping");
+  if (n && !(p->plugin_path = calloc(n, sizeof *p->plugin_path))) return nomem(err);
+  for (size_t i = 0; i < n; i++) {
+    const kl_node *e = pp->type == KL_NODE_SEQ ? pp->items[i] : pp;
+    char path[48];
+    if (pp->type == KL_NODE_SEQ)
+      snprintf(path, sizeof path, "plugin_path.%zu", i);
+    else
+      snprintf(path, sizeof path, "plugin_path");
+    if (e->type != KL_NODE_SCALAR || node_is_null(e))
+      return where_error(err, e, path, "expected a directory or module path, found %s", found(e));
+    char *full;
+    if (e->scalar[0] == '/') {
+      full = strdup(e->scalar);
+    } else {
+      size_t len = strlen(base_dir) + strlen(e->scalar) + 2;
+      full = malloc(len);
+      if (full) snprintf(full, len, "%s/%s", base_dir, e->scalar);
+    }
+    if (!full) return nomem(err);
+    p->plugin_path[p->n_plugin_path++] = full;
+    size_t fl = strlen(full);
+    int r = (fl > 3 && !strcmp(full + fl - 3, ".so")) ? kl_registry_load_file(reg, full, err)
+                                                      : kl_registry_load_dir(reg, full, true, err);
+    if (r) {
+      char w[600];
+      kl_node_where(e, w, sizeof w);
+      return kl_error_prefix(err, "%s: key %s", w, path);
+    }
+  }
+  return KL_OK;
+}
+
+static int load_tree(kl_node *tree, const char *source, const char *default_name,
+                     const char *base_dir, const char *const *overrides, size_t n_overrides,
+                     kl_registry *reg, kl_experiment **out, kl_error *err) {
+  *out = NULL;
+  exp_priv *p = calloc(1, sizeof *p);
+  if (!p) {
+    kl_node_free(tree);
+    return nomem(err);
+  }
+  kl_experiment *exp = &p->pub;
+  exp->tree = tree;
+  int rc = KL_OK;
+  if (!(exp->source = strdup(source))) rc = nomem(err);
+  if (!rc && tree->type != KL_NODE_MAP) {
+    char w[600];
+    rc = kl_error_set(err, KL_EINVAL,
+                      "%s: expected a mapping of experiment keys (model, initial, integrator, "
+                      "time, ...), found %s",
+                      kl_node_where(tree, w, sizeof w),
+                      node_is_null(tree) ? "an empty document" : found(tree));
+  }
+  /* --set overrides come first: everything below sees their result. */
+  for (size_t i = 0; !rc && i < n_overrides; i++) {
+    const char *o = overrides[i];
+    const char *eq = o ? strchr(o, '=') : NULL;
+    if (!eq || eq == o) {
+      rc = kl_error_set(err, KL_EINVAL, "--set:1:1: expected KEY.PATH=VALUE, found '%s'",
+                        o ? o : "");
+      break;
+    }
+    char *key = strndup(o, (size_t)(eq - o));
+    if (!key) {
+      rc = nomem(err);
+      break;
+    }
+    rc = kl_node_set_path(tree, key, eq + 1, "--set", err);
+    free(key);
+  }
+  /* Top-level keys. */
+  for (size_t i = 0; !rc && i < tree->n; i++) {
+    bool ok = false;
+    for (size_t j = 0; j < N_TOP_KEYS && !ok; j++) ok = !strcmp(tree->keys[i], top_keys[j]);
+    if (!ok) rc = unknown_key(err, tree, i, "the top level", top_keys, N_TOP_KEYS);
+  }
+  if (!rc) {
+    const kl_node *name = kl_node_map_get(tree, "name");
+    if (name && !node_is_null(name)) {
+      if (name->type != KL_NODE_SCALAR || !valid_run_name(name->scalar))
+        rc = where_error(err, name, "name",
+                         "expected a name of letters, digits and _.=,- (it names the run "
+                         "directory), found %s%s%s",
+                         name->type == KL_NODE_SCALAR ? "'" : "",
+                         name->type == KL_NODE_SCALAR ? name->scalar : found(name),
+                         name->type == KL_NODE_SCALAR ? "'" : "");
+      else if (!(exp->name = strdup(name->scalar)))
+        rc = nomem(err);
+    } else {
+      if (!(exp->name = strdup(default_name))) rc = nomem(err);
+      else sanitize(exp->name);
+    }
+  }
+  if (!rc) {
+    const kl_node *desc = kl_node_map_get(tree, "description");
+    if (desc && !node_is_null(desc)) {
+      if (desc->type != KL_NODE_SCALAR)
+        rc = where_error(err, desc, "description", "expected a string, found %s", found(desc));
+      else if (!(p->description = strdup(desc->scalar)))
+        rc = nomem(err);
+    }
+  }
+  if (!rc) rc = load_plugin_path(p, kl_node_map_get(tree, "plugin_path"), base_dir, reg, err);
+  runspec *rs = NULL;
+  size_t nrs = 0;
+  if (!rc) rc = expand_runs(tree, &rs, &nrs, err);
+  if (!rc && !(exp->runs = calloc(nrs, sizeof *exp->runs))) rc = nomem(err);
+  for (size_t i = 0; !rc && i < nrs; i++) {
+    kl_run_config *run = &exp->runs[i];
+    exp->n_runs = i + 1;
+    kl_node *t = kl_node_clone(tree);
+    if (!t || !(run->variant_name = strdup(rs[i].name))) {
+      kl_node_free(t);
+      rc = nomem(err);
+      break;
+    }
+    map_remove(t, "variants");
+    map_remove(t, "sweep");
+    for (size_t k = 0; !rc && k < rs[i].n_ops; k++) {
+      const setop *op = &rs[i].ops[k];
+      kl_node *v = kl_node_clone(op->value);
+      if (!v) rc = nomem(err);
+      else rc = kl_node_set_path_node(t, op->key, v, op->file, op->line, op->col, err);
+    }
+    if (rc) {
+      kl_node_free(t);
+    } else {
+      rc = validate_run(t, reg, run, err);
+    }
+    if (rc) append_variant_context(err, rs[i].name);
+  }
+  runspecs_free(rs, nrs);
+  if (rc) {
+    kl_experiment_free(exp);
+    return rc;
+  }
+  *out = exp;
+  return KL_OK;
+}
+
+int kl_experiment_load_file(const char *path, const char *const *overrides, size_t n_overrides,
+                            kl_registry *reg, kl_experiment **out, kl_error *err) {
+  *out = NULL;
+  if (!path) return kl_error_set(err, KL_EINVAL, "no experiment file given");
+  kl_node *tree = NULL;
+  int rc = kl_yaml_parse_file(path, &tree, err);
+  if (rc) return rc;
+  /* Stem: the file name without its last extension. */
+  const char *slash = strrchr(path, '/');
+  char *stem = strdup(slash ? slash + 1 : path);
+  /* Directory of the file, absolute, for relative plugin_path entries. */
+  char *real = realpath(path, NULL);
+  if (!stem || !real) {
+    int e = errno;
+    free(stem);
+    free(real);
+    kl_node_free(tree);
+    return stem ? kl_error_set(err, KL_EIO, "%s: cannot resolve the path: %s", path, strerror(e))
+                : nomem(err);
+  }
+  char *dot = strrchr(stem, '.');
+  if (dot && dot != stem) *dot = '\0';
+  char *rs = strrchr(real, '/');
+  if (rs == real) rs[1] = '\0';
+  else if (rs) *rs = '\0';
+  rc = load_tree(tree, path, *stem ? stem : "experiment", real, overrides, n_overrides, reg, out,
+                 err);
+  free(stem);
+  free(real);
+  return rc;
+}
+
+int kl_experiment_load_string(const char *text, const char *display_name,
+                              const char *const *overrides, size_t n_overrides,
+                              kl_registry *reg, kl_experiment **out, kl_error *err) {
+  *out = NULL;
+  const char *name = display_name ? display_name : "<string>";
+  kl_node *tree = NULL;
+  int rc = kl_yaml_parse_string(text, text ? strlen(text) : 0, name, &tree, err);
+  if (rc) return rc;
+  char *cwd = getcwd(NULL, 0);
+  rc = load_tree(tree, name, "default", cwd ? cwd : ".", overrides, n_overrides, reg, out, err);
+  free(cwd);
+  return rc;
+}
+
+size_t kl_experiment_variant_count(const kl_experiment *exp) { return exp ? exp->n_runs : 0; }
+
+const char *kl_experiment_variant_name(const kl_experiment *exp, size_t i) {
+  return exp && i < exp->n_runs ? exp->runs[i].variant_name : NULL;
+}
+
+/* ------------------------------------------------------------ resolved */
+kl_node *kl_run_config_resolved(const kl_experiment *exp, const kl_run_config *run) {
+  if (!exp || !run) return NULL;
+  const exp_priv *p = (const exp_priv *)exp;
+  kl_node *root = calloc(1, sizeof *root);
+  if (!root) return NULL;
+  root->type = KL_NODE_MAP;
+  root->line = root->col = 1;
+  if (!(root->file = strdup("<resolved>"))) goto fail;
+  if (kl_node_append(root, "name", kl_node_new_scalar(exp->name, false, root->file, 1, 1)))
+    goto fail;
+  if (p->description &&
+      kl_node_append(root, "description",
+                     kl_node_new_scalar(p->description, false, root->file, 1, 1)))
+    goto fail;
+  if (p->n_plugin_path) {
+    kl_node *seq = calloc(1, sizeof *seq);
+    if (!seq || !(seq->file = strdup(root->file))) {
+      free(seq);
+      goto fail;
+    }
+    seq->type = KL_NODE_SEQ;
+    seq->line = seq->col = 1;
+    for (size_t i = 0; i < p->n_plugin_path; i++)
+      if (kl_node_append(seq, NULL,
+                         kl_node_new_scalar(p->plugin_path[i], false, root->file, 1, 1))) {
+        kl_node_free(seq);
+        goto fail;
+      }
+    if (kl_node_append(root, "plugin_path", seq)) goto fail;
+  }
+  if (kl_node_append(root, "model", kl_params_to_node(run->model, run->model_info->name)) ||
+      kl_node_append(root, "initial", kl_params_to_node(run->initial, run->initial_info->name)) ||
+      kl_node_append(root, "integrator",
+                     kl_params_to_node(run->integrator, run->integrator_info->name)) ||
+      kl_node_append(root, "time", kl_params_to_node(run->time, NULL)))
+    goto fail;
+  if (run->n_diagnostics) {
+    kl_node *seq = calloc(1, sizeof *seq);
+    if (!seq || !(seq->file = strdup(root->file))) {
+      free(seq);
+      goto fail;
+    }
+    seq->type = KL_NODE_SEQ;
+    seq->line = seq->col = 1;
+    for (size_t i = 0; i < run->n_diagnostics; i++)
+      if (kl_node_append(seq, NULL,
+                         kl_params_to_node(run->diagnostics[i], run->diagnostic_info[i]->name))) {
+        kl_node_free(seq);
+        goto fail;
+      }
+    if (kl_node_append(root, "diagnostics", seq)) goto fail;
+  }
+  if (kl_node_append(root, "output", kl_params_to_node(run->output, NULL))) goto fail;
+  return root;
+fail:
+  kl_node_free(root);
+  return NULL;
+}

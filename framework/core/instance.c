@@ -1,0 +1,331 @@
+/* instance.c - plugin instances and the per-kind wrappers.
+ *
+ * Callers never dereference ops tables themselves: these wrappers check that
+ * an operation exists within the table size the plugin was built with (so an
+ * older plugin simply lacks newer OPTIONAL operations) and apply the
+ * documented default when an OPTIONAL one is NULL.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The operation `field` of table type T of inst, or NULL when absent. */
+#define KL_OP(inst, T, field)                                                            \
+  ((offsetof(T, field) + sizeof(((T *)0)->field) <=                                     \
+    ((const T *)(inst)->info->ops)->struct_size)                                        \
+       ? ((const T *)(inst)->info->ops)->field                                          \
+       : NULL)
+
+const kl_plugin_info *kl_instance_info(const kl_instance *inst) { return inst->info; }
+const kl_params *kl_instance_params(const kl_instance *inst) { return inst->params; }
+void *kl_instance_state(const kl_instance *inst) { return inst->state; }
+const char *kl_instance_name(const kl_instance *inst) { return inst->info->name; }
+
+/* REQUIRED operations per kind, checked once when an instance is created so a
+ * faulty plugin is reported by name instead of crashing later. */
+static int check_required_ops(const kl_instance *inst, kl_error *err) {
+  const char *missing = NULL;
+  switch (inst->info->kind) {
+  case KL_KIND_MOLLIFIER:
+    if (!KL_OP(inst, kl_mollifier_ops, profile)) missing = "profile";
+    else if (!KL_OP(inst, kl_mollifier_ops, cutoff)) missing = "cutoff";
+    break;
+  case KL_KIND_KERNEL:
+    if (!KL_OP(inst, kl_kernel_ops, weight)) missing = "weight";
+    else if (!KL_OP(inst, kl_kernel_ops, gamma)) missing = "gamma";
+    break;
+  case KL_KIND_INITIAL:
+    if (!KL_OP(inst, kl_initial_ops, density)) missing = "density";
+    break;
+  case KL_KIND_MODEL:
+    if (!KL_OP(inst, kl_model_ops, size)) missing = "size";
+    else if (!KL_OP(inst, kl_model_ops, initial)) missing = "initial";
+    else if (!KL_OP(inst, kl_model_ops, view)) missing = "view";
+    else if (!KL_OP(inst, kl_model_ops, rhs) && !KL_OP(inst, kl_model_ops, n_parts))
+      missing = "rhs (or n_parts with part_step/part_rhs)";
+    break;
+  case KL_KIND_INTEGRATOR:
+    if (!KL_OP(inst, kl_integrator_ops, order)) missing = "order";
+    else if (!KL_OP(inst, kl_integrator_ops, step)) missing = "step";
+    break;
+  case KL_KIND_DIAGNOSTIC:
+    if (!KL_OP(inst, kl_diagnostic_ops, columns)) missing = "columns";
+    break;
+  }
+  if (missing)
+    return kl_error_set(err, KL_EPLUGIN, "plugin '%s' (%s): REQUIRED operation '%s' is missing",
+                        inst->info->name, kl_kind_name(inst->info->kind), missing);
+  return KL_OK;
+}
+
+void kl_instance_free(kl_instance *inst) {
+  if (!inst) return;
+  if (inst->info->destroy && inst->state) inst->info->destroy(inst->state);
+  /* Children after the parent: the parent's state may refer to them. */
+  for (size_t i = 0; i < inst->n_children; i++) kl_instance_free(inst->children[i]);
+  free(inst->children);
+  if (inst->owns_params) kl_params_free(inst->params);
+  free(inst);
+}
+
+static int create_impl(const kl_plugin_info *info, kl_params *params, bool owns_params,
+                       const kl_setup *base, kl_instance **out, kl_error *err) {
+  *out = NULL;
+  kl_instance *inst = calloc(1, sizeof *inst);
+  if (!inst) {
+    if (owns_params) kl_params_free(params);
+    return kl_error_set(err, KL_ENOMEM, "out of memory creating plugin '%s'", info->name);
+  }
+  inst->info = info;
+  inst->params = params;
+  inst->owns_params = owns_params;
+  int rc = check_required_ops(inst, err);
+  /* Nested plugin parameters (a model's mollifier and kernel) come first. */
+  size_t n_plugin = 0;
+  for (const kl_param_spec *s = info->params; s && s->name; s++)
+    if (s->type == KL_PARAM_PLUGIN) n_plugin++;
+  if (!rc && n_plugin) {
+    inst->children = calloc(n_plugin, sizeof *inst->children);
+    if (!inst->children) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+  }
+  for (const kl_param_spec *s = info->params; !rc && s && s->name; s++) {
+    if (s->type != KL_PARAM_PLUGIN) continue;
+    const kl_plugin_info *child_info = kl_params_child_info(params, s->name);
+    kl_params *child_params = kl_params_child(params, s->name);
+    if (!child_info || !child_params) continue; /* optional and absent */
+    kl_instance *child = NULL;
+    rc = create_impl(child_info, child_params, false, base, &child, err);
+    if (rc) break;
+    inst->children[inst->n_children++] = child;
+    kl_params_attach_instance(params, s->name, child);
+  }
+  if (!rc && info->create) {
+    kl_setup setup = *base;
+    setup.struct_size = sizeof setup;
+    setup.params = params;
+    rc = info->create(&setup, &inst->state, err);
+    if (rc && err && err->message[0] == '\0')
+      kl_error_set(err, rc, "plugin '%s' failed to initialise (%s)", info->name,
+                   kl_status_name(rc));
+  }
+  if (rc) {
+    inst->state = NULL; /* create failed: nothing to destroy */
+    kl_instance_free(inst);
+    return rc;
+  }
+  *out = inst;
+  return KL_OK;
+}
+
+int kl_instance_create(const kl_plugin_info *info, kl_params *params, const kl_setup *base,
+                       kl_instance **out, kl_error *err) {
+  return create_impl(info, params, true, base, out, err);
+}
+
+int kl_instance_from_yaml(kl_registry *reg, int kind, const char *yaml_text, unsigned dim_v,
+                          unsigned dim_x, kl_instance *initial, kl_instance *model,
+                          kl_instance **out, kl_error *err) {
+  *out = NULL;
+  kl_node *node = NULL;
+  int rc = kl_yaml_parse_string(yaml_text, strlen(yaml_text), "<string>", &node, err);
+  if (rc) return rc;
+  const kl_plugin_info *info = NULL;
+  kl_params *params = NULL;
+  const char *kname = kl_kind_name(kind);
+  rc = kl_params_build_plugin(kind, node, kname ? kname : "plugin", reg, &info, &params, err);
+  kl_node_free(node);
+  if (rc) return rc;
+  kl_setup setup = {sizeof(kl_setup), NULL, dim_v, dim_x, initial, model, NULL};
+  return kl_instance_create(info, params, &setup, out, err);
+}
+
+/* ------------------------------------------------------------ mollifier */
+void kl_mollifier_profile(const kl_instance *m, unsigned d, double eps, size_t n,
+                          const double *r2, double *value, double *grad_factor) {
+  KL_OP(m, kl_mollifier_ops, profile)(m->state, d, eps, n, r2, value, grad_factor);
+}
+
+double kl_mollifier_cutoff(const kl_instance *m, unsigned d, double eps, double rtol) {
+  return KL_OP(m, kl_mollifier_ops, cutoff)(m->state, d, eps, rtol);
+}
+
+double kl_mollifier_eval(const kl_instance *m, unsigned d, double eps, const double *z,
+                         double *grad) {
+  double r2 = 0, value, g;
+  for (unsigned k = 0; k < d; k++) r2 += z[k] * z[k];
+  kl_mollifier_profile(m, d, eps, 1, &r2, &value, &g);
+  if (grad)
+    for (unsigned k = 0; k < d; k++) grad[k] = g * z[k];
+  return value;
+}
+
+/* --------------------------------------------------------------- kernel */
+void kl_kernel_weight(const kl_instance *k, size_t n, const double *r2, double *phi) {
+  KL_OP(k, kl_kernel_ops, weight)(k->state, n, r2, phi);
+}
+
+double kl_kernel_gamma(const kl_instance *k) { return KL_OP(k, kl_kernel_ops, gamma)(k->state); }
+
+double kl_kernel_power_law_coefficient(const kl_instance *k) {
+  double (*f)(void *) = KL_OP(k, kl_kernel_ops, power_law_coefficient);
+  return f ? f(k->state) : NAN;
+}
+
+void kl_kernel_apply(const kl_instance *k, unsigned d, const double *z, const double *x,
+                     double *out) {
+  double r2 = 0, zx = 0, phi;
+  for (unsigned i = 0; i < d; i++) {
+    r2 += z[i] * z[i];
+    zx += z[i] * x[i];
+  }
+  kl_kernel_weight(k, 1, &r2, &phi);
+  for (unsigned i = 0; i < d; i++) out[i] = phi * (r2 * x[i] - zx * z[i]);
+}
+
+/* -------------------------------------------------------------- initial */
+double kl_initial_density(const kl_instance *init, const double *x, const double *v) {
+  return KL_OP(init, kl_initial_ops, density)(init->state, x, v);
+}
+
+bool kl_initial_has_exact(const kl_instance *init) {
+  return init && KL_OP(init, kl_initial_ops, exact) != NULL;
+}
+
+int kl_initial_exact(const kl_instance *init, double t, const double *x, const double *v,
+                     double *f) {
+  int (*op)(void *, double, const double *, const double *, double *) =
+      KL_OP(init, kl_initial_ops, exact);
+  return op ? op(init->state, t, x, v, f) : KL_ENOTSUP;
+}
+
+double kl_initial_start_time(const kl_instance *init) {
+  double (*op)(void *) = KL_OP(init, kl_initial_ops, start_time);
+  return op ? op(init->state) : 0.0;
+}
+
+int kl_initial_support(const kl_instance *init, double *x_lo, double *x_hi, double *v_lo,
+                       double *v_hi) {
+  int (*op)(void *, double *, double *, double *, double *) =
+      KL_OP(init, kl_initial_ops, support);
+  return op ? op(init->state, x_lo, x_hi, v_lo, v_hi) : KL_ENOTSUP;
+}
+
+/* ---------------------------------------------------------------- model */
+size_t kl_model_size(const kl_instance *m) { return KL_OP(m, kl_model_ops, size)(m->state); }
+
+int kl_model_initial(const kl_instance *m, double *t0, double *y, kl_error *err) {
+  return KL_OP(m, kl_model_ops, initial)(m->state, t0, y, err);
+}
+
+bool kl_model_has_rhs(const kl_instance *m) { return KL_OP(m, kl_model_ops, rhs) != NULL; }
+
+int kl_model_rhs(const kl_instance *m, double t, const double *y, double *dydt, kl_error *err) {
+  int (*op)(void *, double, const double *, double *, kl_error *) = KL_OP(m, kl_model_ops, rhs);
+  if (!op)
+    return kl_error_set(err, KL_ENOTSUP, "model '%s' has no right-hand side", m->info->name);
+  return op(m->state, t, y, dydt, err);
+}
+
+unsigned kl_model_n_parts(const kl_instance *m) {
+  unsigned (*op)(void *) = KL_OP(m, kl_model_ops, n_parts);
+  return op ? op(m->state) : 0;
+}
+
+kl_split_scheme kl_model_split_scheme(const kl_instance *m) {
+  kl_split_scheme (*op)(void *) = KL_OP(m, kl_model_ops, split_scheme);
+  return op ? op(m->state) : KL_SPLIT_STRANG;
+}
+
+int kl_model_part_step(const kl_instance *m, unsigned k, double t, double dt, double *y,
+                       kl_error *err) {
+  int (*op)(void *, unsigned, double, double, double *, kl_error *) =
+      KL_OP(m, kl_model_ops, part_step);
+  return op ? op(m->state, k, t, dt, y, err) : KL_USE_INTEGRATOR;
+}
+
+int kl_model_part_rhs(const kl_instance *m, unsigned k, double t, const double *y,
+                      double *dydt, kl_error *err) {
+  int (*op)(void *, unsigned, double, const double *, double *, kl_error *) =
+      KL_OP(m, kl_model_ops, part_rhs);
+  if (!op)
+    return kl_error_set(err, KL_EPLUGIN,
+                        "model '%s': split part %u asks for the integrator but the model "
+                        "has no part_rhs",
+                        m->info->name, k);
+  return op(m->state, k, t, y, dydt, err);
+}
+
+int kl_model_view(const kl_instance *m, const double *y, kl_view *view, kl_error *err) {
+  memset(view, 0, sizeof *view);
+  return KL_OP(m, kl_model_ops, view)(m->state, y, view, err);
+}
+
+size_t kl_model_invariant_names(const kl_instance *m, const char *const **names) {
+  size_t (*op)(void *, const char *const **) = KL_OP(m, kl_model_ops, invariant_names);
+  *names = NULL;
+  return (op && KL_OP(m, kl_model_ops, invariants)) ? op(m->state, names) : 0;
+}
+
+int kl_model_invariants(const kl_instance *m, double t, const double *y, double *values,
+                        kl_error *err) {
+  int (*op)(void *, double, const double *, double *, kl_error *) =
+      KL_OP(m, kl_model_ops, invariants);
+  return op ? op(m->state, t, y, values, err) : KL_OK;
+}
+
+int kl_model_check_dt(const kl_instance *m, double dt, kl_error *err) {
+  int (*op)(void *, double, kl_error *) = KL_OP(m, kl_model_ops, check_dt);
+  return op ? op(m->state, dt, err) : KL_OK;
+}
+
+/* ----------------------------------------------------------- integrator */
+unsigned kl_integrator_order(const kl_instance *i) {
+  return KL_OP(i, kl_integrator_ops, order)(i->state);
+}
+
+bool kl_integrator_is_adaptive(const kl_instance *i) {
+  return (((const kl_integrator_ops *)i->info->ops)->flags & KL_INTEGRATOR_ADAPTIVE) != 0;
+}
+
+int kl_integrator_step(const kl_instance *i, const kl_system *sys, double *t, double *dt,
+                       double t_limit, double *y, kl_step_stats *stats, kl_error *err) {
+  return KL_OP(i, kl_integrator_ops, step)(i->state, sys, t, dt, t_limit, y, stats, err);
+}
+
+void kl_integrator_reset(const kl_instance *i) {
+  void (*op)(void *) = KL_OP(i, kl_integrator_ops, reset);
+  if (op) op(i->state);
+}
+
+/* ----------------------------------------------------------- diagnostic */
+unsigned kl_diagnostic_accepts(const kl_instance *d) {
+  return ((const kl_diagnostic_ops *)d->info->ops)->accepts;
+}
+
+size_t kl_diagnostic_columns(const kl_instance *d, const char *const **names) {
+  *names = NULL;
+  return KL_OP(d, kl_diagnostic_ops, columns)(d->state, names);
+}
+
+int kl_diagnostic_observe(const kl_instance *d, const kl_observation *obs, double *values,
+                          kl_error *err) {
+  int (*op)(void *, const kl_observation *, double *, kl_error *) =
+      KL_OP(d, kl_diagnostic_ops, observe);
+  if (!op)
+    return kl_error_set(err, KL_EPLUGIN, "diagnostic '%s' declares columns but no observe",
+                        d->info->name);
+  return op(d->state, obs, values, err);
+}
+
+bool kl_diagnostic_has_snapshot(const kl_instance *d) {
+  return KL_OP(d, kl_diagnostic_ops, snapshot) != NULL;
+}
+
+int kl_diagnostic_snapshot(const kl_instance *d, const kl_observation *obs, kl_snapshot *snap,
+                           kl_error *err) {
+  int (*op)(void *, const kl_observation *, kl_snapshot *, kl_error *) =
+      KL_OP(d, kl_diagnostic_ops, snapshot);
+  return op ? op(d->state, obs, snap, err) : KL_OK;
+}

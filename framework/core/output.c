@@ -1,0 +1,310 @@
+/* output.c - files that are never left half-written, and HDF5 snapshots.
+ *
+ * Every output goes to "PATH.tmp.PID" first and is renamed over PATH only once
+ * it is complete and flushed, so an interrupted run never leaves a truncated
+ * file under a final name (rename(2) is atomic within a file system).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <hdf5.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static char *tmp_name(const char *path) {
+  size_t len = strlen(path) + 32;
+  char *t = malloc(len);
+  if (t) snprintf(t, len, "%s.tmp.%ld", path, (long)getpid());
+  return t;
+}
+
+bool kl_pathf(char *buf, size_t size, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, size, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= size) {
+    if (size) buf[0] = '\0';
+    return false;
+  }
+  return true;
+}
+
+int kl_mkdir_p(const char *path, kl_error *err) {
+  char buf[4096];
+  if (strlen(path) >= sizeof buf)
+    return kl_error_set(err, KL_EIO, "directory name too long: %s", path);
+  strcpy(buf, path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+      return kl_error_set(err, KL_EIO, "cannot create directory %s: %s", buf, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+    return kl_error_set(err, KL_EIO, "cannot create directory %s: %s", buf, strerror(errno));
+  struct stat st;
+  if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+    return kl_error_set(err, KL_EIO, "%s exists and is not a directory", buf);
+  if (access(buf, W_OK) != 0)
+    return kl_error_set(err, KL_EIO, "output directory %s is not writable: %s", buf,
+                        strerror(errno));
+  return KL_OK;
+}
+
+int kl_atomic_open(kl_atomic_file *af, const char *path, kl_error *err) {
+  memset(af, 0, sizeof *af);
+  af->path = strdup(path);
+  af->tmp_path = tmp_name(path);
+  if (!af->path || !af->tmp_path) {
+    free(af->path);
+    free(af->tmp_path);
+    return kl_error_set(err, KL_ENOMEM, "out of memory");
+  }
+  af->fp = fopen(af->tmp_path, "w");
+  if (!af->fp) {
+    int rc = kl_error_set(err, KL_EIO, "cannot write %s: %s", af->tmp_path, strerror(errno));
+    free(af->path);
+    free(af->tmp_path);
+    af->path = af->tmp_path = NULL;
+    return rc;
+  }
+  return KL_OK;
+}
+
+int kl_atomic_commit(kl_atomic_file *af, kl_error *err) {
+  int rc = KL_OK;
+  if (!af->fp) return KL_OK;
+  if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0)
+    rc = kl_error_set(err, KL_EIO, "writing %s failed: %s (disk full?)", af->path,
+                      strerror(errno));
+  if (fclose(af->fp) != 0 && !rc)
+    rc = kl_error_set(err, KL_EIO, "closing %s failed: %s", af->path, strerror(errno));
+  af->fp = NULL;
+  if (!rc && rename(af->tmp_path, af->path) != 0)
+    rc = kl_error_set(err, KL_EIO, "cannot rename %s to %s: %s", af->tmp_path, af->path,
+                      strerror(errno));
+  if (rc) unlink(af->tmp_path);
+  free(af->path);
+  free(af->tmp_path);
+  af->path = af->tmp_path = NULL;
+  return rc;
+}
+
+void kl_atomic_abort(kl_atomic_file *af) {
+  if (af->fp) fclose(af->fp);
+  if (af->tmp_path) unlink(af->tmp_path);
+  free(af->path);
+  free(af->tmp_path);
+  memset(af, 0, sizeof *af);
+}
+
+int kl_copy_file(const char *from, const char *to, kl_error *err) {
+  FILE *in = fopen(from, "rb");
+  if (!in) return kl_error_set(err, KL_EIO, "cannot read %s: %s", from, strerror(errno));
+  FILE *out = fopen(to, "wb");
+  if (!out) {
+    fclose(in);
+    return kl_error_set(err, KL_EIO, "cannot write %s: %s", to, strerror(errno));
+  }
+  char buf[1 << 16];
+  size_t n;
+  int rc = KL_OK;
+  while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, n, out) != n) {
+      rc = kl_error_set(err, KL_EIO, "writing %s failed: %s", to, strerror(errno));
+      break;
+    }
+  if (ferror(in)) rc = kl_error_set(err, KL_EIO, "reading %s failed", from);
+  fclose(in);
+  if (fclose(out) != 0 && !rc) rc = kl_error_set(err, KL_EIO, "closing %s failed", to);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ HDF5 */
+struct kl_h5 {
+  hid_t file;
+  char *path, *tmp_path;
+};
+
+struct kl_snapshot {
+  hid_t group;
+};
+
+static void h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+static int h5_open_common(const char *path, bool copy_from_existing, const char *existing,
+                          kl_h5 **out, kl_error *err) {
+  h5_quiet();
+  *out = NULL;
+  kl_h5 *h = calloc(1, sizeof *h);
+  if (!h) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  h->path = strdup(path);
+  h->tmp_path = tmp_name(path);
+  if (!h->path || !h->tmp_path) {
+    free(h->path);
+    free(h->tmp_path);
+    free(h);
+    return kl_error_set(err, KL_ENOMEM, "out of memory");
+  }
+  if (copy_from_existing) {
+    int rc = kl_copy_file(existing, h->tmp_path, err);
+    if (rc) {
+      unlink(h->tmp_path);
+      free(h->path);
+      free(h->tmp_path);
+      free(h);
+      return rc;
+    }
+    h->file = H5Fopen(h->tmp_path, H5F_ACC_RDWR, H5P_DEFAULT);
+  } else {
+    h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  }
+  if (h->file < 0) {
+    unlink(h->tmp_path);
+    int rc = kl_error_set(err, KL_EIO, "cannot %s HDF5 file %s", copy_from_existing ? "open" : "create",
+                          h->tmp_path);
+    free(h->path);
+    free(h->tmp_path);
+    free(h);
+    return rc;
+  }
+  *out = h;
+  return KL_OK;
+}
+
+int kl_h5_create(const char *path, kl_h5 **out, kl_error *err) {
+  return h5_open_common(path, false, NULL, out, err);
+}
+
+int kl_h5_reopen_copy(const char *existing, const char *path, kl_h5 **out, kl_error *err) {
+  return h5_open_common(path, true, existing, out, err);
+}
+
+static void h5_free(kl_h5 *h) {
+  free(h->path);
+  free(h->tmp_path);
+  free(h);
+}
+
+int kl_h5_commit(kl_h5 *h, kl_error *err) {
+  if (!h) return KL_OK;
+  int rc = KL_OK;
+  if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0)
+    rc = kl_error_set(err, KL_EIO, "writing %s failed (disk full?)", h->path);
+  if (H5Fclose(h->file) < 0 && !rc)
+    rc = kl_error_set(err, KL_EIO, "closing %s failed (disk full?)", h->path);
+  if (!rc && rename(h->tmp_path, h->path) != 0)
+    rc = kl_error_set(err, KL_EIO, "cannot rename %s to %s: %s", h->tmp_path, h->path,
+                      strerror(errno));
+  if (rc) unlink(h->tmp_path);
+  h5_free(h);
+  return rc;
+}
+
+void kl_h5_abort(kl_h5 *h) {
+  if (!h) return;
+  H5Fclose(h->file);
+  unlink(h->tmp_path);
+  h5_free(h);
+}
+
+static int write_attr_double(hid_t obj, const char *name, double value) {
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t attr = H5Acreate2(obj, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
+  int ok = attr >= 0 && H5Awrite(attr, H5T_NATIVE_DOUBLE, &value) >= 0;
+  if (attr >= 0) H5Aclose(attr);
+  H5Sclose(space);
+  return ok ? 0 : -1;
+}
+
+int kl_h5_begin_snapshot(kl_h5 *h, size_t k, double t, kl_snapshot **snap, kl_error *err) {
+  *snap = NULL;
+  char name[64];
+  snprintf(name, sizeof name, "output_%06zu", k);
+  kl_snapshot *s = calloc(1, sizeof *s);
+  if (!s) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  if (H5Lexists(h->file, name, H5P_DEFAULT) > 0) H5Ldelete(h->file, name, H5P_DEFAULT);
+  s->group = H5Gcreate2(h->file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (s->group < 0 || write_attr_double(s->group, "t", t) < 0) {
+    if (s->group >= 0) H5Gclose(s->group);
+    free(s);
+    return kl_error_set(err, KL_EIO, "cannot create snapshot group %s in %s", name, h->path);
+  }
+  *snap = s;
+  return KL_OK;
+}
+
+int kl_h5_end_snapshot(kl_snapshot *snap, kl_error *err) {
+  if (!snap) return KL_OK;
+  int rc = H5Gclose(snap->group) < 0 ? kl_error_set(err, KL_EIO, "closing snapshot group failed")
+                                     : KL_OK;
+  free(snap);
+  return rc;
+}
+
+static int write_dataset(hid_t loc, const char *name, unsigned rank, const size_t *dims,
+                         const double *data, kl_error *err) {
+  if (rank < 1 || rank > 8)
+    return kl_error_set(err, KL_EINVAL, "dataset %s: rank %u not in 1..8", name, rank);
+  hsize_t hd[8];
+  for (unsigned i = 0; i < rank; i++) hd[i] = dims[i];
+  if (H5Lexists(loc, name, H5P_DEFAULT) > 0)
+    return kl_error_set(err, KL_EINVAL, "dataset %s written twice in one snapshot", name);
+  hid_t space = H5Screate_simple((int)rank, hd, NULL);
+  hid_t ds = H5Dcreate2(loc, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT);
+  int ok = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+  if (ds >= 0) H5Dclose(ds);
+  H5Sclose(space);
+  return ok ? KL_OK : kl_error_set(err, KL_EIO, "cannot write dataset %s (disk full?)", name);
+}
+
+int kl_snapshot_write(kl_snapshot *snap, const char *name, unsigned rank, const size_t *dims,
+                      const double *data, kl_error *err) {
+  if (!snap) return kl_error_set(err, KL_EINVAL, "kl_snapshot_write: no snapshot open");
+  return write_dataset(snap->group, name, rank, dims, data, err);
+}
+
+int kl_h5_write_root(kl_h5 *h, const char *name, size_t n, const double *data, kl_error *err) {
+  size_t dims[1] = {n};
+  return write_dataset(h->file, name, 1, dims, data, err);
+}
+
+int kl_h5_dataset_size(const char *path, const char *name, size_t *n, kl_error *err) {
+  h5_quiet();
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return kl_error_set(err, KL_EIO, "cannot open HDF5 file %s", path);
+  hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+  int rc = KL_OK;
+  if (ds < 0) {
+    rc = kl_error_set(err, KL_EIO, "%s: no dataset '%s'", path, name);
+  } else {
+    hid_t space = H5Dget_space(ds);
+    hssize_t np = H5Sget_simple_extent_npoints(space);
+    *n = np < 0 ? 0 : (size_t)np;
+    H5Sclose(space);
+    H5Dclose(ds);
+  }
+  H5Fclose(f);
+  return rc;
+}
+
+int kl_h5_read_file(const char *path, const char *name, double *data, size_t n, kl_error *err) {
+  size_t have = 0;
+  int rc = kl_h5_dataset_size(path, name, &have, err);
+  if (rc) return rc;
+  if (have != n)
+    return kl_error_set(err, KL_EIO, "%s: dataset '%s' has %zu values, expected %zu", path, name,
+                        have, n);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t ds = f >= 0 ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
+  int ok = ds >= 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+  if (ds >= 0) H5Dclose(ds);
+  if (f >= 0) H5Fclose(f);
+  return ok ? KL_OK : kl_error_set(err, KL_EIO, "%s: cannot read dataset '%s'", path, name);
+}

@@ -1,0 +1,112 @@
+/* kinlab/host.h - the host side: plugin registry, experiments, runs.
+ *
+ * Used by the `kinlab` program, the tests and anyone embedding kinlab.  All
+ * state hangs on objects (no globals), PETSc-style: a registry maps plugin
+ * names to descriptors; an experiment is a validated YAML document.
+ */
+#ifndef KINLAB_HOST_H
+#define KINLAB_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <kinlab/kinds.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------- registry ---------------------------------- */
+typedef struct kl_registry kl_registry;
+
+kl_registry *kl_registry_new(void);
+void kl_registry_free(kl_registry *reg);
+/* dlopen one module (RTLD_NOW | RTLD_LOCAL) and register all its plugins.
+ * Errors: file not found, not a shared object, missing entry symbol, ABI major
+ * mismatch, descriptor too small, unknown kind, duplicate name. */
+int kl_registry_load_file(kl_registry *reg, const char *path, kl_error *err);
+/* Load every *.so in dir.  Plugins whose name is already registered from an
+ * earlier search-path element are shadowed (first one wins, like $PATH); a
+ * duplicate name inside the same directory is an error.  A missing directory is
+ * an error only when `must_exist`. */
+int kl_registry_load_dir(kl_registry *reg, const char *dir, bool must_exist, kl_error *err);
+/* The standard search order after the experiment's own plugin_path entries:
+ * $KINLAB_PLUGIN_PATH (colon-separated), then the installed PLUGINDIR. */
+int kl_registry_load_default_path(kl_registry *reg, kl_error *err);
+/* Register a descriptor compiled into the caller (tests, embedding). */
+int kl_registry_add(kl_registry *reg, const kl_plugin_info *info, const char *origin,
+                    kl_error *err);
+const kl_plugin_info *kl_registry_find(const kl_registry *reg, const char *name);
+size_t kl_registry_count(const kl_registry *reg);
+const kl_plugin_info *kl_registry_at(const kl_registry *reg, size_t i);
+const char *kl_registry_origin(const kl_registry *reg, size_t i); /* file it came from */
+/* Names of the registered plugins of a kind, for "did you mean" and listings:
+ * fills up to max names, returns the count. */
+size_t kl_registry_names(const kl_registry *reg, int kind, const char **names, size_t max);
+const char *kl_plugindir(void); /* compiled-in PLUGINDIR */
+
+/* ---------------------------- instances --------------------------------- */
+/* Create an instance of a plugin of `kind` from a YAML mapping text such as
+ * "{type: gaussian, epsilon: 0.1}" (tests, embedding, quick experiments).
+ * Parameters are validated as in an experiment file (display name "<string>").
+ * Nested plugin parameters are instantiated too, with the same dimensions. */
+int kl_instance_from_yaml(kl_registry *reg, int kind, const char *yaml_text, unsigned dim_v,
+                          unsigned dim_x, kl_instance *initial, kl_instance *model,
+                          kl_instance **out, kl_error *err);
+void kl_instance_free(kl_instance *inst);
+
+/* ---------------------------- experiments ------------------------------- */
+typedef struct kl_experiment kl_experiment;
+
+/* Parse and validate an experiment.  `overrides` are "key.path=value" strings
+ * as given to --set.  Plugin names are resolved through reg, after loading the
+ * experiment's plugin_path entries into it.  Errors name FILE:LINE:COL, key,
+ * expectation and what was found. */
+int kl_experiment_load_file(const char *path, const char *const *overrides,
+                            size_t n_overrides, kl_registry *reg, kl_experiment **out,
+                            kl_error *err);
+int kl_experiment_load_string(const char *text, const char *display_name,
+                              const char *const *overrides, size_t n_overrides,
+                              kl_registry *reg, kl_experiment **out, kl_error *err);
+void kl_experiment_free(kl_experiment *exp);
+/* The embedded default experiment (kinlab run with no file). */
+const char *kl_default_experiment_yaml(void);
+
+/* Variants: an experiment with `variants:` or `sweep:` expands to several runs. */
+size_t kl_experiment_variant_count(const kl_experiment *exp);
+const char *kl_experiment_variant_name(const kl_experiment *exp, size_t i);
+
+/* ---------------------------- runs -------------------------------------- */
+typedef struct kl_run_options {
+  uint32_t struct_size;
+  const char *out_dir;     /* overrides output.dir; NULL: from the experiment */
+  bool force;              /* replace an existing run directory               */
+  bool quiet;              /* no progress line                                */
+  const char *restart_dir; /* continue from this run directory's checkpoint   */
+  int threads;             /* OpenMP threads, 0: default                      */
+} kl_run_options;
+
+/* Run every variant; writes the run directory.  Returns KL_OK when all
+ * variants succeeded, else the first failure's code (the others still run). */
+int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options *opt,
+                      kl_error *err);
+
+/* Ask a running experiment to stop at the next step, writing a checkpoint
+ * (async-signal-safe: sets a flag). */
+void kl_request_stop(void);
+
+/* ---------------------------- schemas ----------------------------------- */
+/* Write experiment.schema.json and one schema per plugin (<kind>/<name>.json)
+ * under dir, atomically. */
+int kl_schema_write_all(const kl_registry *reg, const char *dir, kl_error *err);
+/* Describe a plugin's parameters as text (kinlab plugins --describe). */
+int kl_describe_plugin(const kl_plugin_info *info, FILE *out);
+
+const char *kl_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KINLAB_HOST_H */

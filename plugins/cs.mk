@@ -1,0 +1,1 @@
+# plugins/cs.mk - see Makefile.am

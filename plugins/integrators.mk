@@ -1,0 +1,1 @@
+# plugins/integrators.mk - see Makefile.am

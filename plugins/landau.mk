@@ -1,0 +1,1 @@
+# plugins/landau.mk - see Makefile.am

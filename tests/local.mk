@@ -1,0 +1,14 @@
+# tests/local.mk - core test programs and the shared test helpers.
+check_LTLIBRARIES += tests/libkltest.la
+tests_libkltest_la_SOURCES = tests/testutil.c tests/testutil.h
+tests_libkltest_la_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_libkltest_la_LIBADD = $(CUNIT_LIBS)
+
+check_PROGRAMS += tests/test_loader tests/test_run
+TESTS += tests/test_loader tests/test_run
+tests_test_loader_SOURCES = tests/test_loader.c
+tests_test_loader_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_loader_LDADD = $(TEST_LDADD)
+tests_test_run_SOURCES = tests/test_run.c
+tests_test_run_CPPFLAGS = $(TEST_CPPFLAGS) $(HDF5_CFLAGS)
+tests_test_run_LDADD = $(TEST_LDADD) $(HDF5_LIBS)

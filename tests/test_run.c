@@ -1,0 +1,346 @@
+/* test_run.c - the runner end to end with small plugins compiled into the test:
+ * output files, exact output times, NaN stop, refusal to overwrite, restart
+ * bit-identity after a step limit and after a stop request (SIGINT path). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* ---- model "decay": y_i' = -lambda y_i (or y_i' = y_i^2 with blowup: true) */
+typedef struct decay {
+  double lambda;
+  bool blowup;
+  long stop_after_rhs; /* > 0: request a stop after that many rhs calls */
+  long calls;
+  kl_instance *initial;
+} decay;
+
+static const kl_param_spec decay_params[] = {
+    {"d", KL_PARAM_INT, "1", 1, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1", "dimension"},
+    {"lambda", KL_PARAM_REAL, "1", 0, 0, 0, NULL, "1/s", "decay rate"},
+    {"blowup", KL_PARAM_BOOL, "false", 0, 0, 0, NULL, NULL, "y' = y^2 instead"},
+    {"stop_after_rhs", KL_PARAM_INT, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, NULL, "test hook"},
+    KL_PARAM_END};
+
+static int decay_create(const kl_setup *s, void **state, kl_error *err) {
+  (void)err;
+  decay *m = calloc(1, sizeof *m);
+  m->lambda = kl_params_real(s->params, "lambda");
+  m->blowup = kl_params_bool(s->params, "blowup");
+  m->stop_after_rhs = kl_params_int(s->params, "stop_after_rhs");
+  m->initial = s->initial;
+  *state = m;
+  return KL_OK;
+}
+static void decay_destroy(void *s) { free(s); }
+static size_t decay_size(void *s) { (void)s; return 3; }
+static int decay_initial(void *s, double *t0, double *y, kl_error *err) {
+  (void)t0; (void)err;
+  decay *m = s;
+  double v = 0;
+  for (int i = 0; i < 3; i++) y[i] = (i + 1) * kl_initial_density(m->initial, NULL, &v);
+  return KL_OK;
+}
+static int decay_rhs(void *s, double t, const double *y, double *dydt, kl_error *err) {
+  (void)t; (void)err;
+  decay *m = s;
+  if (m->stop_after_rhs > 0 && ++m->calls == m->stop_after_rhs) kl_request_stop();
+  for (int i = 0; i < 3; i++) dydt[i] = m->blowup ? y[i] * y[i] * 10 : -m->lambda * y[i];
+  return KL_OK;
+}
+static double weights[3] = {1, 1, 1};
+static int decay_view(void *s, const double *y, kl_view *v, kl_error *err) {
+  (void)s; (void)err;
+  v->kind = KL_VIEW_PARTICLES;
+  v->dim_v = 1;
+  v->particles.n = 3;
+  v->particles.v[0] = y;
+  v->particles.w = weights;
+  return KL_OK;
+}
+static const char *const decay_names[] = {"y0", "sum"};
+static size_t decay_inv_names(void *s, const char *const **names) {
+  (void)s;
+  *names = decay_names;
+  return 2;
+}
+static int decay_invariants(void *s, double t, const double *y, double *v, kl_error *err) {
+  (void)s; (void)t; (void)err;
+  v[0] = y[0];
+  v[1] = y[0] + y[1] + y[2];
+  return KL_OK;
+}
+static const kl_model_ops decay_ops = {sizeof(kl_model_ops), decay_size, decay_initial, decay_rhs,
+                                       NULL, NULL, NULL, NULL, decay_view, decay_inv_names,
+                                       decay_invariants, NULL};
+static const kl_plugin_info decay_info = {KL_PLUGIN_HEADER, KL_KIND_MODEL, "test_decay",
+                                          "y' = -lambda y", decay_params, &decay_ops,
+                                          decay_create, decay_destroy};
+
+/* ---- initial "test_flat": f0 = 1 */
+static double flat_density(void *s, const double *x, const double *v) {
+  (void)s; (void)x; (void)v;
+  return 1.0;
+}
+static const kl_initial_ops flat_ops = {sizeof(kl_initial_ops), flat_density, NULL, NULL, NULL};
+static const kl_plugin_info flat_info = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "test_flat", "f0 = 1",
+                                         NULL, &flat_ops, NULL, NULL};
+
+/* ---- integrator "test_euler" */
+static const kl_param_spec euler_params[] = {
+    {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "s", "step"},
+    KL_PARAM_END};
+static unsigned euler_order(void *s) { (void)s; return 1; }
+static int euler_step(void *s, const kl_system *sys, double *t, double *dt, double t_limit,
+                      double *y, kl_step_stats *st, kl_error *err) {
+  (void)s;
+  double h = fmin(*dt, t_limit - *t), f[16], y1[16];
+  int rc = sys->rhs(sys->ctx, *t, y, f, err);
+  st->rhs_evals++;
+  if (rc) return rc;
+  for (size_t i = 0; i < sys->n; i++) y1[i] = y[i] + h * f[i];
+  memcpy(y, y1, sys->n * sizeof *y);
+  *t = (h == t_limit - *t) ? t_limit : *t + h;
+  st->accepted++;
+  return KL_OK;
+}
+static const kl_integrator_ops euler_ops = {sizeof(kl_integrator_ops), 0, euler_order, euler_step,
+                                            NULL};
+static const kl_plugin_info euler_info = {KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "test_euler",
+                                          "forward Euler", euler_params, &euler_ops, NULL, NULL};
+
+/* ---------------------------------------------------------------- helpers */
+static kl_registry *registry(void) {
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &decay_info, "test", &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &flat_info, "test", &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &euler_info, "test", &err), KL_OK);
+  return reg;
+}
+
+static char base_dir[] = "/tmp/kinlab-test-run-XXXXXX";
+
+static const char *experiment_text(const char *model_extra, const char *time_extra) {
+  static char buf[2048];
+  snprintf(buf, sizeof buf,
+           "name: decay\n"
+           "model: {type: test_decay, d: 1, lambda: 1%s}\n"
+           "initial: {type: test_flat}\n"
+           "integrator: {type: test_euler, dt: 0.01}\n"
+           "time: {t_final: 1, output_every: 0.25%s}\n",
+           model_extra, time_extra);
+  return buf;
+}
+
+static int run_text(const char *text, const char *dir, bool force, const char *const *sets,
+                    size_t n_sets, kl_error *err) {
+  kl_registry *reg = registry();
+  kl_experiment *exp = NULL;
+  int rc = kl_experiment_load_string(text, "test.yaml", sets, n_sets, reg, &exp, err);
+  if (!rc) {
+    kl_run_options opt = {sizeof opt, dir, force, true, NULL, 0};
+    rc = kl_experiment_run(exp, reg, &opt, err);
+  }
+  kl_experiment_free(exp);
+  kl_registry_free(reg);
+  return rc;
+}
+
+static int restart_dir(const char *dir, const char *const *sets, size_t n_sets, kl_error *err) {
+  kl_registry *reg = registry();
+  kl_experiment *exp = NULL;
+  char path[4200];
+  snprintf(path, sizeof path, "%s/config.resolved.yaml", dir);
+  int rc = kl_experiment_load_file(path, sets, n_sets, reg, &exp, err);
+  if (!rc) {
+    kl_run_options opt = {sizeof opt, NULL, false, true, dir, 0};
+    rc = kl_experiment_run(exp, reg, &opt, err);
+  }
+  kl_experiment_free(exp);
+  kl_registry_free(reg);
+  return rc;
+}
+
+static char *subdir(const char *name) {
+  static char buf[4][4200];
+  static int k;
+  char *b = buf[k++ % 4];
+  snprintf(b, 4200, "%s/%s", base_dir, name);
+  return b;
+}
+
+static bool exists(const char *dir, const char *file) {
+  char p[8400];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/%s", dir, file);
+  return stat(p, &st) == 0;
+}
+
+/* Read timeseries.csv without its wall_s column (the only non-reproducible one). */
+static char *csv_without_wall(const char *dir) {
+  char p[8400];
+  snprintf(p, sizeof p, "%s/timeseries.csv", dir);
+  FILE *f = fopen(p, "r");
+  if (!f) return NULL;
+  char *out = calloc(1, 1 << 16), line[4096];
+  int wall_col = -1;
+  while (fgets(line, sizeof line, f)) {
+    int col = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save), col++) {
+      if (wall_col < 0 && strcmp(tok, "wall_s") == 0) wall_col = col;
+      if (col == wall_col) continue;
+      strcat(out, tok);
+      strcat(out, ",");
+    }
+    strcat(out, "\n");
+  }
+  fclose(f);
+  return out;
+}
+
+static int count_lines(const char *dir, const char *file) {
+  char p[8400];
+  snprintf(p, sizeof p, "%s/%s", dir, file);
+  FILE *f = fopen(p, "r");
+  if (!f) return -1;
+  int n = 0, c;
+  while ((c = fgetc(f)) != EOF) n += c == '\n';
+  fclose(f);
+  return n;
+}
+
+/* ------------------------------------------------------------------ tests */
+static void test_outputs(void) {
+  kl_error err = {0, ""};
+  const char *dir = subdir("plain");
+  int rc = run_text(experiment_text("", ""), dir, false, NULL, 0, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  CU_ASSERT(exists(dir, "config.resolved.yaml"));
+  CU_ASSERT(exists(dir, "timeseries.csv"));
+  CU_ASSERT(exists(dir, "snapshots.h5"));
+  CU_ASSERT(exists(dir, "summary.json"));
+  CU_ASSERT(exists(dir, "checkpoint.h5"));
+  CU_ASSERT(exists(dir, "run.log"));
+  CU_ASSERT_EQUAL(count_lines(dir, "timeseries.csv"), 6); /* header + t = 0, .25, .5, .75, 1 */
+  /* Output times are hit exactly, and y0 is Euler's (1 - dt)^steps. */
+  char p[8400];
+  snprintf(p, sizeof p, "%s/timeseries.csv", dir);
+  FILE *f = fopen(p, "r");
+  char line[4096];
+  CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof line, f));
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, "t,step,dt,accepted,rejected,rhs_evals,wall_s,y0,sum"));
+  double t = 0, step = 0, y0 = 0, expect_t[] = {0, 0.25, 0.5, 0.75, 1};
+  for (int k = 0; k < 5 && fgets(line, sizeof line, f); k++) {
+    double dt, acc, rej, rhs, wall;
+    CU_ASSERT_EQUAL(sscanf(line, "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &t, &step, &dt, &acc, &rej,
+                           &rhs, &wall, &y0), 8);
+    CU_ASSERT_EQUAL(t, expect_t[k]);
+  }
+  fclose(f);
+  CU_ASSERT_EQUAL(step, 100);
+  KL_ASSERT_CLOSE(y0, pow(0.99, 100), 1e-13);
+  /* The resolved configuration is a valid experiment on its own. */
+  kl_registry *reg = registry();
+  kl_experiment *exp = NULL;
+  snprintf(p, sizeof p, "%s/config.resolved.yaml", dir);
+  rc = kl_experiment_load_file(p, NULL, 0, reg, &exp, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  kl_experiment_free(exp);
+  kl_registry_free(reg);
+}
+
+static void test_refuses_overwrite(void) {
+  kl_error err = {0, ""};
+  const char *dir = subdir("twice");
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), dir, false, NULL, 0, &err), KL_OK);
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), dir, false, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--force"));
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), dir, true, NULL, 0, &err), KL_OK);
+  /* --force never removes a directory that kinlab did not make. */
+  const char *foreign = subdir("foreign");
+  mkdir(foreign, 0777);
+  char p[8400];
+  snprintf(p, sizeof p, "%s/precious.txt", foreign);
+  FILE *f = fopen(p, "w");
+  fputs("data\n", f);
+  fclose(f);
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), foreign, true, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not a kinlab run directory"));
+  CU_ASSERT(exists(foreign, "precious.txt"));
+}
+
+static void test_nan_stop(void) {
+  kl_error err = {0, ""};
+  const char *dir = subdir("blowup");
+  /* y' = 10 y^2 from y(0) = 3 blows up at t = 1/30. */
+  int rc = run_text(experiment_text(", blowup: true", ", output_every: 0.01"), dir, false, NULL, 0,
+                    &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "after step"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "t = "));
+  /* What was written before the blow-up is kept (t = 0 row at least). */
+  CU_ASSERT(count_lines(dir, "timeseries.csv") >= 2);
+  CU_ASSERT(exists(dir, "summary.json"));
+}
+
+static void compare_runs(const char *a, const char *b) {
+  char *ca = csv_without_wall(a), *cb = csv_without_wall(b);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
+  CU_ASSERT_STRING_EQUAL(ca, cb);
+  free(ca);
+  free(cb);
+}
+
+static void test_restart_after_step_limit(void) {
+  kl_error err = {0, ""};
+  const char *full = subdir("full"), *cut = subdir("cut");
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), full, false, NULL, 0, &err), KL_OK);
+  const char *limit[] = {"time.max_steps=37"};
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), cut, false, limit, 1, &err), KL_ELIMIT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--restart"));
+  CU_ASSERT(exists(cut, "checkpoint.h5"));
+  const char *unlimited[] = {"time.max_steps=0"};
+  int rc = restart_dir(cut, unlimited, 1, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  compare_runs(full, cut);
+}
+
+static void test_restart_after_stop_request(void) {
+  kl_error err = {0, ""};
+  const char *full = subdir("full2"), *cut = subdir("signal");
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), full, false, NULL, 0, &err), KL_OK);
+  CU_ASSERT_EQUAL(run_text(experiment_text(", stop_after_rhs: 55", ""), cut, false, NULL, 0, &err),
+                  KL_EINTERRUPTED);
+  CU_ASSERT(exists(cut, "checkpoint.h5"));
+  CU_ASSERT(exists(cut, "timeseries.csv"));
+  const char *no_stop[] = {"model.stop_after_rhs=0"};
+  CU_ASSERT_EQUAL(restart_dir(cut, no_stop, 1, &err), KL_OK);
+  compare_runs(full, cut);
+}
+
+int main(void) {
+  if (!mkdtemp(base_dir)) return 1;
+  static CU_TestInfo tests[] = {
+      {"outputs and exact output times", test_outputs},
+      {"existing run directory", test_refuses_overwrite},
+      {"NaN stop keeps data", test_nan_stop},
+      {"restart after step limit is bit-identical", test_restart_after_step_limit},
+      {"restart after stop request is bit-identical", test_restart_after_stop_request},
+      CU_TEST_INFO_NULL};
+  static CU_SuiteInfo suites[] = {{"runner", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
+  int rc = kl_test_main(suites);
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", base_dir);
+  if (rc == 0 && system(cmd) != 0) rc = 1;
+  return rc;
+}

@@ -12,3 +12,7 @@ tests_test_loader_LDADD = $(TEST_LDADD)
 tests_test_run_SOURCES = tests/test_run.c
 tests_test_run_CPPFLAGS = $(TEST_CPPFLAGS) $(HDF5_CFLAGS)
 tests_test_run_LDADD = $(TEST_LDADD) $(HDF5_LIBS)
+
+# The out-of-tree plugin template, built against a DESTDIR installation.
+TESTS += tests/plugin_template.sh
+EXTRA_DIST += tests/plugin_template.sh

@@ -143,7 +143,7 @@ static int run_text(const char *text, const char *dir, bool force, const char *c
   kl_experiment *exp = NULL;
   int rc = kl_experiment_load_string(text, "test.yaml", sets, n_sets, reg, &exp, err);
   if (!rc) {
-    kl_run_options opt = {sizeof opt, dir, force, true, NULL, 0};
+    kl_run_options opt = {sizeof opt, dir, force, true, NULL, 0, 1};
     rc = kl_experiment_run(exp, reg, &opt, err);
   }
   kl_experiment_free(exp);
@@ -158,7 +158,7 @@ static int restart_dir(const char *dir, const char *const *sets, size_t n_sets, 
   snprintf(path, sizeof path, "%s/config.resolved.yaml", dir);
   int rc = kl_experiment_load_file(path, sets, n_sets, reg, &exp, err);
   if (!rc) {
-    kl_run_options opt = {sizeof opt, NULL, false, true, dir, 0};
+    kl_run_options opt = {sizeof opt, NULL, false, true, dir, 0, 1};
     rc = kl_experiment_run(exp, reg, &opt, err);
   }
   kl_experiment_free(exp);
@@ -281,7 +281,7 @@ static void test_nan_stop(void) {
   kl_error err = {0, ""};
   const char *dir = subdir("blowup");
   /* y' = 10 y^2 from y(0) = 3 blows up at t = 1/30. */
-  int rc = run_text(experiment_text(", blowup: true", ", output_every: 0.01"), dir, false, NULL, 0,
+  int rc = run_text(experiment_text(", blowup: true", ""), dir, false, NULL, 0,
                     &err);
   CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "after step"));
@@ -328,6 +328,48 @@ static void test_restart_after_stop_request(void) {
   compare_runs(full, cut);
 }
 
+/* Variants in parallel processes give the same files as one after the other;
+ * a failing variant is reported and does not stop the others. */
+static void test_parallel_variants(void) {
+  const char *text =
+      "name: decay\n"
+      "model: {type: test_decay, d: 1, lambda: 1}\n"
+      "initial: {type: test_flat}\n"
+      "integrator: {type: test_euler, dt: 0.01}\n"
+      "time: {t_final: 1, output_every: 0.5}\n"
+      "variants:\n"
+      "  - {name: slow, set: {model.lambda: 0.5}}\n"
+      "  - {name: fast, set: {model.lambda: 2}}\n"
+      "  - {name: broken, set: {model.blowup: true}}\n"
+      "  - {name: faster, set: {model.lambda: 3}}\n";
+  const char *names[] = {"slow", "fast", "faster"};
+  char dirs[2][4200];
+  for (int jobs = 1; jobs <= 2; jobs++) {
+    kl_registry *reg = registry();
+    kl_experiment *exp = NULL;
+    kl_error err = {0, ""};
+    int rc = kl_experiment_load_string(text, "variants.yaml", NULL, 0, reg, &exp, &err);
+    if (rc) fprintf(stderr, "\n%s\n", err.message);
+    CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+    CU_ASSERT_EQUAL(kl_experiment_variant_count(exp), 4);
+    snprintf(dirs[jobs - 1], sizeof dirs[0], "%s/variants-j%d", base_dir, jobs);
+    kl_run_options opt = {sizeof opt, dirs[jobs - 1], false, true, NULL, 0, jobs};
+    rc = kl_experiment_run(exp, reg, &opt, &err);
+    CU_ASSERT_EQUAL(rc, KL_ENUMERIC); /* the broken variant */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "broken"));
+    CU_ASSERT(exists(dirs[jobs - 1], "experiment.yaml"));
+    kl_experiment_free(exp);
+    kl_registry_free(reg);
+  }
+  for (int k = 0; k < 3; k++) {
+    char a[8400], b[8400];
+    snprintf(a, sizeof a, "%s/%s", dirs[0], names[k]);
+    snprintf(b, sizeof b, "%s/%s", dirs[1], names[k]);
+    CU_ASSERT(exists(a, "summary.json"));
+    compare_runs(a, b);
+  }
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -336,6 +378,7 @@ int main(void) {
       {"NaN stop keeps data", test_nan_stop},
       {"restart after step limit is bit-identical", test_restart_after_step_limit},
       {"restart after stop request is bit-identical", test_restart_after_stop_request},
+      {"parallel variants", test_parallel_variants},
       CU_TEST_INFO_NULL};
   static CU_SuiteInfo suites[] = {{"runner", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
   int rc = kl_test_main(suites);

@@ -6,7 +6,6 @@
 
 int kl_cli_exit_code(int status);
 int kl_cli_fail(const kl_error *err); /* prints the error, returns the exit code */
-void kl_cli_set_threads(int threads);
 void kl_cli_print_summary(const kl_experiment *exp, const kl_run_options *opt);
 
 /* Further commands (compare, bench, ...), each in its own file. */

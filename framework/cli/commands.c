@@ -3,6 +3,9 @@
 
 #include "cli.h"
 
+int kl_cli_compare(int argc, char **argv); /* compare_cmd.c */
+
 const kl_cli_command kl_cli_extra_commands[] = {
+    {"compare", kl_cli_compare},
     {NULL, NULL},
 };

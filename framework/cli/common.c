@@ -1,19 +1,8 @@
 /* common.c - helpers of the kinlab program. */
 #include <stdio.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "cli.h"
 #include "config.h"
-
-void kl_cli_set_threads(int threads) {
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#else
-  (void)threads;
-#endif
-}
 
 void kl_cli_print_summary(const kl_experiment *exp, const kl_run_options *opt) {
   const char *dir = opt->restart_dir ? opt->restart_dir : opt->out_dir;

@@ -45,11 +45,13 @@ static void usage(FILE *out) {
           "\n"
           "Commands:\n"
           "  run [FILE] [--out DIR] [--set KEY=VALUE]... [--force] [--quiet] [--threads N]\n"
-          "                       run an experiment (the embedded default without FILE)\n"
+          "      [--jobs J]       run an experiment (the embedded default without FILE);\n"
+          "                       J variants at once (default: as cores allow)\n"
           "  run --restart RUN_DIR continue a stopped run from its last checkpoint\n"
           "  validate FILE [--set KEY=VALUE]...   check an experiment without running it\n"
           "  plugins [--kind KIND] [--describe NAME]   list plugins / describe parameters\n"
           "  schema [--out DIR]   write the JSON Schemas (default DIR: schemas)\n"
+          "  compare RUN_DIR      write comparison.csv/.md of a run's variants\n"
           "  default              print the embedded default experiment\n"
           "  --help, --version\n"
           "\n"
@@ -72,7 +74,7 @@ typedef struct cli_opts {
   const char **sets;
   size_t n_sets;
   bool force, quiet;
-  int threads;
+  int threads, jobs;
   int first_arg; /* index of the first positional argument */
 } cli_opts;
 
@@ -82,13 +84,14 @@ static int parse_opts(int argc, char **argv, cli_opts *o) {
       {"force", no_argument, NULL, 'f'},          {"quiet", no_argument, NULL, 'q'},
       {"restart", required_argument, NULL, 'r'},  {"threads", required_argument, NULL, 't'},
       {"describe", required_argument, NULL, 'd'}, {"kind", required_argument, NULL, 'k'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+      {"jobs", required_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
   if (!o->sets) return EXIT_INTERNAL;
   optind = 1;
   int c;
-  while ((c = getopt_long(argc, argv, "o:s:fqr:t:d:k:h", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "o:s:fqr:t:j:d:k:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'o': o->out = optarg; break;
     case 's':
@@ -110,6 +113,16 @@ static int parse_opts(int argc, char **argv, cli_opts *o) {
         return EXIT_USAGE;
       }
       o->threads = (int)v;
+      break;
+    }
+    case 'j': {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 1 || v > 256) {
+        fprintf(stderr, "kinlab: error: --jobs %s: expected an integer in 1..256\n", optarg);
+        return EXIT_USAGE;
+      }
+      o->jobs = (int)v;
       break;
     }
     case 'd': o->describe = optarg; break;
@@ -175,8 +188,7 @@ static int cmd_run(int argc, char **argv) {
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    kl_run_options opt = {sizeof opt, o.out, o.force, o.quiet, o.restart, o.threads};
-    if (o.threads > 0) kl_cli_set_threads(o.threads);
+    kl_run_options opt = {sizeof opt, o.out, o.force, o.quiet, o.restart, o.threads, o.jobs};
     rc = kl_experiment_run(exp, reg, &opt, &err);
     if (!rc && !o.quiet) kl_cli_print_summary(exp, &opt);
   }

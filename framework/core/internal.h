@@ -44,6 +44,8 @@ int kl_atomic_open(kl_atomic_file *af, const char *path, kl_error *err);
 int kl_atomic_commit(kl_atomic_file *af, kl_error *err); /* close + rename */
 void kl_atomic_abort(kl_atomic_file *af);                /* close + unlink */
 int kl_mkdir_p(const char *path, kl_error *err);
+/* OpenMP threads for this process (no-op without OpenMP). */
+void kl_set_threads(int threads);
 /* snprintf for paths: false (and an empty string) when the result would not fit. */
 bool kl_pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Copy a file (used to continue snapshots after a restart). */

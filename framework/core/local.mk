@@ -10,6 +10,7 @@ framework_core_libkinlab_la_SOURCES = \
 	framework/core/experiment.c \
 	framework/core/output.c \
 	framework/core/run.c \
+	framework/core/compare.c \
 	framework/core/default_experiment.c \
 	framework/core/internal.h \
 	framework/core/config.h

@@ -17,12 +17,24 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "internal.h"
 
 static volatile sig_atomic_t stop_requested;
+
+void kl_set_threads(int threads) {
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+}
 
 void kl_request_stop(void) { stop_requested = 1; }
 
@@ -825,64 +837,182 @@ static int run_variant(kl_experiment *exp, size_t i, const char *dir, bool resta
   r.opt = opt;
   snprintf(r.dir, sizeof r.dir, "%s", dir);
   int rc = run_one(&r, restart, err);
-  if (rc && rc != KL_EINTERRUPTED && r.log) kl_logf(r.log, KL_LOG_ERROR, "%s", err->message);
+  if (rc && rc != KL_EINTERRUPTED && rc != KL_ELIMIT && r.log) {
+    r.log->console = false; /* the caller prints it once */
+    kl_logf(r.log, KL_LOG_ERROR, "%s", err->message);
+  }
   run_free(&r);
   return rc;
 }
 
+/* Write the experiment (after --set) so `kinlab run --restart BASE` can
+ * continue its unfinished variants. */
+static int write_experiment_copy(const kl_experiment *exp, const char *base, kl_error *err) {
+  char path[PATH_MAX];
+  if (!kl_pathf(path, sizeof path, "%s/experiment.yaml", base))
+    return kl_error_set(err, KL_EIO, "path too long: %s", base);
+  kl_atomic_file af;
+  int rc = kl_atomic_open(&af, path, err);
+  if (rc) return rc;
+  fprintf(af.fp, "# Experiment %s as run by kinlab %s (after --set overrides)\n", exp->name,
+          kl_version());
+  rc = kl_node_emit_yaml(exp->tree, af.fp, err);
+  if (rc) {
+    kl_atomic_abort(&af);
+    return rc;
+  }
+  return kl_atomic_commit(&af, err);
+}
+
+static bool variant_completed(const char *dir) {
+  char p[PATH_MAX];
+  if (!kl_pathf(p, sizeof p, "%s/summary.json", dir)) return false;
+  FILE *f = fopen(p, "r");
+  if (!f) return false;
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return strstr(buf, "\"status\": \"completed\"") != NULL;
+}
+
+typedef struct child {
+  pid_t pid;
+  int fd; /* read end of the pipe carrying the child's kl_error */
+  size_t variant;
+} child;
+
 int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options *opt,
                       kl_error *err) {
   (void)reg;
-  kl_run_options defaults = {sizeof defaults, NULL, false, false, NULL, 0};
+  kl_run_options defaults = {sizeof defaults, NULL, false, false, NULL, 0, 0};
   if (!opt) opt = &defaults;
   char base[PATH_MAX];
   bool restart = opt->restart_dir != NULL;
-  if (restart) kl_pathf(base, sizeof base, "%s", opt->restart_dir);
-  else if (opt->out_dir) kl_pathf(base, sizeof base, "%s", opt->out_dir);
-  else {
-    const char *d = exp->n_runs ? kl_params_string(exp->runs[0].output, "dir") : NULL;
-    if (d) kl_pathf(base, sizeof base, "%s", d);
-    else snprintf(base, sizeof base, "runs/%s", exp->name);
-  }
+  const char *d = exp->n_runs ? kl_params_string(exp->runs[0].output, "dir") : NULL;
+  bool fits = restart ? kl_pathf(base, sizeof base, "%s", opt->restart_dir)
+              : opt->out_dir ? kl_pathf(base, sizeof base, "%s", opt->out_dir)
+              : d ? kl_pathf(base, sizeof base, "%s", d)
+                  : kl_pathf(base, sizeof base, "runs/%s", exp->name);
+  if (!fits) return kl_error_set(err, KL_EIO, "output directory name too long");
   int rc;
   if (!restart && (rc = prepare_base_dir(base, opt, err))) return rc;
+  if (!restart && exp->n_runs > 1 && (rc = write_experiment_copy(exp, base, err))) return rc;
   stop_requested = 0;
+  if (opt->threads > 0) kl_set_threads(opt->threads);
+  /* Variants run as separate processes, `jobs` at a time: each is
+   * deterministic on its own, so the results do not depend on jobs. */
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cores < 1) cores = 1;
+  int jobs = opt->jobs > 0 ? opt->jobs : (int)cores;
+  if ((size_t)jobs > exp->n_runs) jobs = (int)exp->n_runs;
+  if (jobs < 1) jobs = 1;
+  kl_run_options child_opt = *opt;
+  if (jobs > 1) {
+    child_opt.quiet = true; /* one progress line per variant would interleave */
+    if (child_opt.threads <= 0) child_opt.threads = (int)(cores / jobs > 0 ? cores / jobs : 1);
+  }
   int first_rc = KL_OK;
   kl_error first_err = {0, ""};
-  size_t failed = 0;
-  for (size_t i = 0; i < exp->n_runs; i++) {
-    char dir[PATH_MAX];
-    if (exp->n_runs > 1) kl_pathf(dir, sizeof dir, "%s/%s", base, exp->runs[i].variant_name);
-    else kl_pathf(dir, sizeof dir, "%s", base);
-    bool this_restart = restart;
-    if (restart) {
-      char p[PATH_MAX];
-      kl_pathf(p, sizeof p, "%s/summary.json", dir);
-      FILE *f = fopen(p, "r");
-      if (f) { /* a completed variant is not run again */
-        char buf[4096];
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        buf[n] = '\0';
-        fclose(f);
-        if (strstr(buf, "\"status\": \"completed\"")) continue;
+  size_t failed = 0, next = 0, running = 0;
+  child *children = calloc((size_t)jobs, sizeof *children);
+  if (!children) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  for (;;) {
+    /* Launch while there is room. */
+    while (running < (size_t)jobs && next < exp->n_runs && !stop_requested) {
+      size_t i = next++;
+      char dir[PATH_MAX];
+      if (exp->n_runs > 1) kl_pathf(dir, sizeof dir, "%s/%s", base, exp->runs[i].variant_name);
+      else kl_pathf(dir, sizeof dir, "%s", base);
+      bool this_restart = false;
+      if (restart) {
+        if (variant_completed(dir)) continue; /* not run again */
+        char p[PATH_MAX];
+        kl_pathf(p, sizeof p, "%s/checkpoint.h5", dir);
+        this_restart = file_exists(p);
       }
-      kl_pathf(p, sizeof p, "%s/checkpoint.h5", dir);
-      this_restart = file_exists(p);
+      if (jobs == 1) { /* in this process */
+        kl_error e = {0, ""};
+        rc = run_variant(exp, i, dir, this_restart, opt, &e);
+        if (rc) {
+          failed++;
+          if (exp->n_runs > 1) {
+            kl_error_prefix(&e, "variant '%s'", exp->runs[i].variant_name);
+            if (rc != KL_EINTERRUPTED) fprintf(stderr, "kinlab: error: %s\n", e.message);
+          }
+          if (!first_rc) {
+            first_rc = rc;
+            first_err = e;
+          }
+        } else if (exp->n_runs > 1 && !opt->quiet) {
+          fprintf(stderr, "kinlab: variant '%s' completed\n", exp->runs[i].variant_name);
+        }
+        continue;
+      }
+      int fds[2];
+      if (pipe(fds) != 0) {
+        free(children);
+        return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+      }
+      fflush(NULL);
+      pid_t pid = fork();
+      if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        free(children);
+        return kl_error_set(err, KL_EIO, "fork: %s", strerror(errno));
+      }
+      if (pid == 0) { /* the child runs one variant and reports its kl_error */
+        close(fds[0]);
+        kl_error e = {0, ""};
+        if (child_opt.threads > 0) kl_set_threads(child_opt.threads);
+        int crc = run_variant(exp, i, dir, this_restart, &child_opt, &e);
+        e.code = crc;
+        ssize_t w = write(fds[1], &e, sizeof e);
+        (void)w;
+        close(fds[1]);
+        _exit(crc ? 1 : 0);
+      }
+      close(fds[1]);
+      children[running++] = (child){pid, fds[0], i};
     }
-    kl_error e = {0, ""};
-    rc = run_variant(exp, i, dir, this_restart, opt, &e);
-    if (rc) {
-      failed++;
-      if (exp->n_runs > 1) {
+    if (running == 0) break;
+    /* Wait for any child, then collect it. */
+    int status;
+    pid_t done = wait(&status);
+    if (done < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (size_t k = 0; k < running; k++) {
+      if (children[k].pid != done) continue;
+      kl_error e = {0, ""};
+      ssize_t got = read(children[k].fd, &e, sizeof e);
+      close(children[k].fd);
+      if (got != (ssize_t)sizeof e)
+        kl_error_set(&e, KL_EINTERNAL, "the process running it %s",
+                     WIFSIGNALED(status) ? "was killed by a signal" : "failed");
+      size_t i = children[k].variant;
+      if (e.code) {
+        failed++;
         kl_error_prefix(&e, "variant '%s'", exp->runs[i].variant_name);
-        if (rc != KL_EINTERRUPTED) fprintf(stderr, "kinlab: error: %s\n", e.message);
+        if (e.code != KL_EINTERRUPTED) fprintf(stderr, "kinlab: error: %s\n", e.message);
+        if (!first_rc) {
+          first_rc = e.code;
+          first_err = e;
+        }
+      } else if (!opt->quiet) {
+        fprintf(stderr, "kinlab: variant '%s' completed\n", exp->runs[i].variant_name);
       }
-      if (!first_rc) {
-        first_rc = rc;
-        first_err = e;
-      }
-      if (rc == KL_EINTERRUPTED) break;
+      children[k] = children[--running];
+      break;
     }
+  }
+  free(children);
+  if (exp->n_runs > 1 && !stop_requested) {
+    kl_error e = {0, ""};
+    if (kl_compare_run_dir(base, &e) != KL_OK)
+      fprintf(stderr, "kinlab: warning: comparison tables not written: %s\n", e.message);
   }
   if (first_rc) {
     *err = first_err;

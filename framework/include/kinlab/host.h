@@ -86,6 +86,7 @@ typedef struct kl_run_options {
   bool quiet;              /* no progress line                                */
   const char *restart_dir; /* continue from this run directory's checkpoint   */
   int threads;             /* OpenMP threads, 0: default                      */
+  int jobs;                /* variants run at once (processes), 0: 1          */
 } kl_run_options;
 
 /* Run every variant; writes the run directory.  Returns KL_OK when all
@@ -96,6 +97,14 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
 /* Ask a running experiment to stop at the next step, writing a checkpoint
  * (async-signal-safe: sets a flag). */
 void kl_request_stop(void);
+
+/* ---------------------------- comparisons ------------------------------- */
+/* Read every variant of a run directory (its sub-directories, or the directory
+ * itself for a single run) and write comparison.csv and comparison.md there:
+ * per variant the parameters that differ, final errors, drift of each
+ * invariant, wall time, rhs evaluations, state size; and observed orders of
+ * convergence between successive resolutions with the least-squares slope. */
+int kl_compare_run_dir(const char *run_dir, kl_error *err);
 
 /* ---------------------------- schemas ----------------------------------- */
 /* Write experiment.schema.json and one schema per plugin (<kind>/<name>.json)

@@ -16,3 +16,11 @@ tests_test_run_LDADD = $(TEST_LDADD) $(HDF5_LIBS)
 # The out-of-tree plugin template, built against a DESTDIR installation.
 TESTS += tests/plugin_template.sh
 EXTRA_DIST += tests/plugin_template.sh
+
+# The committed JSON Schemas are up to date with the parameter tables.
+TESTS += tests/schemas_fresh.sh
+EXTRA_DIST += tests/schemas_fresh.sh
+
+regen-schemas: kinlab $(plugin_LTLIBRARIES)
+	KINLAB_PLUGINDIR= KINLAB_PLUGIN_PATH=`echo '$(PLUGIN_BUILD_DIRS)' | tr -s ' ' ':'` ./kinlab schema --out $(top_srcdir)/schemas
+.PHONY: regen-schemas

@@ -14,6 +14,7 @@ libdir="$dest$KL_LIBDIR"
 export PKG_CONFIG_PATH="$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # The installed plugins, not the build tree's.
+export KINLAB_PLUGINDIR="$dest$KL_PLUGINDIR"
 export KINLAB_PLUGIN_PATH="$dest$KL_PLUGINDIR"
 test -f "$dest$KL_SCHEMADIR/experiment.schema.json"
 test -f "$dest$KL_PREFIX/include/kinlab/kinlab.h"

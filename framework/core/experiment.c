@@ -455,8 +455,8 @@ static int expand_runs(const kl_node *root, runspec **out, size_t *n_out, kl_err
       }
       if (used > 200) name[200] = '\0';
       /* Make names unique (sanitising may merge two). */
-      char base[1024];
-      snprintf(base, sizeof base, "%s", name);
+      char base[256];
+      snprintf(base, sizeof base, "%.200s", name);
       for (int suffix = 2;; suffix++) {
         bool dup = false;
         for (size_t j = 0; j < vi * ns + si && !dup; j++) dup = !strcmp(rs[j].name, name);

@@ -160,8 +160,6 @@ static const char *suggest(const char *word, const char *const *cand, size_t n, 
 }
 
 /* ------------------------------------------------------ descriptions */
-static bool is_int_type(kl_param_type t) { return t == KL_PARAM_INT; }
-
 /* "> 0", ">= 1", "in (0, 1]" or "" */
 static const char *range_text(const kl_param_spec *s, char *buf, size_t size) {
   char lo[40], hi[40];

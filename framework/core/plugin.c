@@ -300,7 +300,11 @@ int kl_registry_load_default_path(kl_registry *reg, kl_error *err) {
     free(copy);
     if (rc) return kl_error_prefix(err, "while loading $KINLAB_PLUGIN_PATH");
   }
-  return load_default_dir(reg, PLUGINDIR, err);
+  /* $KINLAB_PLUGINDIR replaces the installed directory; set but empty, it
+   * disables it (make check uses only the build tree's plugins). */
+  const char *installed = getenv("KINLAB_PLUGINDIR");
+  if (!installed) installed = PLUGINDIR;
+  return *installed ? load_default_dir(reg, installed, err) : KL_OK;
 }
 
 const kl_plugin_info *kl_registry_find(const kl_registry *reg, const char *name) {

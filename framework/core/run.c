@@ -971,6 +971,7 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
         ssize_t w = write(fds[1], &e, sizeof e);
         (void)w;
         close(fds[1]);
+        free(children);
         _exit(crc ? 1 : 0);
       }
       close(fds[1]);

@@ -479,13 +479,7 @@ static int b_event(builder *b, yaml_event_t *ev, bool *done, int *documents) {
     return b_push(b, n, anchor_name);
   }
   case YAML_SEQUENCE_END_EVENT:
-  case YAML_MAPPING_END_EVENT:
-    /* Maps count their keys too (a map of 50000 keys is 100000 strings). */
-    if (b->stack[b->depth - 1].node->type == KL_NODE_MAP) {
-      int rc = b_count(b, b->stack[b->depth - 1].node->n, line, col, false);
-      if (rc) return rc;
-    }
-    return b_pop(b);
+  case YAML_MAPPING_END_EVENT: return b_pop(b); /* keys were counted as scalars */
   default: return KL_OK;
   }
 }
@@ -599,6 +593,14 @@ static int map_append(kl_node *map, const char *key, unsigned line, unsigned col
   return 0;
 }
 
+/* A plugin name: [a-z][a-z0-9_]* (not a number, not null/true/false). */
+static bool looks_like_name(const char *s) {
+  if (!(*s >= 'a' && *s <= 'z')) return false;
+  for (const char *p = s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
+  return strcmp(s, "null") && strcmp(s, "true") && strcmp(s, "false");
+}
+
 /* Set the value at `dotted` to `value` (taken, also on failure).  Keys created
  * on the way get the position (file, line, col): the --set argument or the
  * dotted key inside `variants:`. */
@@ -627,8 +629,8 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
     /* A bare plugin name ("integrator: rk4") becomes {type: rk4} when a key
      * below it is set. */
     size_t idx;
-    if (cur->type == KL_NODE_SCALAR && cur->plain && *cur->scalar && !is_index(seg, &idx) &&
-        cur != root) {
+    if (cur->type == KL_NODE_SCALAR && cur->plain && looks_like_name(cur->scalar) &&
+        !is_index(seg, &idx) && cur != root) {
       kl_node *name = node_new(KL_NODE_SCALAR, cur->file, cur->line, cur->col);
       if (!name) {
         rc = kl_error_set(err, KL_ENOMEM, "out of memory");

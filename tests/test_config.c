@@ -235,6 +235,12 @@ static void test_yaml_alias(void) {
   CU_ASSERT_EQUAL(kl_node_map_get(copy, "y")->n, 2);
   CU_ASSERT_PTR_NOT_EQUAL(copy, kl_node_map_get(root, "base")); /* a copy */
   kl_node_free(root);
+  /* An anchored key, used again as a value. */
+  const char *key_anchor = "&k a: 1\nb: *k\n";
+  CU_ASSERT_EQUAL_FATAL(kl_yaml_parse_string(key_anchor, strlen(key_anchor), "a.yaml", &root, &err),
+                        KL_OK);
+  CU_ASSERT_STRING_EQUAL(kl_node_map_get(root, "b")->scalar, "a");
+  kl_node_free(root);
 
   /* Billion laughs: 10 levels of 10 aliases each would be 10^10 nodes.  Level
    * k holds 10^k scalars, so the total passes 100000 during level 4 (line 5). */
@@ -359,7 +365,8 @@ static void test_set_path(void) {
   CU_ASSERT_STRING_EQUAL(err.message, "--set:1:1: key x.y: cannot set 'y' inside x, which is "
                                       "the scalar '1' (at s.yaml:3:4)");
   CU_ASSERT_EQUAL(kl_node_set_path(root, "x", "[unclosed", "--set", &err), KL_EINVAL);
-  CU_ASSERT_EQUAL(strncmp(err.message, "--set:1:", 8), 0);
+  CU_ASSERT_STRING_EQUAL(err.message, "--set:1:10: YAML syntax error: did not find expected ',' "
+                                      "or ']' (while parsing a flow sequence that starts at 1:1)");
   kl_node_free(root);
 }
 
@@ -478,7 +485,7 @@ static void test_plugin_errors(void) {
                "an integrator plugin; available: euler, rk4)");
   expect_error(7, NULL, NULL,
                "t.yaml:1:1: key integrator: required key missing (expected an integrator "
-               "plugin; available: rk4, euler)");
+               "plugin; available: euler, rk4)");
   expect_error(7, "integrator: rk4", NULL,
                "t.yaml:7:13: key integrator.dt: required key missing (expected REAL > 0: time "
                "step)");
@@ -487,8 +494,8 @@ static void test_plugin_errors(void) {
   expect_error(0, NULL, "diagnostics: fdiag\n",
                "t.yaml:9:14: key diagnostics: expected a list of diagnostic plugins, found a "
                "scalar");
-  expect_error(2, "model: {type: fmodel, n: 3, d: 4}", NULL,
-               "t.yaml:2:32: key model.d: expected a value in [1, 3], found 4");
+  expect_error(4, "  n: 10\n  d: 4", NULL,
+               "t.yaml:5:6: key model.d: expected a value in [1, 3], found 4");
 }
 
 static void test_empty_and_bad_documents(void) {
@@ -535,7 +542,7 @@ static void test_overrides(void) {
   expect_prefix(text, bad4, 2, KL_EINVAL,
                 "--set:1:1: key integrator.substeps: expected a value >= 1, found 0");
   const char *bad5[] = {"model.n=[1, 2"};
-  expect_prefix(text, bad5, 1, KL_EINVAL, "--set:2:1: YAML syntax error:");
+  expect_prefix(text, bad5, 1, KL_EINVAL, "--set:1:6: YAML syntax error:");
   free(text);
 }
 

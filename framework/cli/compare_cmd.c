@@ -1,12 +1,91 @@
-/* compare_cmd.c - placeholder until `kinlab compare` lands (issue 7). */
+/* compare_cmd.c - `kinlab compare RUN_DIR [--by KEY[:step|:count]] [--quiet]`:
+ * write RUN_DIR/comparison.csv and comparison.md (framework/core/compare.c)
+ * and print the Markdown tables unless --quiet. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
 int kl_cli_compare(int argc, char **argv);
+/* framework/core/compare.c: kl_compare_run_dir with an explicit resolution key. */
+int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule,
+                          kl_error *err);
+
+static void compare_usage(FILE *out) {
+  fprintf(out,
+          "Usage: kinlab compare RUN_DIR [--by KEY[:step|:count]] [--quiet]\n"
+          "\n"
+          "Write RUN_DIR/comparison.csv and RUN_DIR/comparison.md: per variant the\n"
+          "parameters that differ, status, final *_error values, drift of each\n"
+          "invariant, wall time, rhs evaluations, steps, state size, and observed\n"
+          "orders of convergence between successive resolutions.\n"
+          "\n"
+          "  --by KEY[:RULE]  use the dotted configuration KEY as the resolution\n"
+          "                   (default: every varying step-like or count-like key);\n"
+          "                   RULE 'step': size = value, 'count': size = 1/value\n"
+          "  --quiet          do not print comparison.md\n");
+}
+
 int kl_cli_compare(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "kinlab: error: compare is not implemented yet\n");
-  return 70;
+  static const struct option longopts[] = {{"quiet", no_argument, NULL, 'q'},
+                                           {"by", required_argument, NULL, 'b'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {NULL, 0, NULL, 0}};
+  bool quiet = false;
+  char *by = NULL;
+  optind = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, "qb:h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'q': quiet = true; break;
+    case 'b':
+      free(by);
+      by = strdup(optarg);
+      break;
+    case 'h':
+      compare_usage(stdout);
+      free(by);
+      return 0;
+    default:
+      fprintf(stderr, "Try 'kinlab compare --help'.\n");
+      free(by);
+      return 1;
+    }
+  }
+  if (argc - optind != 1) {
+    fprintf(stderr, "kinlab: error: compare takes exactly one run directory\n");
+    compare_usage(stderr);
+    free(by);
+    return 1;
+  }
+  const char *dir = argv[optind];
+  char *rule = NULL;
+  if (by && (rule = strrchr(by, ':'))) *rule++ = '\0';
+  if (by && rule && strcmp(rule, "step") && strcmp(rule, "count")) {
+    fprintf(stderr, "kinlab: error: --by %s:%s: expected RULE 'step' or 'count'\n", by, rule);
+    free(by);
+    return 1;
+  }
+  kl_error err = {0, ""};
+  int rc = kl_compare_run_dir_by(dir, by, rule, &err);
+  free(by);
+  if (rc) {
+    int code = kl_cli_fail(&err);
+    return rc == KL_EINVAL ? 1 : code; /* a bad --by is a usage error */
+  }
+  if (!quiet) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/comparison.md", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+      char buf[8192];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, stdout);
+      fclose(f);
+    }
+    fprintf(stderr, "kinlab: wrote %s/comparison.csv and %s/comparison.md\n", dir, dir);
+  }
+  return 0;
 }

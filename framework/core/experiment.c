@@ -148,6 +148,10 @@ static int unknown_key(kl_error *err, const kl_node *map, size_t i, const char *
 
 static const char *article(const char *w) { return strchr("aeiou", w[0]) ? "an" : "a"; }
 
+static int cmp_cstr(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int missing_plugin(kl_error *err, const kl_node *root, const char *key, int kind,
                           const kl_registry *reg) {
   const char *kname = kl_kind_name((kl_kind)kind);
@@ -155,6 +159,7 @@ static int missing_plugin(kl_error *err, const kl_node *root, const char *key, i
   const char **names = malloc((total ? total : 1) * sizeof *names);
   if (!names) return nomem(err);
   size_t n = kl_registry_names(reg, kind, names, total);
+  qsort(names, n, sizeof *names, cmp_cstr);
   char list[1000] = "";
   size_t used = 0;
   for (size_t j = 0; j < n && used < sizeof list; j++)

@@ -636,10 +636,7 @@ static int cmp_cstr(const void *a, const void *b) {
 }
 
 /* "a, b, c" of the registered plugins of kind, sorted; "" if none. */
-static void available_list(const kl_registry *reg, int kind, const char **names, size_t n,
-                           char *buf, size_t size) {
-  (void)reg;
-  (void)kind;
+static void available_list(const char **names, size_t n, char *buf, size_t size) {
   qsort(names, n, sizeof *names, cmp_cstr);
   size_t used = 0;
   buf[0] = '\0';
@@ -660,7 +657,7 @@ int kl_params_build_plugin(int kind, const kl_node *node, const char *path,
   if (!names) return kl_error_set(err, KL_ENOMEM, "out of memory");
   size_t nn = kl_registry_names(reg, kind, names, total);
   char avail[1200];
-  available_list(reg, kind, names, nn, avail, sizeof avail);
+  available_list(names, nn, avail, sizeof avail);
   char avail_sentence[1300];
   if (nn)
     snprintf(avail_sentence, sizeof avail_sentence, "available: %s", avail);

@@ -504,7 +504,7 @@ int kl_describe_plugin(const kl_plugin_info *info, FILE *out) {
       if (strlen(cell[i][c]) > width[c]) width[c] = strlen(cell[i][c]);
   }
   fputs(" ", out);
-  for (int c = 0; c < NCOL; c++) fprintf(out, " %-*s", (int)width[c], head[c]);
+  for (int c = 0; c < NCOL; c++) fprintf(out, " %-*s", c == NCOL - 1 ? 0 : (int)width[c], head[c]);
   fputs("\n ", out);
   for (int c = 0; c < NCOL; c++) {
     fputc(' ', out);

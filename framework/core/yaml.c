@@ -119,7 +119,8 @@ typedef struct frame {
 
 typedef struct anchor {
   char *name;
-  const kl_node *node; /* inside the tree being built */
+  const kl_node *node; /* inside the tree being built, or `owned`   */
+  kl_node *owned;      /* a scalar's own copy (a key's node is freed) */
   size_t count;        /* nodes (and keys) in the subtree */
   unsigned height;     /* collection nesting of the subtree */
 } anchor;
@@ -187,6 +188,15 @@ static int b_add_anchor(builder *b, const char *name, const kl_node *node) {
   }
   anchor *a = &b->anchors[b->n_anchors];
   if (!(a->name = strdup(name))) return b_nomem(b);
+  a->owned = NULL;
+  if (node->type == KL_NODE_SCALAR) {
+    /* The scalar may become a key, whose node is freed: keep a copy. */
+    if (!(a->owned = kl_node_clone(node))) {
+      free(a->name);
+      return b_nomem(b);
+    }
+    node = a->owned;
+  }
   a->node = node;
   subtree_stats(node, &a->count, &a->height);
   b->n_anchors++;
@@ -341,12 +351,15 @@ static int parser_error(builder *b, const yaml_parser_t *p) {
                      (unsigned)p->problem_value & 0xFFu);
     return b_error(b, line, col, "not valid UTF-8 text: %s", problem);
   }
+  unsigned line = (unsigned)p->problem_mark.line + 1, col = (unsigned)p->problem_mark.column + 1;
+  /* libyaml puts the end of the stream on a line of its own when the text
+   * has no final newline: point at the real end instead. */
+  if (p->problem_mark.index >= b->len) offset_position(b->text, b->len, b->len, &line, &col);
   if (p->context)
-    return b_error(b, (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1,
-                   "YAML syntax error: %s (%s that starts at %u:%u)", problem, p->context,
-                   (unsigned)p->context_mark.line + 1, (unsigned)p->context_mark.column + 1);
-  return b_error(b, (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1,
-                 "YAML syntax error: %s", problem);
+    return b_error(b, line, col, "YAML syntax error: %s (%s that starts at %u:%u)", problem,
+                   p->context, (unsigned)p->context_mark.line + 1,
+                   (unsigned)p->context_mark.column + 1);
+  return b_error(b, line, col, "YAML syntax error: %s", problem);
 }
 
 static int b_push(builder *b, kl_node *node, const char *anchor_name) {
@@ -393,7 +406,10 @@ static void b_free(builder *b) {
     free(b->stack[i].anchor);
   }
   free(b->stack);
-  for (size_t i = 0; i < b->n_anchors; i++) free(b->anchors[i].name);
+  for (size_t i = 0; i < b->n_anchors; i++) {
+    free(b->anchors[i].name);
+    kl_node_free(b->anchors[i].owned);
+  }
   free(b->anchors);
   kl_node_free(b->root);
 }

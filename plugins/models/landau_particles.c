@@ -1,0 +1,775 @@
+/* plugins/models/landau_particles.c - the deterministic particle (blob) method
+ * for the regularized homogeneous Landau equation (Carrillo, Hu, Wang, Wu,
+ * J. Comput. Phys. X 7 (2020), "CHWW"; analysed in paper 000, eqs. (3)-(6)).
+ *
+ * Particles sit at the cell centres c_k of a uniform mesh of spacing h = 2L/n
+ * on [-L, L]^d, with weights w_i = h^d f0(v_i) (cells with f0 = 0 are dropped).
+ * Writing G = G^eps for the mollifier and A(z) = phi(|z|)(|z|^2 I - z z^T):
+ *
+ *   rho_k   = sum_l w_l G(c_k - v_l)                      (blob density on the mesh)
+ *   F_i     = sum_k h^d grad G(v_i - c_k) log rho_k      (midpoint rule for
+ *             (grad G * log(f^N * G))(v_i) = int grad G(v_i - u) log(f^N*G)(u) du)
+ *   dv_i/dt = -sum_j w_j A(v_i - v_j) (F_i - F_j)
+ *
+ * This is paper 000's particle system (5)/(6) (there with w = 1/N and the
+ * u-integral exact), with CHWW's midpoint rule on the fixed initial mesh for the
+ * u-integral.  The regularized entropy uses the same quadrature,
+ * E^eps = sum_k h^d rho_k log rho_k, and the dissipation reported is
+ * D = -sum_i w_i F_i . dv_i/dt = (1/2) sum_ij w_i w_j (F_i-F_j).A(v_i-v_j)(F_i-F_j) >= 0.
+ * (The exact discrete derivative is dE/dt = -D + sum_i w_i H_i . dv_i/dt with
+ * H_i = sum_k h^d grad G(v_i - c_k), the midpoint rule for int grad G = 0:
+ * negligible for a blob wider than h, see docs/landau.md.)
+ *
+ * Cost per right-hand side: the pair sum visits each unordered pair once, O(N^2),
+ * in tiles of a fixed block decomposition (it depends on N only, never on the
+ * thread count): the row block I owns the contributions to itself and writes
+ * those to block J > I into the private buffer of tile (I, J); the buffers are
+ * then summed in I order.  So the result is bit-identical for any number of
+ * OpenMP threads.  The two mollifier sums are truncated at the mollifier's
+ * cut-off radius R(eps, cutoff_rtol) and use cell lists (particles binned with
+ * bins of width >= R; mesh points found by index arithmetic): O(N + M).
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <kinlab/kinlab.h>
+
+typedef enum { G_PLUGIN, G_GENERIC, G_M3, G_M2, G_M1, G_0, G_1, G_2 } gamma_case;
+
+enum { MAX_BLOCKS = 64, MIN_BLOCK = 32 };
+
+typedef struct lp_state {
+  unsigned d;
+  long n;             /* mesh cells per side                                  */
+  double L, h, hd;    /* box [-L, L]^d, spacing, cell volume h^d               */
+  double lo;          /* c_j = lo + j h in each direction                      */
+  size_t M, N;        /* mesh points, particles                                */
+  double *w;          /* N weights                                             */
+  double *y0;         /* d*N initial velocities (SoA)                          */
+  kl_instance *moll, *kern;
+  double eps, R, R2, rtol;
+  gamma_case gc;
+  double C, gamma;
+  /* work arrays */
+  double *rho;        /* M */
+  double *F;          /* d*N */
+  double *U;          /* d*N (invariants) */
+  double *own;        /* d*N: row-block contributions of the pair sum */
+  double *part;       /* tile buffers: ntiles * d * bs */
+  size_t bs, B;       /* block size, number of blocks */
+  /* cell lists */
+  size_t *bin_start;  /* nbins + 1 */
+  size_t nbins_cap;
+  double *sv;         /* d*N sorted velocities */
+  double *sw;         /* N sorted weights */
+  size_t *bin_of;     /* N */
+} lp_state;
+
+static const kl_param_spec lp_params[] = {
+    {"d", KL_PARAM_INT, "2", 2, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
+     "velocity dimension (2 or 3)"},
+    {"n", KL_PARAM_INT, "20", 2, 4096, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
+     "mesh cells (initial particles) per side"},
+    {"box", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_OPTIONAL,
+     NULL, "velocity",
+     "half-width L of the mesh [-L, L]^d (h = 2L/n); default: from the initial data's support"},
+    {"mollifier", KL_PARAM_PLUGIN, "{type: gaussian}", 0, 0, 0, "mollifier", NULL,
+     "blob G^eps used for the regularized entropy"},
+    {"kernel", KL_PARAM_PLUGIN, NULL, 0, 0, KL_PARAM_OPTIONAL, "kernel", NULL,
+     "collision kernel; default: Maxwell molecules (gamma = 0) with the BKW constant "
+     "C = 1/16 (d = 2) or 1/24 (d = 3)"},
+    {"epsilon", KL_PARAM_REAL, NULL, 0, 0,
+     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_OPTIONAL, NULL, "mollifier's own",
+     "absolute eps (in the mollifier's own scaling); default epsilon_coeff * h^epsilon_power"},
+    {"epsilon_coeff", KL_PARAM_REAL, "0.64", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE,
+     NULL, "1", "eps = epsilon_coeff * h^epsilon_power when epsilon is not given (CHWW: 0.64)"},
+    {"epsilon_power", KL_PARAM_REAL, "1.98", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE,
+     NULL, "1", "exponent of h in the default eps (CHWW: 1.98, eps the Gaussian's variance)"},
+    {"cutoff_rtol", KL_PARAM_REAL, "1e-12", 0, 0.5,
+     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_HAS_MAX, NULL, "1",
+     "mollifier sums are truncated at the radius where the blob's tail is below this "
+     "relative tolerance"},
+    {"quadrature", KL_PARAM_ENUM, "chww_midpoint", 0, 0, 0, "chww_midpoint", NULL,
+     "quadrature of the entropy variation: chww_midpoint = midpoint rule on the fixed "
+     "initial mesh (CHWW)"},
+    KL_PARAM_END};
+
+static const char *const names2[] = {"mass", "momentum_x", "momentum_y", "energy", "m4",
+                                     "entropy", "dissipation"};
+static const char *const names3[] = {"mass",   "momentum_x", "momentum_y", "momentum_z",
+                                     "energy", "m4",         "entropy",    "dissipation"};
+
+static void lp_destroy(void *state) {
+  lp_state *s = state;
+  if (!s) return;
+  free(s->w);
+  free(s->y0);
+  free(s->rho);
+  free(s->F);
+  free(s->U);
+  free(s->own);
+  free(s->part);
+  free(s->bin_start);
+  free(s->sv);
+  free(s->sw);
+  free(s->bin_of);
+  free(s);
+}
+
+static size_t ipow(size_t b, unsigned e) {
+  size_t r = 1;
+  while (e--) r *= b;
+  return r;
+}
+
+static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
+  const kl_params *p = setup->params;
+  int rc = KL_OK;
+  if (!setup->initial)
+    return kl_error_set(err, KL_EINVAL,
+                        "model landau_particles (%s): needs initial data (an `initial:` section)",
+                        kl_params_path(p));
+  lp_state *s = calloc(1, sizeof *s);
+  if (!s) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  s->d = (unsigned)kl_params_int(p, "d");
+  s->n = kl_params_int(p, "n");
+  const unsigned d = s->d;
+
+  /* ---- the box */
+  if (kl_params_is_set(p, "box")) {
+    s->L = kl_params_real(p, "box");
+  } else {
+    double lo[3], hi[3];
+    if (kl_initial_support(setup->initial, NULL, NULL, lo, hi) != KL_OK) {
+      rc = kl_params_error(err, KL_EINVAL, p, "box",
+                           "initial data '%s' gives no support box: set box (the mesh is "
+                           "[-box, box]^d)",
+                           kl_instance_name(setup->initial));
+      goto fail;
+    }
+    for (unsigned k = 0; k < d; k++) {
+      if (fabs(lo[k]) > s->L) s->L = fabs(lo[k]);
+      if (fabs(hi[k]) > s->L) s->L = fabs(hi[k]);
+    }
+  }
+  s->h = 2.0 * s->L / (double)s->n;
+  s->hd = d == 2 ? s->h * s->h : s->h * s->h * s->h;
+  s->lo = -s->L + 0.5 * s->h;
+  s->M = ipow((size_t)s->n, d);
+
+  /* ---- mollifier, eps, cut-off */
+  s->moll = kl_params_plugin(p, "mollifier");
+  if (kl_params_is_set(p, "epsilon"))
+    s->eps = kl_params_real(p, "epsilon");
+  else
+    s->eps = kl_params_real(p, "epsilon_coeff") * pow(s->h, kl_params_real(p, "epsilon_power"));
+  s->rtol = kl_params_real(p, "cutoff_rtol");
+  s->R = kl_mollifier_cutoff(s->moll, d, s->eps, s->rtol);
+  if (!(s->R > 0) || !isfinite(s->R)) {
+    rc = kl_params_error(err, KL_EINVAL, p, "cutoff_rtol",
+                         "mollifier '%s' gives no finite cut-off radius for eps = %g, rtol = %g",
+                         kl_instance_name(s->moll), s->eps, s->rtol);
+    goto fail;
+  }
+  s->R2 = s->R * s->R;
+  if (!kl_params_is_set(p, "epsilon") && strcmp(kl_instance_name(s->moll), "gaussian") != 0)
+    kl_logf(setup->log, KL_LOG_WARN,
+            "%s: eps = %g from epsilon_coeff * h^epsilon_power, a formula meant for the "
+            "Gaussian's variance; mollifier '%s' reads eps in its own scaling (see "
+            "docs/landau.md)",
+            kl_params_path(p), s->eps, kl_instance_name(s->moll));
+
+  /* ---- kernel */
+  s->kern = kl_params_plugin(p, "kernel");
+  if (s->kern) {
+    s->gamma = kl_kernel_gamma(s->kern);
+    s->C = kl_kernel_power_law_coefficient(s->kern);
+    if (isnan(s->C)) s->gc = G_PLUGIN;
+    else {
+      double g = s->gamma;
+      s->gc = g == -3 ? G_M3 : g == -2 ? G_M2 : g == -1 ? G_M1 : g == 0 ? G_0 : g == 1 ? G_1
+            : g == 2 ? G_2 : G_GENERIC;
+    }
+  } else {
+    s->gamma = 0;
+    s->C = d == 2 ? 1.0 / 16 : 1.0 / 24;
+    s->gc = G_0;
+  }
+  if (strcmp(kl_instance_name(setup->initial), "bkw") == 0 &&
+      !(s->gamma == 0 && fabs(s->C - (d == 2 ? 1.0 / 16 : 1.0 / 24)) < 1e-12))
+    kl_logf(setup->log, KL_LOG_WARN,
+            "%s: the BKW solution solves the Landau equation with gamma = 0, C = %s only; "
+            "this kernel has gamma = %g, C = %g",
+            kl_params_path(p), d == 2 ? "1/16" : "1/24", s->gamma, s->C);
+
+  /* ---- particles at the cell centres */
+  s->w = malloc(s->M * sizeof *s->w);
+  s->y0 = malloc(d * s->M * sizeof *s->y0);
+  if (!s->w || !s->y0) {
+    rc = kl_error_set(err, KL_ENOMEM, "out of memory (%zu mesh points)", s->M);
+    goto fail;
+  }
+  size_t N = 0;
+  for (size_t k = 0; k < s->M; k++) {
+    double v[3];
+    size_t r = k;
+    for (unsigned a = d; a-- > 0;) {
+      v[a] = s->lo + (double)(r % (size_t)s->n) * s->h;
+      r /= (size_t)s->n;
+    }
+    double f = kl_initial_density(setup->initial, NULL, v);
+    if (!(f >= 0) || !isfinite(f)) {
+      rc = kl_error_set(err, KL_EINVAL,
+                        "initial '%s': density %g at v = (%g, %g%s) is not finite and >= 0",
+                        kl_instance_name(setup->initial), f, v[0], v[1], d == 3 ? ", ..." : "");
+      goto fail;
+    }
+    double w = s->hd * f;
+    if (w == 0) continue;
+    s->w[N] = w;
+    for (unsigned a = 0; a < d; a++) s->y0[a * s->M + N] = v[a];
+    N++;
+  }
+  if (N == 0) {
+    rc = kl_params_error(err, KL_EINVAL, p, "box",
+                         "the initial density is 0 at every cell centre of [-%g, %g]^%u", s->L,
+                         s->L, d);
+    goto fail;
+  }
+  /* compact the SoA velocities to stride N */
+  for (unsigned a = 1; a < d; a++) memmove(s->y0 + a * N, s->y0 + a * s->M, N * sizeof *s->y0);
+  s->N = N;
+
+  /* ---- block decomposition of the pair sum (depends on N only) */
+  s->B = (N + MIN_BLOCK - 1) / MIN_BLOCK;
+  if (s->B > MAX_BLOCKS) s->B = MAX_BLOCKS;
+  s->bs = (N + s->B - 1) / s->B;
+  s->bs = (s->bs + 7) / 8 * 8;
+  s->B = (N + s->bs - 1) / s->bs;
+  size_t ntiles = s->B * (s->B - 1) / 2;
+
+  s->rho = malloc(s->M * sizeof *s->rho);
+  s->F = malloc(d * N * sizeof *s->F);
+  s->U = malloc(d * N * sizeof *s->U);
+  s->own = malloc(d * N * sizeof *s->own);
+  s->part = malloc((ntiles ? ntiles : 1) * d * s->bs * sizeof *s->part);
+  s->sv = malloc(d * N * sizeof *s->sv);
+  s->sw = malloc(N * sizeof *s->sw);
+  s->bin_of = malloc(N * sizeof *s->bin_of);
+  if (!s->rho || !s->F || !s->U || !s->own || !s->part || !s->sv || !s->sw || !s->bin_of) {
+    rc = kl_error_set(err, KL_ENOMEM, "out of memory (%zu particles)", N);
+    goto fail;
+  }
+  kl_logf(setup->log, KL_LOG_INFO,
+          "landau_particles: d = %u, n = %ld, h = %g, N = %zu particles, M = %zu mesh points, "
+          "eps = %g (%s), cut-off radius %g = %.2f h, gamma = %g, C = %g",
+          d, s->n, s->h, N, s->M, s->eps, kl_instance_name(s->moll), s->R, s->R / s->h,
+          s->gamma, s->C);
+  *state = s;
+  return KL_OK;
+fail:
+  lp_destroy(s);
+  return rc;
+}
+
+static size_t lp_size(void *state) {
+  const lp_state *s = state;
+  return s->d * s->N;
+}
+
+static int lp_initial(void *state, double *t0, double *y, kl_error *err) {
+  (void)t0, (void)err;
+  const lp_state *s = state;
+  memcpy(y, s->y0, s->d * s->N * sizeof *y);
+  return KL_OK;
+}
+
+/* ------------------------------------------------------------ cell lists */
+/* Bins the particles of y with bins of width >= R over their bounding box;
+ * fills sv/sw sorted by bin (stable: increasing i inside a bin). */
+typedef struct bins {
+  unsigned d;
+  size_t nb[3];
+  double vmin[3], bw[3];
+} bins;
+
+static int build_bins(lp_state *s, const double *y, bins *b, kl_error *err) {
+  const unsigned d = s->d;
+  const size_t N = s->N;
+  b->d = d;
+  size_t cap = d == 2 ? 1024 : 128, total = 1;
+  for (unsigned a = 0; a < d; a++) {
+    const double *v = y + a * N;
+    double mn = v[0], mx = v[0];
+    for (size_t i = 1; i < N; i++) {
+      mn = v[i] < mn ? v[i] : mn;
+      mx = v[i] > mx ? v[i] : mx;
+    }
+    if (!isfinite(mn) || !isfinite(mx))
+      return kl_error_set(err, KL_ENUMERIC, "landau_particles: a velocity is not finite");
+    double ext = mx - mn;
+    double q = floor(ext / s->R);
+    size_t nb = q < 1 ? 1 : q > (double)cap ? cap : (size_t)q;
+    b->nb[a] = nb;
+    b->vmin[a] = mn;
+    b->bw[a] = nb > 1 ? ext / (double)nb : (ext > s->R ? ext : s->R);
+    if (b->bw[a] < s->R) b->bw[a] = s->R; /* rounding */
+    total *= nb;
+  }
+  if (total + 1 > s->nbins_cap) {
+    size_t *p = realloc(s->bin_start, (total + 1) * sizeof *p);
+    if (!p) return kl_error_set(err, KL_ENOMEM, "out of memory (cell lists)");
+    s->bin_start = p;
+    s->nbins_cap = total + 1;
+  }
+  memset(s->bin_start, 0, (total + 1) * sizeof *s->bin_start);
+  for (size_t i = 0; i < N; i++) {
+    size_t idx = 0;
+    for (unsigned a = 0; a < d; a++) {
+      size_t c = (size_t)((y[a * N + i] - b->vmin[a]) / b->bw[a]);
+      if (c >= b->nb[a]) c = b->nb[a] - 1;
+      idx = idx * b->nb[a] + c;
+    }
+    s->bin_of[i] = idx;
+    s->bin_start[idx + 1]++;
+  }
+  for (size_t k = 0; k < total; k++) s->bin_start[k + 1] += s->bin_start[k];
+  /* stable placement: bin_of[] becomes the destination slot */
+  size_t *fill = malloc(total * sizeof *fill);
+  if (!fill) return kl_error_set(err, KL_ENOMEM, "out of memory (cell lists)");
+  memcpy(fill, s->bin_start, total * sizeof *fill);
+  for (size_t i = 0; i < N; i++) {
+    size_t dst = fill[s->bin_of[i]]++;
+    for (unsigned a = 0; a < d; a++) s->sv[a * N + dst] = y[a * N + i];
+    s->sw[dst] = s->w[i];
+  }
+  free(fill);
+  return KL_OK;
+}
+
+/* rho_k = sum_l w_l G(c_k - v_l) over the particles within R, for every mesh point. */
+static int mesh_density(lp_state *s, const double *y, kl_error *err) {
+  bins b;
+  int rc = build_bins(s, y, &b, err);
+  if (rc) return rc;
+  const unsigned d = s->d;
+  const size_t N = s->N, M = s->M, n = (size_t)s->n;
+  int fail = 0;
+#pragma omp parallel
+  {
+    double *r2 = malloc(N * sizeof *r2), *ww = malloc(N * sizeof *ww),
+           *val = malloc(N * sizeof *val);
+    if (!r2 || !ww || !val) {
+#pragma omp atomic write
+      fail = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t k = 0; k < M; k++) {
+      if (!r2 || !ww || !val) continue;
+      double c[3];
+      size_t lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}, r = k;
+      bool empty = false;
+      for (unsigned a = d; a-- > 0;) {
+        c[a] = s->lo + (double)(r % n) * s->h;
+        r /= n;
+        double q = floor((c[a] - b.vmin[a]) / b.bw[a]);
+        double l = q - 1, u = q + 1;
+        if (l < 0) l = 0;
+        if (u > (double)b.nb[a] - 1) u = (double)b.nb[a] - 1;
+        if (l > u) empty = true;
+        else lo[a] = (size_t)l, hi[a] = (size_t)u;
+      }
+      double sum = 0;
+      if (!empty) {
+        size_t m = 0;
+        for (size_t i0 = lo[0]; i0 <= hi[0]; i0++)
+          for (size_t i1 = lo[1]; i1 <= hi[1]; i1++) {
+            if (d == 2) {
+              size_t bin = i0 * b.nb[1] + i1;
+              for (size_t q = s->bin_start[bin]; q < s->bin_start[bin + 1]; q++) {
+                double z0 = c[0] - s->sv[q], z1 = c[1] - s->sv[N + q];
+                double rr = z0 * z0 + z1 * z1;
+                if (rr < s->R2) r2[m] = rr, ww[m++] = s->sw[q];
+              }
+            } else {
+              for (size_t i2 = lo[2]; i2 <= hi[2]; i2++) {
+                size_t bin = (i0 * b.nb[1] + i1) * b.nb[2] + i2;
+                for (size_t q = s->bin_start[bin]; q < s->bin_start[bin + 1]; q++) {
+                  double z0 = c[0] - s->sv[q], z1 = c[1] - s->sv[N + q],
+                         z2 = c[2] - s->sv[2 * N + q];
+                  double rr = z0 * z0 + z1 * z1 + z2 * z2;
+                  if (rr < s->R2) r2[m] = rr, ww[m++] = s->sw[q];
+                }
+              }
+            }
+          }
+        if (m) {
+          kl_mollifier_profile(s->moll, d, s->eps, m, r2, val, NULL);
+          for (size_t q = 0; q < m; q++) sum += ww[q] * val[q];
+        }
+      }
+      s->rho[k] = sum;
+    }
+    free(r2);
+    free(ww);
+    free(val);
+  }
+  if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
+  return KL_OK;
+}
+
+/* F_i = sum_k h^d grad G(v_i - c_k) log rho_k over the mesh points within R
+ * (rho_k > 0 there: the particle i itself is within R of them). */
+static int particle_forces(lp_state *s, const double *y, kl_error *err) {
+  const unsigned d = s->d;
+  const size_t N = s->N, n = (size_t)s->n;
+  size_t side = (size_t)(2.0 * s->R / s->h) + 2;
+  if (side > n) side = n;
+  const size_t cap = ipow(side, d);
+  int fail = 0;
+#pragma omp parallel
+  {
+    double *r2 = malloc(cap * sizeof *r2), *lg = malloc(cap * sizeof *lg),
+           *z = malloc(d * cap * sizeof *z), *g = malloc(cap * sizeof *g);
+    if (!r2 || !lg || !z || !g) {
+#pragma omp atomic write
+      fail = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t i = 0; i < N; i++) {
+      if (!r2 || !lg || !z || !g) continue;
+      double v[3];
+      long lo[3] = {0, 0, 0}, hi[3] = {-1, -1, -1};
+      bool empty = false;
+      for (unsigned a = 0; a < d; a++) {
+        v[a] = y[a * N + i];
+        double l = ceil((v[a] - s->R - s->lo) / s->h), u = floor((v[a] + s->R - s->lo) / s->h);
+        if (l < 0) l = 0;
+        if (u > (double)n - 1) u = (double)n - 1;
+        if (l > u) empty = true;
+        else lo[a] = (long)l, hi[a] = (long)u;
+      }
+      double f[3] = {0, 0, 0};
+      if (!empty) {
+        size_t m = 0;
+        for (long j0 = lo[0]; j0 <= hi[0]; j0++)
+          for (long j1 = lo[1]; j1 <= hi[1]; j1++)
+            for (long j2 = (d == 3 ? lo[2] : 0); j2 <= (d == 3 ? hi[2] : 0); j2++) {
+              size_t k = d == 2 ? (size_t)j0 * n + (size_t)j1
+                                : ((size_t)j0 * n + (size_t)j1) * n + (size_t)j2;
+              double rk = s->rho[k];
+              if (!(rk > 0)) continue;
+              double z0 = v[0] - (s->lo + (double)j0 * s->h);
+              double z1 = v[1] - (s->lo + (double)j1 * s->h);
+              double z2 = d == 3 ? v[2] - (s->lo + (double)j2 * s->h) : 0;
+              double rr = z0 * z0 + z1 * z1 + z2 * z2;
+              if (rr >= s->R2) continue;
+              r2[m] = rr;
+              z[m] = z0, z[cap + m] = z1;
+              if (d == 3) z[2 * cap + m] = z2;
+              lg[m++] = log(rk);
+            }
+        if (m) {
+          kl_mollifier_profile(s->moll, d, s->eps, m, r2, NULL, g);
+          for (size_t q = 0; q < m; q++) {
+            double c = g[q] * lg[q];
+            for (unsigned a = 0; a < d; a++) f[a] += c * z[a * cap + q];
+          }
+        }
+      }
+      for (unsigned a = 0; a < d; a++) s->F[a * N + i] = s->hd * f[a];
+    }
+    free(r2);
+    free(lg);
+    free(z);
+    free(g);
+  }
+  if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
+  return KL_OK;
+}
+
+/* ------------------------------------------------------------- pair sum */
+/* phi(r2) for n squared distances. */
+static void phi_fill(const lp_state *s, size_t n, const double *restrict r2,
+                     double *restrict phi) {
+  const double C = s->C;
+  switch (s->gc) {
+  case G_M3:
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) {
+      double r = r2[j] > 0 ? r2[j] : 1.0;
+      double p = C / (r * sqrt(r));
+      phi[j] = r2[j] > 0 ? p : 0.0;
+    }
+    break;
+  case G_M2:
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) {
+      double r = r2[j] > 0 ? r2[j] : 1.0;
+      double p = C / r;
+      phi[j] = r2[j] > 0 ? p : 0.0;
+    }
+    break;
+  case G_M1:
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) {
+      double r = r2[j] > 0 ? r2[j] : 1.0;
+      double p = C / sqrt(r);
+      phi[j] = r2[j] > 0 ? p : 0.0;
+    }
+    break;
+  case G_0:
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C : 0.0;
+    break;
+  case G_1:
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C * sqrt(r2[j]) : 0.0;
+    break;
+  case G_2:
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C * r2[j] : 0.0;
+    break;
+  case G_GENERIC: {
+    const double hg = 0.5 * s->gamma;
+    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C * pow(r2[j], hg) : 0.0;
+    break;
+  }
+  case G_PLUGIN:
+    kl_kernel_weight(s->kern, n, r2, phi);
+    for (size_t j = 0; j < n; j++)
+      if (!(r2[j] > 0)) phi[j] = 0.0;
+    break;
+  }
+}
+
+/* Tile (I, J): particles i in [i0, i1) against j in [j0, j1) (j > i on the
+ * diagonal).  Contributions to i go to own[], those to j to acc (stride N
+ * between components, index j - jbase). */
+static void tile(const lp_state *s, const double *restrict y, const double *restrict F,
+                 size_t i0, size_t i1, size_t j0, size_t j1, double *own,
+                 double *acc, size_t acc_stride, size_t jbase, double *restrict r2,
+                 double *restrict phi) {
+  const size_t N = s->N;
+  const double *restrict w = s->w;
+  if (s->d == 2) {
+    const double *restrict vx = y, *restrict vy = y + N;
+    const double *restrict fx = F, *restrict fy = F + N;
+    double *ax = acc, *ay = acc + acc_stride;
+    for (size_t i = i0; i < i1; i++) {
+      size_t js = j0 > i + 1 ? j0 : i + 1;
+      if (js >= j1) continue;
+      const size_t m = j1 - js;
+      const double xi = vx[i], yi = vy[i], Fx = fx[i], Fy = fy[i], wi = w[i];
+#pragma omp simd
+      for (size_t q = 0; q < m; q++) {
+        double zx = xi - vx[js + q], zy = yi - vy[js + q];
+        r2[q] = zx * zx + zy * zy;
+      }
+      phi_fill(s, m, r2, phi);
+      double sx = 0, sy = 0;
+#pragma omp simd reduction(+ : sx, sy)
+      for (size_t q = 0; q < m; q++) {
+        const size_t j = js + q;
+        double zx = xi - vx[j], zy = yi - vy[j];
+        double dx = Fx - fx[j], dy = Fy - fy[j];
+        double sz = zx * dx + zy * dy;
+        double p = phi[q], rr = r2[q];
+        double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy);
+        sx += w[j] * tx;
+        sy += w[j] * ty;
+        ax[j - jbase] += wi * tx;
+        ay[j - jbase] += wi * ty;
+      }
+      own[i] -= sx;
+      own[N + i] -= sy;
+    }
+  } else {
+    const double *restrict vx = y, *restrict vy = y + N, *restrict vz = y + 2 * N;
+    const double *restrict fx = F, *restrict fy = F + N, *restrict fz = F + 2 * N;
+    double *ax = acc, *ay = acc + acc_stride, *az = acc + 2 * acc_stride;
+    for (size_t i = i0; i < i1; i++) {
+      size_t js = j0 > i + 1 ? j0 : i + 1;
+      if (js >= j1) continue;
+      const size_t m = j1 - js;
+      const double xi = vx[i], yi = vy[i], zi = vz[i], Fx = fx[i], Fy = fy[i], Fz = fz[i],
+                   wi = w[i];
+#pragma omp simd
+      for (size_t q = 0; q < m; q++) {
+        double zx = xi - vx[js + q], zy = yi - vy[js + q], zz = zi - vz[js + q];
+        r2[q] = zx * zx + zy * zy + zz * zz;
+      }
+      phi_fill(s, m, r2, phi);
+      double sx = 0, sy = 0, sz3 = 0;
+#pragma omp simd reduction(+ : sx, sy, sz3)
+      for (size_t q = 0; q < m; q++) {
+        const size_t j = js + q;
+        double zx = xi - vx[j], zy = yi - vy[j], zz = zi - vz[j];
+        double dx = Fx - fx[j], dy = Fy - fy[j], dz = Fz - fz[j];
+        double sz = zx * dx + zy * dy + zz * dz;
+        double p = phi[q], rr = r2[q];
+        double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy),
+               tz = p * (rr * dz - sz * zz);
+        sx += w[j] * tx;
+        sy += w[j] * ty;
+        sz3 += w[j] * tz;
+        ax[j - jbase] += wi * tx;
+        ay[j - jbase] += wi * ty;
+        az[j - jbase] += wi * tz;
+      }
+      own[i] -= sx;
+      own[N + i] -= sy;
+      own[2 * N + i] -= sz3;
+    }
+  }
+}
+
+static size_t tile_index(size_t B, size_t I, size_t J) { /* I < J */
+  return I * B - I * (I + 1) / 2 + (J - I - 1);
+}
+
+static int pair_sum(lp_state *s, const double *y, double *dydt, kl_error *err) {
+  const unsigned d = s->d;
+  const size_t N = s->N, B = s->B, bs = s->bs;
+  int fail = 0;
+  memset(s->own, 0, d * N * sizeof *s->own);
+#pragma omp parallel
+  {
+    double *r2 = malloc(bs * sizeof *r2), *phi = malloc(bs * sizeof *phi);
+    if (!r2 || !phi) {
+#pragma omp atomic write
+      fail = 1;
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (size_t I = 0; I < B; I++) {
+      if (!r2 || !phi) continue;
+      size_t i0 = I * bs, i1 = i0 + bs < N ? i0 + bs : N;
+      /* diagonal tile: both ends into own[] */
+      tile(s, y, s->F, i0, i1, i0, i1, s->own, s->own, N, 0, r2, phi);
+      for (size_t J = I + 1; J < B; J++) {
+        size_t j0 = J * bs, j1 = j0 + bs < N ? j0 + bs : N;
+        double *acc = s->part + tile_index(B, I, J) * d * bs;
+        memset(acc, 0, d * bs * sizeof *acc);
+        tile(s, y, s->F, i0, i1, j0, j1, s->own, acc, bs, j0, r2, phi);
+      }
+    }
+    free(r2);
+    free(phi);
+  }
+  if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (pair sum)");
+  /* dv_j/dt = own_j + sum_{I < J} part(I, J)_j, in increasing I. */
+#pragma omp parallel for schedule(static)
+  for (size_t J = 0; J < B; J++) {
+    size_t j0 = J * bs, j1 = j0 + bs < N ? j0 + bs : N;
+    for (unsigned a = 0; a < d; a++) {
+      double *out = dydt + a * N;
+      for (size_t j = j0; j < j1; j++) out[j] = s->own[a * N + j];
+      for (size_t I = 0; I < J; I++) {
+        const double *acc = s->part + tile_index(B, I, J) * d * bs + a * bs;
+        for (size_t j = j0; j < j1; j++) out[j] += acc[j - j0];
+      }
+    }
+  }
+  return KL_OK;
+}
+
+static int lp_rhs(void *state, double t, const double *y, double *dydt, kl_error *err) {
+  (void)t;
+  lp_state *s = state;
+  int rc = mesh_density(s, y, err);
+  if (!rc) rc = particle_forces(s, y, err);
+  if (!rc) rc = pair_sum(s, y, dydt, err);
+  if (rc) return rc;
+  const size_t n = s->d * s->N;
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(dydt[i]))
+      return kl_error_set(err, KL_ENUMERIC,
+                          "landau_particles: dv/dt of particle %zu is not finite (%g)", i % s->N,
+                          dydt[i]);
+  return KL_OK;
+}
+
+static int lp_view(void *state, const double *y, kl_view *view, kl_error *err) {
+  (void)err;
+  const lp_state *s = state;
+  memset(view, 0, sizeof *view);
+  view->kind = KL_VIEW_PARTICLES;
+  view->dim_v = s->d;
+  view->dim_x = 0;
+  view->particles.n = s->N;
+  for (unsigned a = 0; a < s->d; a++) view->particles.v[a] = y + a * s->N;
+  view->particles.w = s->w;
+  view->particles.mollifier = s->moll;
+  view->particles.eps = s->eps;
+  return KL_OK;
+}
+
+static size_t lp_invariant_names(void *state, const char *const **names) {
+  const lp_state *s = state;
+  *names = s->d == 2 ? names2 : names3;
+  return s->d == 2 ? sizeof names2 / sizeof *names2 : sizeof names3 / sizeof *names3;
+}
+
+static int lp_invariants(void *state, double t, const double *y, double *values,
+                         kl_error *err) {
+  lp_state *s = state;
+  const unsigned d = s->d;
+  const size_t N = s->N;
+  double mass = 0, mom[3] = {0, 0, 0}, energy = 0, m4 = 0;
+  for (size_t i = 0; i < N; i++) {
+    double r2 = 0;
+    for (unsigned a = 0; a < d; a++) {
+      mom[a] += s->w[i] * y[a * N + i];
+      r2 += y[a * N + i] * y[a * N + i];
+    }
+    mass += s->w[i];
+    energy += s->w[i] * r2;
+    m4 += s->w[i] * r2 * r2;
+  }
+  /* rhs fills rho (same y), F and U */
+  int rc = lp_rhs(s, t, y, s->U, err);
+  if (rc) return rc;
+  double entropy = 0, diss = 0;
+  for (size_t k = 0; k < s->M; k++)
+    if (s->rho[k] > 0) entropy += s->hd * s->rho[k] * log(s->rho[k]);
+  for (size_t i = 0; i < N; i++)
+    for (unsigned a = 0; a < d; a++) diss -= s->w[i] * s->F[a * N + i] * s->U[a * N + i];
+  size_t q = 0;
+  values[q++] = mass;
+  for (unsigned a = 0; a < d; a++) values[q++] = mom[a];
+  values[q++] = energy;
+  values[q++] = m4;
+  values[q++] = entropy;
+  values[q++] = diss;
+  return KL_OK;
+}
+
+static const kl_model_ops lp_ops = {
+    .struct_size = sizeof(kl_model_ops),
+    .size = lp_size,
+    .initial = lp_initial,
+    .rhs = lp_rhs,
+    .view = lp_view,
+    .invariant_names = lp_invariant_names,
+    .invariants = lp_invariants,
+};
+
+static const kl_plugin_info lp_info = {
+    KL_PLUGIN_HEADER,
+    KL_KIND_MODEL,
+    "landau_particles",
+    "deterministic particle (blob) method for the regularized homogeneous Landau equation "
+    "(CHWW)",
+    lp_params,
+    &lp_ops,
+    lp_create,
+    lp_destroy};
+
+static const kl_plugin_info *const plugins[] = {&lp_info, NULL};
+KL_PLUGIN_MODULE(plugins)

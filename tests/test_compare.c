@@ -1,0 +1,489 @@
+/* test_compare.c - comparison tables of a run directory (framework/core/compare.c).
+ *
+ * Hand-made run directories with known numbers: drifts, orders between
+ * successive resolutions and the least-squares slope on synthetic errors
+ * e = C h^p (exact up to rounding, so 1e-12), grouping by a second varying key
+ * with a tied one (eps chosen with n), failed variants; and an end-to-end run
+ * of a tiny in-test experiment with `variants:` and `sweep:` followed by
+ * kl_compare_run_dir.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char base_dir[] = "/tmp/kinlab-test-compare-XXXXXX";
+
+/* ------------------------------------------------------------ file helpers */
+static void write_file(const char *dir, const char *name, const char *text) {
+  char p[4400];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static char *path_in(const char *a, const char *b) {
+  static char buf[4][4400];
+  static int k;
+  char *p = buf[k++ % 4], tmp[4400];
+  snprintf(tmp, sizeof tmp, "%s/%s", a, b); /* a may be an earlier result */
+  memcpy(p, tmp, sizeof tmp);
+  return p;
+}
+
+/* A variant directory: config.resolved.yaml from `config`, timeseries with the
+ * given rows (header: base columns + extra), summary with status/message. */
+static void make_variant(const char *run, const char *name, const char *config,
+                         const char *extra_header, const char *const *rows, size_t n_rows,
+                         const char *status, const char *message) {
+  char *dir = path_in(run, name);
+  mkdir(dir, 0777);
+  if (config) write_file(dir, "config.resolved.yaml", config);
+  char text[8192];
+  size_t used = (size_t)snprintf(text, sizeof text, "t,step,dt,accepted,rejected,rhs_evals,wall_s,%s\n",
+                                 extra_header);
+  for (size_t i = 0; i < n_rows; i++)
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s\n", rows[i]);
+  write_file(dir, "timeseries.csv", text);
+  if (status) {
+    snprintf(text, sizeof text,
+             "{\n  \"kinlab_version\": \"test\",\n  \"variant\": \"%s\",\n  \"status\": \"%s\",\n"
+             "  \"message\": \"%s\",\n  \"state_size\": 300,\n  \"steps\": 40,\n"
+             "  \"rejected\": 1,\n  \"rhs_evals\": 160,\n  \"wall_s\": 0.5,\n"
+             "  \"final\": {\n    \"steps\": 999,\n    \"mass\": 1\n  }\n}\n",
+             name, status, message);
+    write_file(dir, "summary.json", text);
+  }
+  write_file(dir, "run.log", "[info] starting\n[error] something went wrong at t = 0.3\n");
+}
+
+/* comparison.csv as a table of strings (with CSV quoting). */
+typedef struct table {
+  size_t rows, cols;
+  char *cell[64][64];
+} table;
+
+static void table_free(table *t) {
+  for (size_t r = 0; r < 64; r++)
+    for (size_t c = 0; c < 64; c++) free(t->cell[r][c]);
+  free(t);
+}
+
+static table *read_csv(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  table *t = calloc(1, sizeof *t);
+  char field[4096];
+  size_t len = 0, r = 0, c = 0;
+  bool quoted = false;
+  int ch;
+  while ((ch = fgetc(f)) != EOF && r < 64) {
+    if (quoted) {
+      if (ch == '"') {
+        int next = fgetc(f);
+        if (next == '"') field[len++] = '"';
+        else {
+          quoted = false;
+          if (next != EOF) ungetc(next, f);
+        }
+      } else if (len + 1 < sizeof field) field[len++] = (char)ch;
+      continue;
+    }
+    if (ch == '"') quoted = true;
+    else if (ch == ',' || ch == '\n') {
+      field[len] = '\0';
+      if (c < 64) t->cell[r][c++] = strdup(field);
+      len = 0;
+      if (ch == '\n') {
+        if (r == 0) t->cols = c;
+        c = 0;
+        r++;
+      }
+    } else if (len + 1 < sizeof field) field[len++] = (char)ch;
+  }
+  t->rows = r;
+  fclose(f);
+  return t;
+}
+
+static const char *cell(const table *t, const char *row, const char *col) {
+  size_t cc = SIZE_MAX;
+  for (size_t c = 0; c < t->cols; c++)
+    if (!strcmp(t->cell[0][c], col)) cc = c;
+  if (cc == SIZE_MAX) return NULL;
+  for (size_t r = 1; r < t->rows; r++)
+    if (!strcmp(t->cell[r][0], row)) return t->cell[r][cc];
+  return NULL;
+}
+
+static double num(const table *t, const char *row, const char *col) {
+  const char *s = cell(t, row, col);
+  if (!s) {
+    char m[256];
+    snprintf(m, sizeof m, "no cell %s / %s in comparison.csv", row, col);
+    CU_FAIL(m);
+    return NAN;
+  }
+  return *s ? strtod(s, NULL) : NAN;
+}
+
+static size_t row_index(const table *t, const char *row) {
+  for (size_t r = 1; r < t->rows; r++)
+    if (!strcmp(t->cell[r][0], row)) return r;
+  return 0;
+}
+
+static bool md_contains(const char *dir, const char *needle) {
+  char p[4400];
+  snprintf(p, sizeof p, "%s/comparison.md", dir);
+  FILE *f = fopen(p, "r");
+  if (!f) return false;
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return strstr(buf, needle) != NULL;
+}
+
+/* ------------------------------------------------------- hand-made runs */
+static const char *config_dt(double dt) {
+  static char buf[4][1024];
+  static int k;
+  char *b = buf[k++ % 4];
+  snprintf(b, 1024,
+           "name: conv\nmodel:\n  type: m\n  d: 2\ninitial: {type: i}\n"
+           "integrator:\n  type: rk4\n  dt: %.17g\ntime:\n  t_final: 1\n"
+           "output:\n  dir: /somewhere/else\n  snapshots: true\n",
+           dt);
+  return b;
+}
+
+/* Variants dt = 0.1 / 2^k with e = 3 dt^2, a mass column that moves, one
+ * failed variant (dt = 0.2) and one without summary (dt = 0.4). */
+static void test_step_orders(void) {
+  char *run = path_in(base_dir, "steps");
+  mkdir(run, 0777);
+  write_file(run, ".kinlab-run", "kinlab run directory\n");
+  const double dts[] = {0.1, 0.05, 0.025, 0.0125};
+  const char *names[] = {"dt=0.1", "dt=0.05", "dt=0.025", "dt=0.0125"};
+  for (int k = 0; k < 4; k++) {
+    char r0[256], r1[256], r2[256];
+    double e = 3 * dts[k] * dts[k];
+    snprintf(r0, sizeof r0, "0,0,%g,0,0,0,0,1,0", dts[k]);
+    snprintf(r1, sizeof r1, "0.5,5,%g,5,0,20,0.1,1.5,%.17g", dts[k], e / 2);
+    snprintf(r2, sizeof r2, "1,10,%g,10,0,40,0.2,0.75,%.17g", dts[k], e);
+    const char *rows[] = {r0, r1, r2};
+    make_variant(run, names[k], config_dt(dts[k]), "mass,l1_error", rows, 3, "completed", "");
+  }
+  const char *bad_rows[] = {"0,0,0.2,0,0,0,0,1,0", "0.5,5,0.2,5,0,20,0.1,7,5"};
+  make_variant(run, "dt=0.2", config_dt(0.2), "mass,l1_error", bad_rows, 2, "numerical failure",
+               "numerical blow-up: state entry 3 is NaN after step 7 at t = 0.7");
+  make_variant(run, "dt=0.4", config_dt(0.4), "mass,l1_error", bad_rows, 1, NULL, NULL);
+  kl_error err = {0, ""};
+  int rc = kl_compare_run_dir(run, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  table *t = read_csv(path_in(run, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  CU_ASSERT_EQUAL(t->rows, 7); /* header + 6 variants */
+  /* Only integrator.dt differs (output.dir and the rest are the same). */
+  CU_ASSERT_STRING_EQUAL(t->cell[0][1], "status");
+  CU_ASSERT_STRING_EQUAL(t->cell[0][2], "integrator.dt");
+  CU_ASSERT_STRING_EQUAL(t->cell[0][3], "steps");
+  /* Coarse to fine: dt = 0.4, 0.2, 0.1, ..., 0.0125. */
+  CU_ASSERT_EQUAL(row_index(t, "dt=0.4"), 1);
+  CU_ASSERT_EQUAL(row_index(t, "dt=0.2"), 2);
+  CU_ASSERT_EQUAL(row_index(t, "dt=0.1"), 3);
+  CU_ASSERT_EQUAL(row_index(t, "dt=0.0125"), 6);
+  /* Drift: mass 1 -> 1.5 -> 0.75: |0.75 - 1| = 0.25, relative 0.25, max 0.5. */
+  KL_ASSERT_CLOSE(num(t, "dt=0.05", "mass_drift"), 0.25, 1e-15);
+  KL_ASSERT_CLOSE(num(t, "dt=0.05", "mass_rel_drift"), 0.25, 1e-15);
+  KL_ASSERT_CLOSE(num(t, "dt=0.05", "mass_max_drift"), 0.5, 1e-15);
+  /* Final errors, counters from summary.json (not from its "final" object). */
+  KL_ASSERT_CLOSE(num(t, "dt=0.025", "l1_error"), 3 * 0.025 * 0.025, 1e-17);
+  KL_ASSERT_CLOSE(num(t, "dt=0.025", "steps"), 40, 0);
+  KL_ASSERT_CLOSE(num(t, "dt=0.025", "rhs_evals"), 160, 0);
+  KL_ASSERT_CLOSE(num(t, "dt=0.025", "wall_s"), 0.5, 0);
+  KL_ASSERT_CLOSE(num(t, "dt=0.025", "state_size"), 300, 0);
+  /* e = 3 dt^2: every successive order and the fitted slope are 2 up to the
+   * rounding of the logarithms (~1e-15 relative). */
+  CU_ASSERT(isnan(num(t, "dt=0.1", "order_l1_error"))); /* first of the group */
+  for (int k = 1; k < 4; k++) KL_ASSERT_CLOSE(num(t, names[k], "order_l1_error"), 2.0, 1e-12);
+  for (int k = 0; k < 4; k++) KL_ASSERT_CLOSE(num(t, names[k], "fit_order_l1_error"), 2.0, 1e-12);
+  /* Failed variants: listed with status and message, no error or order. */
+  CU_ASSERT_STRING_EQUAL(cell(t, "dt=0.2", "status"), "numerical failure");
+  CU_ASSERT_PTR_NOT_NULL(strstr(cell(t, "dt=0.2", "message"), "NaN after step 7"));
+  CU_ASSERT(isnan(num(t, "dt=0.2", "l1_error")));
+  CU_ASSERT(isnan(num(t, "dt=0.2", "order_l1_error")));
+  CU_ASSERT_STRING_EQUAL(cell(t, "dt=0.4", "status"), "failed");
+  CU_ASSERT_PTR_NOT_NULL(strstr(cell(t, "dt=0.4", "message"), "something went wrong"));
+  table_free(t);
+  CU_ASSERT(md_contains(run, "| dt=0.2 | 0.2 | numerical failure |"));
+  CU_ASSERT(md_contains(run, "### In integrator.dt (size s = value)"));
+  CU_ASSERT(md_contains(run, "2.000, 2.000, 2.000 | 2.000 |"));
+  CU_ASSERT(md_contains(run, "- **dt=0.4**: failed: [error] something went wrong"));
+}
+
+/* n x mollifier with eps tied to n: orders in n (size 1/n) per mollifier,
+ * e = n^-1 for "a" and 5 n^-2 for "b", and the fit over 3 points. */
+static void test_count_orders_grouped(void) {
+  char *run = path_in(base_dir, "counts");
+  mkdir(run, 0777);
+  const int ns[] = {10, 20, 40};
+  const char *mols[] = {"a", "b"};
+  for (int m = 0; m < 2; m++)
+    for (int k = 0; k < 3; k++) {
+      char name[64], cfg[1024], r0[128], r1[128];
+      snprintf(name, sizeof name, "n=%d,mollifier=%s", ns[k], mols[m]);
+      snprintf(cfg, sizeof cfg,
+               "name: c\nmodel:\n  type: landau\n  n: %d\n  mollifier:\n    type: %s\n"
+               "    eps: %.17g\nintegrator: {type: rk4, dt: 0.01}\n",
+               ns[k], mols[m], 0.5 / ns[k]);
+      double e = m == 0 ? 1.0 / ns[k] : 5.0 / (ns[k] * ns[k]);
+      snprintf(r0, sizeof r0, "0,0,0.01,0,0,0,0,2,0,0");
+      snprintf(r1, sizeof r1, "1,100,0.01,100,0,400,1,2,1e-3,%.17g", e);
+      const char *rows[] = {r0, r1};
+      make_variant(run, name, cfg, "energy,momentum_x,m4_error", rows, 2, "completed", "");
+    }
+  kl_error err = {0, ""};
+  int rc = kl_compare_run_dir(run, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  table *t = read_csv(path_in(run, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  /* model.n is the resolution; model.mollifier.eps is tied to it (no second
+   * resolution key, so the order columns carry no @key suffix). */
+  KL_ASSERT_CLOSE(num(t, "n=20,mollifier=a", "order_m4_error"), 1.0, 1e-12);
+  KL_ASSERT_CLOSE(num(t, "n=40,mollifier=a", "order_m4_error"), 1.0, 1e-12);
+  KL_ASSERT_CLOSE(num(t, "n=20,mollifier=b", "order_m4_error"), 2.0, 1e-12);
+  KL_ASSERT_CLOSE(num(t, "n=10,mollifier=b", "fit_order_m4_error"), 2.0, 1e-12);
+  KL_ASSERT_CLOSE(num(t, "n=10,mollifier=a", "fit_order_m4_error"), 1.0, 1e-12);
+  /* momentum_x starts at 0: drift 1e-3, no relative drift. */
+  KL_ASSERT_CLOSE(num(t, "n=10,mollifier=a", "momentum_x_drift"), 1e-3, 1e-18);
+  CU_ASSERT(isnan(num(t, "n=10,mollifier=a", "momentum_x_rel_drift")));
+  KL_ASSERT_CLOSE(num(t, "n=10,mollifier=a", "energy_drift"), 0, 0);
+  /* Groups in order of appearance, coarse (small n) to fine. */
+  CU_ASSERT_EQUAL(row_index(t, "n=10,mollifier=a"), 1);
+  CU_ASSERT_EQUAL(row_index(t, "n=40,mollifier=a"), 3);
+  CU_ASSERT_EQUAL(row_index(t, "n=10,mollifier=b"), 4);
+  table_free(t);
+  CU_ASSERT(md_contains(run, "### In model.n (size s = 1 / value)"));
+  CU_ASSERT(md_contains(run, "| model.mollifier.type=b | m4_error | 10, 20, 40 |"));
+}
+
+static void test_not_a_run_dir(void) {
+  char *dir = path_in(base_dir, "empty");
+  mkdir(dir, 0777);
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_compare_run_dir(dir, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not a kinlab run directory"));
+  CU_ASSERT_EQUAL(kl_compare_run_dir(path_in(base_dir, "missing"), &err), KL_EIO);
+}
+
+/* ------------------------------------------------ end to end, in-test plugins */
+/* model "cmp_decay": y' = -lambda y on 3 values (or y' = 10 y^2 with blowup). */
+typedef struct decay {
+  double lambda;
+  bool blowup;
+} decay;
+static const kl_param_spec decay_params[] = {
+    {"d", KL_PARAM_INT, "1", 1, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1", "dimension"},
+    {"lambda", KL_PARAM_REAL, "1", 0, 0, 0, NULL, "1/s", "decay rate"},
+    {"blowup", KL_PARAM_BOOL, "false", 0, 0, 0, NULL, NULL, "y' = 10 y^2 instead"},
+    KL_PARAM_END};
+static int decay_create(const kl_setup *s, void **state, kl_error *err) {
+  (void)err;
+  decay *m = calloc(1, sizeof *m);
+  m->lambda = kl_params_real(s->params, "lambda");
+  m->blowup = kl_params_bool(s->params, "blowup");
+  *state = m;
+  return KL_OK;
+}
+static void decay_destroy(void *s) { free(s); }
+static size_t decay_size(void *s) { (void)s; return 3; }
+static int decay_initial(void *s, double *t0, double *y, kl_error *err) {
+  (void)s; (void)t0; (void)err;
+  for (int i = 0; i < 3; i++) y[i] = i + 1;
+  return KL_OK;
+}
+static int decay_rhs(void *s, double t, const double *y, double *dydt, kl_error *err) {
+  (void)t; (void)err;
+  decay *m = s;
+  for (int i = 0; i < 3; i++) dydt[i] = m->blowup ? 10 * y[i] * y[i] : -m->lambda * y[i];
+  return KL_OK;
+}
+static double weights[3] = {1, 1, 1};
+static int decay_view(void *s, const double *y, kl_view *v, kl_error *err) {
+  (void)s; (void)err;
+  v->kind = KL_VIEW_PARTICLES;
+  v->dim_v = 1;
+  v->particles.n = 3;
+  v->particles.v[0] = y;
+  v->particles.w = weights;
+  return KL_OK;
+}
+static const char *const decay_names[] = {"mass"};
+static size_t decay_inv_names(void *s, const char *const **names) {
+  (void)s;
+  *names = decay_names;
+  return 1;
+}
+static int decay_invariants(void *s, double t, const double *y, double *v, kl_error *err) {
+  (void)s; (void)t; (void)err;
+  v[0] = y[0] + y[1] + y[2];
+  return KL_OK;
+}
+static const kl_model_ops decay_ops = {sizeof(kl_model_ops), decay_size, decay_initial, decay_rhs,
+                                       NULL, NULL, NULL, NULL, decay_view, decay_inv_names,
+                                       decay_invariants, NULL};
+static const kl_plugin_info decay_info = {KL_PLUGIN_HEADER, KL_KIND_MODEL, "cmp_decay",
+                                          "y' = -lambda y", decay_params, &decay_ops,
+                                          decay_create, decay_destroy};
+
+static double flat_density(void *s, const double *x, const double *v) {
+  (void)s; (void)x; (void)v;
+  return 1.0;
+}
+static const kl_initial_ops flat_ops = {sizeof(kl_initial_ops), flat_density, NULL, NULL, NULL};
+static const kl_plugin_info flat_info = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "cmp_flat", "f0 = 1",
+                                         NULL, &flat_ops, NULL, NULL};
+
+static const kl_param_spec euler_params[] = {
+    {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "s", "step"},
+    KL_PARAM_END};
+static unsigned euler_order(void *s) { (void)s; return 1; }
+static int euler_step(void *s, const kl_system *sys, double *t, double *dt, double t_limit,
+                      double *y, kl_step_stats *st, kl_error *err) {
+  (void)s;
+  double h = fmin(*dt, t_limit - *t), f[16];
+  int rc = sys->rhs(sys->ctx, *t, y, f, err);
+  st->rhs_evals++;
+  if (rc) return rc;
+  for (size_t i = 0; i < sys->n; i++) y[i] += h * f[i];
+  *t = (h == t_limit - *t) ? t_limit : *t + h;
+  st->accepted++;
+  return KL_OK;
+}
+static const kl_integrator_ops euler_ops = {sizeof(kl_integrator_ops), 0, euler_order, euler_step,
+                                            NULL};
+static const kl_plugin_info euler_info = {KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "cmp_euler",
+                                          "forward Euler", euler_params, &euler_ops, NULL, NULL};
+
+/* diagnostic "cmp_exact": y0_error = |y_0(t) - exp(-t)| (lambda = 1). */
+static const char *const exact_cols[] = {"y0_error"};
+static size_t exact_columns(void *s, const char *const **names) {
+  (void)s;
+  *names = exact_cols;
+  return 1;
+}
+static int exact_observe(void *s, const kl_observation *obs, double *values, kl_error *err) {
+  (void)s; (void)err;
+  values[0] = fabs(obs->y[0] - exp(-obs->t));
+  return KL_OK;
+}
+static const kl_diagnostic_ops exact_ops = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
+                                            exact_columns, exact_observe, NULL};
+static const kl_plugin_info exact_info = {KL_PLUGIN_HEADER, KL_KIND_DIAGNOSTIC, "cmp_exact",
+                                          "error against exp(-t)", NULL, &exact_ops, NULL, NULL};
+
+static kl_registry *registry(void) {
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &decay_info, "test", &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &flat_info, "test", &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &euler_info, "test", &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &exact_info, "test", &err), KL_OK);
+  return reg;
+}
+
+/* Forward Euler's error at t = 1 for y' = -y, y(0) = 1, with step dt = 1/k. */
+static double euler_error(double dt) { return fabs(pow(1 - dt, round(1 / dt)) - exp(-1.0)); }
+
+static void test_end_to_end(void) {
+  const char *text =
+      "name: e2e\n"
+      "model: {type: cmp_decay, d: 1}\n"
+      "initial: {type: cmp_flat}\n"
+      "integrator: {type: cmp_euler, dt: 0.01}\n"
+      "diagnostics: [{type: cmp_exact}]\n"
+      "time: {t_final: 1, output_every: 0.5}\n"
+      "variants:\n"
+      "  - {name: coarse, set: {integrator.dt: 0.04}}\n"
+      "  - {name: medium, set: {integrator.dt: 0.02}}\n"
+      "  - {name: fine, set: {integrator.dt: 0.01}}\n"
+      "  - {name: blowup, set: {integrator.dt: 0.005, model.blowup: true}}\n";
+  char *dir = path_in(base_dir, "e2e");
+  kl_registry *reg = registry();
+  kl_experiment *exp = NULL;
+  kl_error err = {0, ""};
+  int rc = kl_experiment_load_string(text, "e2e.yaml", NULL, 0, reg, &exp, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  kl_run_options opt = {sizeof opt, dir, false, true, NULL, 0, 1};
+  rc = kl_experiment_run(exp, reg, &opt, &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC); /* the blowup variant; the others completed */
+  kl_experiment_free(exp);
+  kl_registry_free(reg);
+  rc = kl_compare_run_dir(dir, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  table *t = read_csv(path_in(dir, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  CU_ASSERT_EQUAL(t->rows, 5);
+  CU_ASSERT_STRING_EQUAL(cell(t, "fine", "status"), "completed");
+  CU_ASSERT_STRING_EQUAL(cell(t, "blowup", "status"), "numerical failure");
+  CU_ASSERT_PTR_NOT_NULL(strstr(cell(t, "blowup", "message"), "blow-up"));
+  /* Both integrator.dt and model.blowup differ; only dt is a resolution key. */
+  CU_ASSERT_PTR_NOT_NULL(cell(t, "fine", "integrator.dt"));
+  CU_ASSERT_STRING_EQUAL(cell(t, "blowup", "model.blowup"), "true");
+  CU_ASSERT_EQUAL(row_index(t, "coarse"), 1);
+  CU_ASSERT_EQUAL(row_index(t, "fine"), 3);
+  /* Errors and orders against forward Euler's closed form (1 - dt)^(1/dt):
+   * the run's y0 differs from it by rounding only (~1e-16 on errors ~ 1e-3,
+   * i.e. ~1e-13 relative, hence 1e-10 on the orders). */
+  KL_ASSERT_CLOSE(num(t, "fine", "y0_error"), euler_error(0.01), 1e-14);
+  double p_mc = log(euler_error(0.02) / euler_error(0.01)) / log(2.0);
+  double p_cm = log(euler_error(0.04) / euler_error(0.02)) / log(2.0);
+  KL_ASSERT_CLOSE(num(t, "fine", "order_y0_error"), p_mc, 1e-10);
+  KL_ASSERT_CLOSE(num(t, "medium", "order_y0_error"), p_cm, 1e-10);
+  /* Euler is first order: observed orders 1 - O(dt). */
+  KL_ASSERT_CLOSE(num(t, "fine", "order_y0_error"), 1.0, 0.02);
+  KL_ASSERT_CLOSE(num(t, "coarse", "fit_order_y0_error"), 1.0, 0.05);
+  CU_ASSERT(isnan(num(t, "blowup", "order_y0_error")));
+  /* The model's invariant: mass = 6 e^{-t} in exact arithmetic; Euler's
+   * 6 (1 - dt)^(1/dt) at t = 1. */
+  KL_ASSERT_CLOSE(num(t, "fine", "mass_drift"), 6 - 6 * pow(0.99, 100), 1e-13);
+  KL_ASSERT_CLOSE(num(t, "fine", "mass_max_drift"), 6 - 6 * pow(0.99, 100), 1e-13);
+  KL_ASSERT_CLOSE(num(t, "fine", "particles"), 3, 0);
+  KL_ASSERT_CLOSE(num(t, "fine", "steps"), 100, 0);
+  table_free(t);
+  /* Compare on a single variant directory works too. */
+  CU_ASSERT_EQUAL(kl_compare_run_dir(path_in(dir, "fine"), &err), KL_OK);
+  t = read_csv(path_in(path_in(dir, "fine"), "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  CU_ASSERT_EQUAL(t->rows, 2);
+  KL_ASSERT_CLOSE(num(t, "fine", "y0_error"), euler_error(0.01), 1e-14);
+  table_free(t);
+}
+
+int main(void) {
+  if (!mkdtemp(base_dir)) return 1;
+  static CU_TestInfo tests[] = {
+      {"step-like key: drift, orders, failed variants", test_step_orders},
+      {"count-like key grouped, tied key", test_count_orders_grouped},
+      {"not a run directory", test_not_a_run_dir},
+      {"end to end with variants", test_end_to_end},
+      CU_TEST_INFO_NULL};
+  static CU_SuiteInfo suites[] = {{"compare", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
+  int rc = kl_test_main(suites);
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", base_dir);
+  if (rc == 0 && system(cmd) != 0) rc = 1;
+  return rc;
+}

@@ -1,1 +1,42 @@
-# plugins/cs.mk - see Makefile.am
+# plugins/cs.mk - kinetic Cucker-Smale with local alignment (paper 004): the grid
+# model cs_kinetic, the particle model cs_particles, initial data (cs_patch,
+# cs_gaussian), diagnostics (cs_grid, cs_exact_error, cs_moments) and their tests.
+# See Makefile.am and docs/cucker_smale.md.
+
+# ---- models.  -fno-math-errno lets fmin/fabs/sqrt vectorize in the hot loops.
+plugin_LTLIBRARIES += plugins/models/cs_kinetic.la plugins/models/cs_particles.la
+plugins_models_cs_kinetic_la_SOURCES = plugins/models/cs_kinetic.c
+plugins_models_cs_kinetic_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+plugins_models_cs_kinetic_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_models_cs_kinetic_la_LIBADD = $(PLUGIN_LIBADD)
+plugins_models_cs_particles_la_SOURCES = plugins/models/cs_particles.c \
+	plugins/models/cs_cells.c plugins/models/cs_cells.h
+plugins_models_cs_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+plugins_models_cs_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_models_cs_particles_la_LIBADD = $(PLUGIN_LIBADD)
+PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/models/.libs
+
+# ---- initial data
+plugin_LTLIBRARIES += plugins/initial/cs_initial.la
+plugins_initial_cs_initial_la_SOURCES = plugins/initial/cs_initial.c
+plugins_initial_cs_initial_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_initial_cs_initial_la_LIBADD = $(PLUGIN_LIBADD)
+PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/initial/.libs
+
+# ---- diagnostics
+plugin_LTLIBRARIES += plugins/diagnostics/cs_diagnostics.la
+plugins_diagnostics_cs_diagnostics_la_SOURCES = plugins/diagnostics/cs_diagnostics.c
+plugins_diagnostics_cs_diagnostics_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_diagnostics_cs_diagnostics_la_LIBADD = $(PLUGIN_LIBADD)
+PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/diagnostics/.libs
+
+# ---- tests
+check_PROGRAMS += tests/test_cs_kinetic tests/test_cs_particles
+TESTS += tests/test_cs_kinetic tests/test_cs_particles
+tests_test_cs_kinetic_SOURCES = tests/test_cs_kinetic.c
+tests_test_cs_kinetic_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_cs_kinetic_LDADD = $(TEST_LDADD)
+tests_test_cs_particles_SOURCES = tests/test_cs_particles.c plugins/models/cs_cells.c \
+	plugins/models/cs_cells.h
+tests_test_cs_particles_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/plugins/models
+tests_test_cs_particles_LDADD = $(TEST_LDADD)

@@ -222,6 +222,33 @@ static const char *config_value(const variant *v, const char *key) {
   return i < 0 ? NULL : v->vals.s[i];
 }
 
+/* A configuration value for the tables: numbers in their shortest form that
+ * reads back to the same double (config.resolved.yaml writes 17 digits, so
+ * 0.2 comes as 0.20000000000000001). */
+static const char *value_text(const variant *v, const char *key, bool brief) {
+  static char buf[8][64];
+  static int k;
+  const char *s = config_value(v, key);
+  double x = numeric(s);
+  if (isnan(x) || strlen(s) < (brief ? 9 : 16)) return s;
+  char *b = buf[k++ % 8];
+  if (brief) { /* Markdown: 6 digits */
+    snprintf(b, sizeof buf[0], "%.6g", x);
+    return b;
+  }
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(b, sizeof buf[0], "%.*g", digits, x);
+    if (strtod(b, NULL) == x) break;
+  }
+  return b;
+}
+static const char *display_value(const variant *v, const char *key) {
+  return value_text(v, key, false);
+}
+static const char *md_value(const variant *v, const char *key) {
+  return value_text(v, key, true);
+}
+
 /* --------------------------------------------------- summary.json */
 /* A small reader for the flat JSON that run.c writes: the top-level members
  * that are strings, numbers (null: NaN) or lists of strings. */
@@ -754,10 +781,17 @@ static int find_resolution_keys(cmp *c, const char *by_key, int by_rule, kl_erro
   strvec cand = {0, 0, NULL};
   int rc = KL_OK;
   if (by_key) {
-    if (sv_find(&c->varying, by_key) < 0)
+    if (sv_find(&c->varying, by_key) < 0) {
+      char list[512] = "";
+      size_t used = 0;
+      for (size_t k = 0; k < c->varying.n && used < sizeof list; k++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
+                                 c->varying.s[k]);
       return kl_error_set(err, KL_EINVAL,
-                          "%s: --by %s: that key does not vary between the variants%s%s", c->run_dir,
-                          by_key, c->varying.n ? " (varying: " : "", c->varying.n ? c->varying.s[0] : "");
+                          "%s: resolution key %s does not vary between the variants (varying: "
+                          "%s)",
+                          c->run_dir, by_key, c->varying.n ? list : "none");
+    }
     if (sv_push(&cand, by_key)) return nomem(err);
   } else {
     /* Count-like keys first (n with eps tied to it is a study in n), then step-like. */
@@ -832,9 +866,12 @@ static void order_column_name(const cmp *c, size_t k, const char *what, const ch
   else snprintf(buf, size, "%s_%s", what, err_col);
 }
 
+/* Relative drift only for quantities that are not zero up to round-off at
+ * t = 0 (|q(0)| > 1e-12): a momentum of 1e-17 has no meaningful relative change. */
+#define REL_DRIFT_FLOOR 1e-12
 static double rel_drift(const variant *v, const char *q) {
   double a = column_value(v, v->first, q), b = column_value(v, v->last, q);
-  return a != 0 ? fabs(b - a) / fabs(a) : NAN;
+  return fabs(a) > REL_DRIFT_FLOOR ? fabs(b - a) / fabs(a) : NAN;
 }
 
 static void write_csv(const cmp *c, FILE *f) {
@@ -867,7 +904,7 @@ static void write_csv(const cmp *c, FILE *f) {
     csv_field(f, v->status);
     for (size_t k = 0; k < c->varying.n; k++) {
       fputc(',', f);
-      csv_field(f, config_value(v, c->varying.s[k]));
+      csv_field(f, display_value(v, c->varying.s[k]));
     }
     csv_num(f, v->steps);
     csv_num(f, v->rejected);
@@ -934,7 +971,7 @@ static void write_md(const cmp *c, FILE *f) {
     md_text(f, v->name);
     for (size_t k = 0; k < c->varying.n; k++) {
       fputs(" | ", f);
-      const char *val = config_value(v, c->varying.s[k]);
+      const char *val = md_value(v, c->varying.s[k]);
       md_text(f, val ? val : "–");
     }
     fputs(" | ", f);
@@ -1009,24 +1046,46 @@ static void write_md(const cmp *c, FILE *f) {
       const res_key *rk = &c->rk[k];
       fprintf(f, "\n### In %s (size s = %s)\n\n", rk->key,
               rk->rule == RULE_COUNT ? "1 / value" : "value");
+      /* Group labels: the grouping keys that refine the partition of the
+       * variants made by the keys before them (mollifier.type, not also the
+       * epsilon law that goes with it). */
+      bool *label = calloc(c->varying.n ? c->varying.n : 1, sizeof *label);
+      if (!label) return;
       bool has_groups = false;
-      for (size_t j = 0; j < c->varying.n; j++)
-        if (strcmp(c->varying.s[j], rk->key) && !tied(c, rk->key, c->varying.s[j]))
-          has_groups = true;
-      fprintf(f, "| %serror | %s | errors | orders | fit |\n|---|---|---|---|%s\n",
+      for (size_t j = 0; j < c->varying.n; j++) {
+        if (!strcmp(c->varying.s[j], rk->key) || tied(c, rk->key, c->varying.s[j])) continue;
+        bool refines = false;
+        for (size_t a = 0; a < c->nv && !refines; a++)
+          for (size_t b = a + 1; b < c->nv && !refines; b++) {
+            if (rk->group[a] == SIZE_MAX || rk->group[b] == SIZE_MAX) continue;
+            bool agree = true;
+            for (size_t i = 0; i < j && agree; i++)
+              if (label[i])
+                agree = same_value(config_value(&c->v[a], c->varying.s[i]),
+                                   config_value(&c->v[b], c->varying.s[i]));
+            refines = agree && !same_value(config_value(&c->v[a], c->varying.s[j]),
+                                           config_value(&c->v[b], c->varying.s[j]));
+          }
+        label[j] = refines;
+        has_groups |= refines;
+      }
+      fprintf(f, "| %serror | %s | errors | orders | fit |\n|---|---|---|---|---|%s\n",
               has_groups ? "group | " : "", rk->key, has_groups ? "---|" : "");
       for (size_t g = 0; g < rk->n_groups; g++) {
         /* members in display order (coarse to fine when k == 0) */
         size_t rep = SIZE_MAX;
         for (size_t o = 0; o < c->nv && rep == SIZE_MAX; o++)
           if (rk->group[c->order[o]] == g) rep = c->order[o];
+        size_t members = 0;
+        for (size_t i = 0; i < c->nv; i++) members += rk->group[i] == g;
+        if (members < 2) continue; /* nothing to compare */
         for (size_t e = 0; e < c->errors.n; e++) {
           fputs("| ", f);
           if (has_groups) {
             bool first = true;
             for (size_t j = 0; j < c->varying.n; j++) {
-              if (!strcmp(c->varying.s[j], rk->key) || tied(c, rk->key, c->varying.s[j])) continue;
-              const char *val = config_value(&c->v[rep], c->varying.s[j]);
+              if (!label[j]) continue;
+              const char *val = md_value(&c->v[rep], c->varying.s[j]);
               fprintf(f, "%s", first ? "" : ", ");
               md_text(f, c->varying.s[j]);
               fputc('=', f);
@@ -1048,7 +1107,7 @@ static void write_md(const cmp *c, FILE *f) {
             }
           fputs(" | ", f);
           for (size_t a = 0; a < m; a++)
-            fprintf(f, "%s%s", a ? ", " : "", config_value(&c->v[idx[a]], rk->key));
+            fprintf(f, "%s%s", a ? ", " : "", md_value(&c->v[idx[a]], rk->key));
           fputs(" | ", f);
           for (size_t a = 0; a < m; a++) {
             const variant *v = &c->v[idx[a]];
@@ -1070,6 +1129,7 @@ static void write_md(const cmp *c, FILE *f) {
           fputs(" |\n", f);
         }
       }
+      free(label);
     }
   }
 }

@@ -60,6 +60,9 @@ void kl_h5_abort(kl_h5 *h);                 /* close + unlink; frees h */
 /* Open the snapshot group for an output time (index k, time t). */
 int kl_h5_begin_snapshot(kl_h5 *h, size_t k, double t, kl_snapshot **snap, kl_error *err);
 int kl_h5_end_snapshot(kl_snapshot *snap, kl_error *err);
+/* A vector attribute on a dataset of the open snapshot (grid coordinates). */
+int kl_snapshot_set_attr(kl_snapshot *snap, const char *dataset, const char *name, size_t n,
+                         const double *values, kl_error *err);
 /* Plain datasets / attributes at the file root (checkpoints). */
 int kl_h5_write_root(kl_h5 *h, const char *name, size_t n, const double *data, kl_error *err);
 int kl_h5_read_file(const char *path, const char *name, double *data, size_t n, kl_error *err);

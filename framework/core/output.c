@@ -270,6 +270,20 @@ int kl_snapshot_write(kl_snapshot *snap, const char *name, unsigned rank, const 
   return write_dataset(snap->group, name, rank, dims, data, err);
 }
 
+int kl_snapshot_set_attr(kl_snapshot *snap, const char *dataset, const char *name,
+                         size_t n, const double *values, kl_error *err) {
+  hid_t ds = H5Dopen2(snap->group, dataset, H5P_DEFAULT);
+  if (ds < 0) return kl_error_set(err, KL_EINVAL, "snapshot: no dataset '%s'", dataset);
+  hsize_t dims[1] = {n};
+  hid_t space = H5Screate_simple(1, dims, NULL);
+  hid_t attr = H5Acreate2(ds, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
+  int ok = attr >= 0 && H5Awrite(attr, H5T_NATIVE_DOUBLE, values) >= 0;
+  if (attr >= 0) H5Aclose(attr);
+  H5Sclose(space);
+  H5Dclose(ds);
+  return ok ? KL_OK : kl_error_set(err, KL_EIO, "cannot write attribute %s of %s", name, dataset);
+}
+
 int kl_h5_write_root(kl_h5 *h, const char *name, size_t n, const double *data, kl_error *err) {
   size_t dims[1] = {n};
   return write_dataset(h->file, name, 1, dims, data, err);

@@ -263,6 +263,13 @@ static int write_view_snapshot(const kl_view *v, kl_snapshot *snap, kl_error *er
     size_t dims[4] = {g->nx, g->nv[0], g->nv[1] ? g->nv[1] : 1, g->nv[2] ? g->nv[2] : 1};
     unsigned rank = 1 + (v->dim_v ? v->dim_v : 1);
     rc = kl_snapshot_write(snap, "f", rank, dims, g->f, err);
+    /* Cell k of an axis covers [lo + k d, lo + (k+1) d]: axis order x, v0, v1, v2. */
+    double x_lo[1] = {g->x_lo}, dx[1] = {g->dx};
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "x_lo", 1, x_lo, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "dx", 1, dx, err);
+    unsigned dv = v->dim_v ? v->dim_v : 1;
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "v_lo", dv, g->v_lo, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "dv", dv, g->dv, err);
   }
   return rc;
 }
@@ -534,6 +541,13 @@ static int write_summary(run_ctx *r, int status, const kl_error *run_err, kl_err
   fprintf(f, ",\n  \"wall_s\": ");
   json_number(f, r->wall_before + (wall_now() - r->wall_start));
   fprintf(f, ",\n  \"outputs\": %zu", r->rows);
+  /* Which columns are the model's invariants (drift is meaningful for them). */
+  fprintf(f, ",\n  \"invariants\": [");
+  for (size_t i = 0; r->col_names && i < r->n_inv; i++) {
+    fputs(i ? ", " : "", f);
+    json_string(f, r->col_names[N_BASE_COLUMNS + i]);
+  }
+  fputc(']', f);
   fprintf(f, ",\n  \"final\": {");
   for (size_t i = 0; r->row && r->rows && i < r->n_cols; i++) {
     fprintf(f, "%s\n    ", i ? "," : "");

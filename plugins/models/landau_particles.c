@@ -40,9 +40,7 @@
 
 #include <kinlab/kinlab.h>
 
-typedef enum { G_PLUGIN, G_GENERIC, G_M3, G_M2, G_M1, G_0, G_1, G_2 } gamma_case;
-
-enum { MAX_BLOCKS = 64, MIN_BLOCK = 32 };
+#include "landau_pairs.h"
 
 typedef struct lp_state {
   unsigned d;
@@ -60,9 +58,7 @@ typedef struct lp_state {
   double *rho;        /* M */
   double *F;          /* d*N */
   double *U;          /* d*N (invariants) */
-  double *own;        /* d*N: row-block contributions of the pair sum */
-  double *part;       /* tile buffers: ntiles * d * bs */
-  size_t bs, B;       /* block size, number of blocks */
+  lp_pairs pairs;     /* the pair sum (landau_pairs.h) */
   /* cell lists */
   size_t *bin_start;  /* nbins + 1 */
   size_t nbins_cap;
@@ -113,8 +109,7 @@ static void lp_destroy(void *state) {
   free(s->rho);
   free(s->F);
   free(s->U);
-  free(s->own);
-  free(s->part);
+  lp_pairs_free(&s->pairs);
   free(s->bin_start);
   free(s->sv);
   free(s->sw);
@@ -190,12 +185,7 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   if (s->kern) {
     s->gamma = kl_kernel_gamma(s->kern);
     s->C = kl_kernel_power_law_coefficient(s->kern);
-    if (isnan(s->C)) s->gc = G_PLUGIN;
-    else {
-      double g = s->gamma;
-      s->gc = g == -3 ? G_M3 : g == -2 ? G_M2 : g == -1 ? G_M1 : g == 0 ? G_0 : g == 1 ? G_1
-            : g == 2 ? G_2 : G_GENERIC;
-    }
+    s->gc = lp_gamma_case(s->C, s->gamma);
   } else {
     s->gamma = 0;
     s->C = d == 2 ? 1.0 / 16 : 1.0 / 24;
@@ -247,22 +237,19 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->N = N;
 
   /* ---- block decomposition of the pair sum (depends on N only) */
-  s->B = (N + MIN_BLOCK - 1) / MIN_BLOCK;
-  if (s->B > MAX_BLOCKS) s->B = MAX_BLOCKS;
-  s->bs = (N + s->B - 1) / s->B;
-  s->bs = (s->bs + 7) / 8 * 8;
-  s->B = (N + s->bs - 1) / s->bs;
-  size_t ntiles = s->B * (s->B - 1) / 2;
+  s->pairs.gc = s->gc;
+  s->pairs.C = s->C;
+  s->pairs.gamma = s->gamma;
+  s->pairs.kern = s->kern;
+  int prc = lp_pairs_init(&s->pairs, d, N);
 
   s->rho = malloc(s->M * sizeof *s->rho);
   s->F = malloc(d * N * sizeof *s->F);
   s->U = malloc(d * N * sizeof *s->U);
-  s->own = malloc(d * N * sizeof *s->own);
-  s->part = malloc((ntiles ? ntiles : 1) * d * s->bs * sizeof *s->part);
   s->sv = malloc(d * N * sizeof *s->sv);
   s->sw = malloc(N * sizeof *s->sw);
   s->bin_of = malloc(N * sizeof *s->bin_of);
-  if (!s->rho || !s->F || !s->U || !s->own || !s->part || !s->sv || !s->sw || !s->bin_of) {
+  if (prc || !s->rho || !s->F || !s->U || !s->sv || !s->sw || !s->bin_of) {
     rc = kl_error_set(err, KL_ENOMEM, "out of memory (%zu particles)", N);
     goto fail;
   }
@@ -495,187 +482,9 @@ static int particle_forces(lp_state *s, const double *y, kl_error *err) {
 }
 
 /* ------------------------------------------------------------- pair sum */
-/* phi(r2) for n squared distances. */
-static void phi_fill(const lp_state *s, size_t n, const double *restrict r2,
-                     double *restrict phi) {
-  const double C = s->C;
-  switch (s->gc) {
-  case G_M3:
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) {
-      double r = r2[j] > 0 ? r2[j] : 1.0;
-      double p = C / (r * sqrt(r));
-      phi[j] = r2[j] > 0 ? p : 0.0;
-    }
-    break;
-  case G_M2:
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) {
-      double r = r2[j] > 0 ? r2[j] : 1.0;
-      double p = C / r;
-      phi[j] = r2[j] > 0 ? p : 0.0;
-    }
-    break;
-  case G_M1:
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) {
-      double r = r2[j] > 0 ? r2[j] : 1.0;
-      double p = C / sqrt(r);
-      phi[j] = r2[j] > 0 ? p : 0.0;
-    }
-    break;
-  case G_0:
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C : 0.0;
-    break;
-  case G_1:
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C * sqrt(r2[j]) : 0.0;
-    break;
-  case G_2:
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C * r2[j] : 0.0;
-    break;
-  case G_GENERIC: {
-    const double hg = 0.5 * s->gamma;
-    for (size_t j = 0; j < n; j++) phi[j] = r2[j] > 0 ? C * pow(r2[j], hg) : 0.0;
-    break;
-  }
-  case G_PLUGIN:
-    kl_kernel_weight(s->kern, n, r2, phi);
-    for (size_t j = 0; j < n; j++)
-      if (!(r2[j] > 0)) phi[j] = 0.0;
-    break;
-  }
-}
-
-/* Tile (I, J): particles i in [i0, i1) against j in [j0, j1) (j > i on the
- * diagonal).  Contributions to i go to own[], those to j to acc (stride N
- * between components, index j - jbase). */
-static void tile(const lp_state *s, const double *restrict y, const double *restrict F,
-                 size_t i0, size_t i1, size_t j0, size_t j1, double *own,
-                 double *acc, size_t acc_stride, size_t jbase, double *restrict r2,
-                 double *restrict phi) {
-  const size_t N = s->N;
-  const double *restrict w = s->w;
-  if (s->d == 2) {
-    const double *restrict vx = y, *restrict vy = y + N;
-    const double *restrict fx = F, *restrict fy = F + N;
-    double *ax = acc, *ay = acc + acc_stride;
-    for (size_t i = i0; i < i1; i++) {
-      size_t js = j0 > i + 1 ? j0 : i + 1;
-      if (js >= j1) continue;
-      const size_t m = j1 - js;
-      const double xi = vx[i], yi = vy[i], Fx = fx[i], Fy = fy[i], wi = w[i];
-#pragma omp simd
-      for (size_t q = 0; q < m; q++) {
-        double zx = xi - vx[js + q], zy = yi - vy[js + q];
-        r2[q] = zx * zx + zy * zy;
-      }
-      phi_fill(s, m, r2, phi);
-      double sx = 0, sy = 0;
-#pragma omp simd reduction(+ : sx, sy)
-      for (size_t q = 0; q < m; q++) {
-        const size_t j = js + q;
-        double zx = xi - vx[j], zy = yi - vy[j];
-        double dx = Fx - fx[j], dy = Fy - fy[j];
-        double sz = zx * dx + zy * dy;
-        double p = phi[q], rr = r2[q];
-        double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy);
-        sx += w[j] * tx;
-        sy += w[j] * ty;
-        ax[j - jbase] += wi * tx;
-        ay[j - jbase] += wi * ty;
-      }
-      own[i] -= sx;
-      own[N + i] -= sy;
-    }
-  } else {
-    const double *restrict vx = y, *restrict vy = y + N, *restrict vz = y + 2 * N;
-    const double *restrict fx = F, *restrict fy = F + N, *restrict fz = F + 2 * N;
-    double *ax = acc, *ay = acc + acc_stride, *az = acc + 2 * acc_stride;
-    for (size_t i = i0; i < i1; i++) {
-      size_t js = j0 > i + 1 ? j0 : i + 1;
-      if (js >= j1) continue;
-      const size_t m = j1 - js;
-      const double xi = vx[i], yi = vy[i], zi = vz[i], Fx = fx[i], Fy = fy[i], Fz = fz[i],
-                   wi = w[i];
-#pragma omp simd
-      for (size_t q = 0; q < m; q++) {
-        double zx = xi - vx[js + q], zy = yi - vy[js + q], zz = zi - vz[js + q];
-        r2[q] = zx * zx + zy * zy + zz * zz;
-      }
-      phi_fill(s, m, r2, phi);
-      double sx = 0, sy = 0, sz3 = 0;
-#pragma omp simd reduction(+ : sx, sy, sz3)
-      for (size_t q = 0; q < m; q++) {
-        const size_t j = js + q;
-        double zx = xi - vx[j], zy = yi - vy[j], zz = zi - vz[j];
-        double dx = Fx - fx[j], dy = Fy - fy[j], dz = Fz - fz[j];
-        double sz = zx * dx + zy * dy + zz * dz;
-        double p = phi[q], rr = r2[q];
-        double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy),
-               tz = p * (rr * dz - sz * zz);
-        sx += w[j] * tx;
-        sy += w[j] * ty;
-        sz3 += w[j] * tz;
-        ax[j - jbase] += wi * tx;
-        ay[j - jbase] += wi * ty;
-        az[j - jbase] += wi * tz;
-      }
-      own[i] -= sx;
-      own[N + i] -= sy;
-      own[2 * N + i] -= sz3;
-    }
-  }
-}
-
-static size_t tile_index(size_t B, size_t I, size_t J) { /* I < J */
-  return I * B - I * (I + 1) / 2 + (J - I - 1);
-}
-
 static int pair_sum(lp_state *s, const double *y, double *dydt, kl_error *err) {
-  const unsigned d = s->d;
-  const size_t N = s->N, B = s->B, bs = s->bs;
-  int fail = 0;
-  memset(s->own, 0, d * N * sizeof *s->own);
-#pragma omp parallel
-  {
-    double *r2 = malloc(bs * sizeof *r2), *phi = malloc(bs * sizeof *phi);
-    if (!r2 || !phi) {
-#pragma omp atomic write
-      fail = 1;
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (size_t I = 0; I < B; I++) {
-      if (!r2 || !phi) continue;
-      size_t i0 = I * bs, i1 = i0 + bs < N ? i0 + bs : N;
-      /* diagonal tile: both ends into own[] */
-      tile(s, y, s->F, i0, i1, i0, i1, s->own, s->own, N, 0, r2, phi);
-      for (size_t J = I + 1; J < B; J++) {
-        size_t j0 = J * bs, j1 = j0 + bs < N ? j0 + bs : N;
-        double *acc = s->part + tile_index(B, I, J) * d * bs;
-        memset(acc, 0, d * bs * sizeof *acc);
-        tile(s, y, s->F, i0, i1, j0, j1, s->own, acc, bs, j0, r2, phi);
-      }
-    }
-    free(r2);
-    free(phi);
-  }
-  if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (pair sum)");
-  /* dv_j/dt = own_j + sum_{I < J} part(I, J)_j, in increasing I. */
-#pragma omp parallel for schedule(static)
-  for (size_t J = 0; J < B; J++) {
-    size_t j0 = J * bs, j1 = j0 + bs < N ? j0 + bs : N;
-    for (unsigned a = 0; a < d; a++) {
-      double *out = dydt + a * N;
-      for (size_t j = j0; j < j1; j++) out[j] = s->own[a * N + j];
-      for (size_t I = 0; I < J; I++) {
-        const double *acc = s->part + tile_index(B, I, J) * d * bs + a * bs;
-        for (size_t j = j0; j < j1; j++) out[j] += acc[j - j0];
-      }
-    }
-  }
+  if (lp_pairs_sum(&s->pairs, y, s->F, s->w, dydt))
+    return kl_error_set(err, KL_ENOMEM, "out of memory (pair sum)");
   return KL_OK;
 }
 

@@ -1,0 +1,339 @@
+/* plugins/models/landau_pairs.h - the Landau collision pair sum
+ *
+ *   dv_i/dt = - sum_j w_j A(v_i - v_j) (F_i - F_j),  A(z) = phi(|z|)(|z|^2 I - z z^T),
+ *
+ * shared, as source, by the landau_particles model and `kinlab bench`
+ * (bench/fast_pairs.c includes it), so the benchmark times exactly the code the
+ * model runs.  Internal: not installed, not part of the plugin contract.
+ *
+ * Each unordered pair is visited once (the summand is antisymmetric in i, j),
+ * over tiles of a fixed block decomposition that depends on N only: row block I
+ * owns the contributions to itself and writes those to block J > I into the
+ * private buffer of tile (I, J); the buffers are summed in increasing I.  The
+ * result is therefore bit-identical for any number of OpenMP threads.
+ *
+ * The inner loop is one fused `omp simd` loop per (d, gamma) case; for the named
+ * power laws phi is a sqrt/div chain (gamma = -3: C / (r2 sqrt r2), -2: C / r2,
+ * -1: C / sqrt r2, 0: C, 1: C sqrt r2, 2: C r2), never pow.  The kernels are
+ * built three times (x86-64 baseline SSE2, x86-64-v3 = AVX2 + FMA, x86-64-v4 =
+ * AVX-512) with GCC's target_clones; the loader picks the best one the CPU runs
+ * (ifunc), so the binary stays portable.  FMA contraction makes the clones
+ * differ in the last bits; on one machine every run uses the same clone.
+ */
+#ifndef KL_LANDAU_PAIRS_H
+#define KL_LANDAU_PAIRS_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <kinlab/kinlab.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(LP_NO_CLONES)
+#define LP_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define LP_CLONES
+#endif
+
+typedef enum { G_PLUGIN, G_GENERIC, G_M3, G_M2, G_M1, G_0, G_1, G_2 } gamma_case;
+
+enum { LP_MAX_BLOCKS = 64, LP_MIN_BLOCK = 32 };
+
+typedef struct lp_pairs {
+  unsigned d;
+  size_t N;
+  size_t bs, B;       /* block size, number of blocks                  */
+  gamma_case gc;
+  double C, gamma;
+  kl_instance *kern;  /* for G_PLUGIN                                   */
+  double *own;        /* d*N: row-block contributions                   */
+  double *part;       /* tile buffers: B(B-1)/2 * d * bs                */
+} lp_pairs;
+
+static inline gamma_case lp_gamma_case(double C, double g) {
+  if (isnan(C)) return G_PLUGIN;
+  return g == -3 ? G_M3 : g == -2 ? G_M2 : g == -1 ? G_M1 : g == 0 ? G_0 : g == 1 ? G_1
+       : g == 2 ? G_2 : G_GENERIC;
+}
+
+/* Block decomposition for N particles and buffers; 0 or KL_ENOMEM. */
+static inline int lp_pairs_init(lp_pairs *p, unsigned d, size_t N) {
+  p->d = d;
+  p->N = N;
+  p->B = (N + LP_MIN_BLOCK - 1) / LP_MIN_BLOCK;
+  if (p->B > LP_MAX_BLOCKS) p->B = LP_MAX_BLOCKS;
+  if (p->B == 0) p->B = 1;
+  p->bs = (N + p->B - 1) / p->B;
+  p->bs = (p->bs + 7) / 8 * 8;
+  p->B = (N + p->bs - 1) / p->bs;
+  if (p->B == 0) p->B = 1;
+  size_t ntiles = p->B * (p->B - 1) / 2;
+  p->own = malloc((N ? d * N : 1) * sizeof *p->own);
+  p->part = malloc((ntiles ? ntiles : 1) * d * p->bs * sizeof *p->part);
+  return p->own && p->part ? 0 : KL_ENOMEM;
+}
+
+static inline void lp_pairs_free(lp_pairs *p) {
+  free(p->own);
+  free(p->part);
+  p->own = p->part = NULL;
+}
+
+/* ---------------------------------------------------------------- kernels */
+/* One tile: rows i in [i0, i1) against columns j in [j0, j1) (j > i).  The
+ * arrays have stride N between components (v, F, own) or astride (acc, index
+ * j - jbase).  Contributions to i: own[i] -= sum_j w_j t_ij; to j: acc[j] +=
+ * w_i t_ij, t_ij = phi (|z|^2 dF - (z.dF) z), z = v_i - v_j, dF = F_i - F_j. */
+typedef struct lp_tile {
+  size_t N, i0, i1, j0, j1, astride, jbase;
+  const double *v, *F, *w;
+  double *own, *acc;
+  double C, gamma;
+  double *r2, *phi; /* scratch of length >= j1 - j0 (generic / plugin cases) */
+  kl_instance *kern;
+} lp_tile;
+
+/* PHI: an expression of rr (|z|^2 > 0 or == 0) and C giving phi. */
+#define LP_PHI_M3 (rr > 0 ? C / (rs * sqrt(rs)) : 0.0)
+#define LP_PHI_M2 (rr > 0 ? C / rs : 0.0)
+#define LP_PHI_M1 (rr > 0 ? C / sqrt(rs) : 0.0)
+#define LP_PHI_0 (C)
+#define LP_PHI_1 (C * sqrt(rr))
+#define LP_PHI_2 (C * rr)
+#define LP_PHI_TAB (phi[q])
+
+#define LP_TILE2(NAME, PHI, PRE)                                                              \
+  LP_CLONES static void NAME(const lp_tile *a) {                                              \
+    const size_t N = a->N;                                                                    \
+    const double C = a->C;                                                                    \
+    (void)C;                                                                                  \
+    const double *restrict vx = a->v, *restrict vy = a->v + N;                                \
+    const double *restrict fx = a->F, *restrict fy = a->F + N;                                \
+    const double *restrict w = a->w;                                                          \
+    double *ax = a->acc - a->jbase, *ay = a->acc + a->astride - a->jbase;                     \
+    for (size_t i = a->i0; i < a->i1; i++) {                                                  \
+      const size_t js = a->j0 > i + 1 ? a->j0 : i + 1;                                        \
+      if (js >= a->j1) continue;                                                              \
+      const double xi = vx[i], yi = vy[i], Fx = fx[i], Fy = fy[i], wi = w[i];                 \
+      PRE                                                                                     \
+      double sx = 0, sy = 0;                                                                  \
+      _Pragma("omp simd reduction(+ : sx, sy)") for (size_t j = js; j < a->j1; j++) {         \
+        const size_t q = j - js;                                                              \
+        (void)q;                                                                              \
+        const double zx = xi - vx[j], zy = yi - vy[j];                                        \
+        const double dx = Fx - fx[j], dy = Fy - fy[j];                                        \
+        const double rr = zx * zx + zy * zy, rs = rr > 0 ? rr : 1.0;                          \
+        (void)rs;                                                                             \
+        const double p = PHI;                                                                 \
+        const double sz = zx * dx + zy * dy;                                                  \
+        const double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy);              \
+        sx += w[j] * tx;                                                                      \
+        sy += w[j] * ty;                                                                      \
+        ax[j] += wi * tx;                                                                     \
+        ay[j] += wi * ty;                                                                     \
+      }                                                                                       \
+      a->own[i] -= sx;                                                                        \
+      a->own[N + i] -= sy;                                                                    \
+    }                                                                                         \
+  }
+
+#define LP_TILE3(NAME, PHI, PRE)                                                              \
+  LP_CLONES static void NAME(const lp_tile *a) {                                              \
+    const size_t N = a->N;                                                                    \
+    const double C = a->C;                                                                    \
+    (void)C;                                                                                  \
+    const double *restrict vx = a->v, *restrict vy = a->v + N, *restrict vz = a->v + 2 * N;   \
+    const double *restrict fx = a->F, *restrict fy = a->F + N, *restrict fz = a->F + 2 * N;   \
+    const double *restrict w = a->w;                                                          \
+    double *ax = a->acc - a->jbase, *ay = a->acc + a->astride - a->jbase,                     \
+           *az = a->acc + 2 * a->astride - a->jbase;                                          \
+    for (size_t i = a->i0; i < a->i1; i++) {                                                  \
+      const size_t js = a->j0 > i + 1 ? a->j0 : i + 1;                                        \
+      if (js >= a->j1) continue;                                                              \
+      const double xi = vx[i], yi = vy[i], zi = vz[i], Fx = fx[i], Fy = fy[i], Fz = fz[i],    \
+                   wi = w[i];                                                                 \
+      PRE                                                                                     \
+      double sx = 0, sy = 0, s3 = 0;                                                          \
+      _Pragma("omp simd reduction(+ : sx, sy, s3)") for (size_t j = js; j < a->j1; j++) {     \
+        const size_t q = j - js;                                                              \
+        (void)q;                                                                              \
+        const double zx = xi - vx[j], zy = yi - vy[j], zz = zi - vz[j];                       \
+        const double dx = Fx - fx[j], dy = Fy - fy[j], dz = Fz - fz[j];                       \
+        const double rr = zx * zx + zy * zy + zz * zz, rs = rr > 0 ? rr : 1.0;                \
+        (void)rs;                                                                             \
+        const double p = PHI;                                                                 \
+        const double sz = zx * dx + zy * dy + zz * dz;                                        \
+        const double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy),              \
+                     tz = p * (rr * dz - sz * zz);                                            \
+        sx += w[j] * tx;                                                                      \
+        sy += w[j] * ty;                                                                      \
+        s3 += w[j] * tz;                                                                      \
+        ax[j] += wi * tx;                                                                     \
+        ay[j] += wi * ty;                                                                     \
+        az[j] += wi * tz;                                                                     \
+      }                                                                                       \
+      a->own[i] -= sx;                                                                        \
+      a->own[N + i] -= sy;                                                                    \
+      a->own[2 * N + i] -= s3;                                                                \
+    }                                                                                         \
+  }
+
+#define LP_PRE_NONE
+#define LP_PRE_TAB2                                                                           \
+  {                                                                                           \
+    const size_t m = a->j1 - js;                                                              \
+    for (size_t q = 0; q < m; q++) {                                                          \
+      const double zx = xi - vx[js + q], zy = yi - vy[js + q];                                \
+      a->r2[q] = zx * zx + zy * zy;                                                           \
+    }                                                                                         \
+    lp_phi_fill(a, m);                                                                        \
+  }                                                                                           \
+  const double *restrict phi = a->phi;
+#define LP_PRE_TAB3                                                                           \
+  {                                                                                           \
+    const size_t m = a->j1 - js;                                                              \
+    for (size_t q = 0; q < m; q++) {                                                          \
+      const double zx = xi - vx[js + q], zy = yi - vy[js + q], zz = zi - vz[js + q];          \
+      a->r2[q] = zx * zx + zy * zy + zz * zz;                                                 \
+    }                                                                                         \
+    lp_phi_fill(a, m);                                                                        \
+  }                                                                                           \
+  const double *restrict phi = a->phi;
+
+/* phi[q] for the m squared distances r2[q]: pow (generic gamma) or the kernel
+ * plugin; 0 at r2 = 0 (coincident particles do not interact). */
+static inline void lp_phi_fill(const lp_tile *a, size_t m) {
+  if (a->kern) {
+    kl_kernel_weight(a->kern, m, a->r2, a->phi);
+  } else {
+    const double hg = 0.5 * a->gamma;
+    for (size_t q = 0; q < m; q++) a->phi[q] = a->r2[q] > 0 ? a->C * pow(a->r2[q], hg) : 0.0;
+  }
+  for (size_t q = 0; q < m; q++)
+    if (!(a->r2[q] > 0)) a->phi[q] = 0.0;
+}
+
+LP_TILE2(lp_tile2_m3, LP_PHI_M3, LP_PRE_NONE)
+LP_TILE2(lp_tile2_m2, LP_PHI_M2, LP_PRE_NONE)
+LP_TILE2(lp_tile2_m1, LP_PHI_M1, LP_PRE_NONE)
+LP_TILE2(lp_tile2_0, LP_PHI_0, LP_PRE_NONE)
+LP_TILE2(lp_tile2_1, LP_PHI_1, LP_PRE_NONE)
+LP_TILE2(lp_tile2_2, LP_PHI_2, LP_PRE_NONE)
+LP_TILE2(lp_tile2_tab, LP_PHI_TAB, LP_PRE_TAB2)
+LP_TILE3(lp_tile3_m3, LP_PHI_M3, LP_PRE_NONE)
+LP_TILE3(lp_tile3_m2, LP_PHI_M2, LP_PRE_NONE)
+LP_TILE3(lp_tile3_m1, LP_PHI_M1, LP_PRE_NONE)
+LP_TILE3(lp_tile3_0, LP_PHI_0, LP_PRE_NONE)
+LP_TILE3(lp_tile3_1, LP_PHI_1, LP_PRE_NONE)
+LP_TILE3(lp_tile3_2, LP_PHI_2, LP_PRE_NONE)
+LP_TILE3(lp_tile3_tab, LP_PHI_TAB, LP_PRE_TAB3)
+
+static inline void lp_tile_run(unsigned d, gamma_case gc, const lp_tile *a) {
+  if (d == 2) {
+    switch (gc) {
+    case G_M3: lp_tile2_m3(a); break;
+    case G_M2: lp_tile2_m2(a); break;
+    case G_M1: lp_tile2_m1(a); break;
+    case G_0: lp_tile2_0(a); break;
+    case G_1: lp_tile2_1(a); break;
+    case G_2: lp_tile2_2(a); break;
+    default: lp_tile2_tab(a); break;
+    }
+  } else {
+    switch (gc) {
+    case G_M3: lp_tile3_m3(a); break;
+    case G_M2: lp_tile3_m2(a); break;
+    case G_M1: lp_tile3_m1(a); break;
+    case G_0: lp_tile3_0(a); break;
+    case G_1: lp_tile3_1(a); break;
+    case G_2: lp_tile3_2(a); break;
+    default: lp_tile3_tab(a); break;
+    }
+  }
+}
+
+static inline size_t lp_tile_index(size_t B, size_t I, size_t J) { /* I < J */
+  return I * B - I * (I + 1) / 2 + (J - I - 1);
+}
+
+/* All pairs of n particles in arrays of stride n (a random batch, or a small
+ * system), serially: out[a*n + i] = -sum_j w_j A(v_i - v_j)(F_i - F_j).
+ * r2, phi: scratch of length n. */
+static inline void lp_pairs_serial(unsigned d, gamma_case gc, double C, double gamma,
+                                   kl_instance *kern, size_t n, const double *v,
+                                   const double *F, const double *w, double *out, double *r2,
+                                   double *phi) {
+  memset(out, 0, d * n * sizeof *out);
+  lp_tile t = {n, 0, n, 0, n, n, 0, v, F, w, out, out, C, gamma, r2, phi,
+               gc == G_PLUGIN ? kern : NULL};
+  lp_tile_run(d, gc, &t);
+}
+
+/* dvdt = -sum_j w_j A(v_i - v_j)(F_i - F_j) for all i; v, F, dvdt of stride N. */
+static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, const double *w,
+                               double *dvdt) {
+  const unsigned d = p->d;
+  const size_t N = p->N, B = p->B, bs = p->bs;
+  int fail = 0;
+  memset(p->own, 0, d * N * sizeof *p->own);
+#pragma omp parallel
+  {
+    double *r2 = NULL, *phi = NULL;
+    if (p->gc == G_PLUGIN || p->gc == G_GENERIC) {
+      r2 = malloc(bs * sizeof *r2);
+      phi = malloc(bs * sizeof *phi);
+      if (!r2 || !phi) {
+#pragma omp atomic write
+        fail = 1;
+      }
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (size_t I = 0; I < B; I++) {
+      if (fail) continue;
+      size_t i0 = I * bs, i1 = i0 + bs < N ? i0 + bs : N;
+      lp_tile t = {N, i0, i1, i0, i1, N, 0, v, F, w, p->own, p->own, p->C, p->gamma, r2, phi,
+                   p->gc == G_PLUGIN ? p->kern : NULL};
+      lp_tile_run(d, p->gc, &t); /* diagonal tile: both ends into own[] */
+      for (size_t J = I + 1; J < B; J++) {
+        size_t j0 = J * bs, j1 = j0 + bs < N ? j0 + bs : N;
+        double *acc = p->part + lp_tile_index(B, I, J) * d * bs;
+        memset(acc, 0, d * bs * sizeof *acc);
+        t.j0 = j0, t.j1 = j1, t.acc = acc, t.astride = bs, t.jbase = j0;
+        lp_tile_run(d, p->gc, &t);
+      }
+    }
+    free(r2);
+    free(phi);
+  }
+  if (fail) return KL_ENOMEM;
+  /* dv_j/dt = own_j + sum_{I < J} part(I, J)_j, in increasing I. */
+#pragma omp parallel for schedule(static)
+  for (size_t J = 0; J < B; J++) {
+    size_t j0 = J * bs, j1 = j0 + bs < N ? j0 + bs : N;
+    for (unsigned a = 0; a < d; a++) {
+      double *out = dvdt + a * N;
+      for (size_t j = j0; j < j1; j++) out[j] = p->own[a * N + j];
+      for (size_t I = 0; I < J; I++) {
+        const double *acc = p->part + lp_tile_index(B, I, J) * d * bs + a * bs;
+        for (size_t j = j0; j < j1; j++) out[j] += acc[j - j0];
+      }
+    }
+  }
+  return KL_OK;
+}
+
+/* Floating-point operations counted per unordered pair (see docs/performance.md):
+ * d = 3: z 3, |z|^2 5, dF 3, z.dF 5, t 4x3, the two accumulations 2x3 + 2x3 = 12,
+ * phi: gamma = -3: 3 (sqrt, mul, div), -2/-1: 1-2, 0: 0; d = 2 likewise. */
+static inline double lp_pair_flops(unsigned d, gamma_case gc) {
+  double base = d == 3 ? 3 + 5 + 3 + 5 + 12 + 12 : 2 + 3 + 2 + 3 + 8 + 8;
+  double ph = gc == G_M3 ? 3 : gc == G_M2 ? 1 : gc == G_M1 ? 2 : gc == G_0 ? 0
+            : gc == G_1 ? 2 : gc == G_2 ? 1 : 2;
+  return base + ph;
+}
+
+#endif

@@ -1,1 +1,10 @@
-# bench/local.mk - see Makefile.am
+# bench/local.mk - the kernels behind `kinlab bench` (framework/cli/bench_cmd.c).
+# The naive reference is compiled -O2 and scalar (-fno-tree-vectorize: GCC 12
+# vectorizes cheap loops at -O2); the fast pair sum with the model's own flags
+# (-fno-math-errno so sqrt vectorizes; ISA clones via target_clones in the source).
+noinst_LTLIBRARIES += bench/libklnaive.la bench/libklpairs.la
+bench_libklnaive_la_SOURCES = bench/naive_pairs.c bench/bench.h
+bench_libklnaive_la_CFLAGS = $(AM_CFLAGS) -O2 -fno-tree-vectorize
+bench_libklpairs_la_SOURCES = bench/fast_pairs.c bench/bench.h plugins/models/landau_pairs.h
+bench_libklpairs_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+kinlab_LDADD += bench/libklpairs.la bench/libklnaive.la

@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kl_experiment *exp = NULL;
   kl_error err = {0, ""};
   int rc = kl_experiment_load_string(text, "fuzz.yaml", NULL, 0, fz_reg, &exp, &err);
+  if (getenv("FZ_DEBUG")) fprintf(stderr, "rc=%d %s\n", rc, rc ? err.message : "ok");
   if (rc) {
     fz_check_error(rc, &err, "load");
     if (exp) abort(); /* *out must stay NULL on failure */

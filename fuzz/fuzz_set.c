@@ -41,10 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!nl) break;
     *nl = '\0';
     p = nl + 1;
+    if (!*p) break; /* a final newline ends the last override */
   }
   kl_experiment *exp = NULL;
   kl_error err = {0, ""};
   int rc = kl_experiment_load_string(base, "base.yaml", sets, n, fz_reg, &exp, &err);
+  if (getenv("FZ_DEBUG")) fprintf(stderr, "rc=%d %s\n", rc, rc ? err.message : "ok");
   if (rc) {
     fz_check_error(rc, &err, "load with --set");
     if (exp) abort();

@@ -42,6 +42,8 @@
 
 #include "landau_pairs.h"
 
+enum { COLL_FULL, COLL_RANDOM_BATCH, COLL_NONE };
+
 typedef struct lp_state {
   unsigned d;
   long n;             /* mesh cells per side                                  */
@@ -59,6 +61,13 @@ typedef struct lp_state {
   double *F;          /* d*N */
   double *U;          /* d*N (invariants) */
   lp_pairs pairs;     /* the pair sum (landau_pairs.h) */
+  int collisions;     /* COLL_* */
+  size_t batch;       /* random_batch: p */
+  uint64_t seed;
+  double tau;         /* batch interval (0: key on t itself) */
+  size_t *perm;       /* N: the batch shuffle */
+  bool have_key;
+  uint64_t key;       /* key of the batches in perm */
   /* cell lists */
   size_t *bin_start;  /* nbins + 1 */
   size_t nbins_cap;
@@ -94,6 +103,17 @@ static const kl_param_spec lp_params[] = {
     {"quadrature", KL_PARAM_ENUM, "chww_midpoint", 0, 0, 0, "chww_midpoint", NULL,
      "quadrature of the entropy variation: chww_midpoint = midpoint rule on the fixed "
      "initial mesh (CHWW)"},
+    {"collisions", KL_PARAM_ENUM, "full", 0, 0, 0, "full|random_batch|none", NULL,
+     "collision pair sum: full = all N(N-1)/2 pairs, O(N^2); random_batch = random batches "
+     "of batch_size particles (Carrillo, Jin, Tang), O(N p); none = no collisions "
+     "(dv/dt = 0; for benchmarks of the mollifier sums)"},
+    {"batch_size", KL_PARAM_INT, "100", 2, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "random_batch: particles per batch p (N is split into floor(N/p) batches of p or p+1)"},
+    {"seed", KL_PARAM_INT, "1", 0, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "random_batch: seed of the batch shuffle; the batches are a function of (seed, step key)"},
+    {"batch_interval", KL_PARAM_REAL, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "time",
+     "random_batch: batches are redrawn when floor(t / batch_interval) changes; 0 = the "
+     "integrator's dt (from the runner's check_dt), or, without one, at every distinct t"},
     KL_PARAM_END};
 
 static const char *const names2[] = {"mass", "momentum_x", "momentum_y", "energy", "m4",
@@ -110,6 +130,7 @@ static void lp_destroy(void *state) {
   free(s->F);
   free(s->U);
   lp_pairs_free(&s->pairs);
+  free(s->perm);
   free(s->bin_start);
   free(s->sv);
   free(s->sw);
@@ -242,6 +263,14 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->pairs.gamma = s->gamma;
   s->pairs.kern = s->kern;
   int prc = lp_pairs_init(&s->pairs, d, N);
+  const char *coll = kl_params_string(p, "collisions");
+  s->collisions = !strcmp(coll, "random_batch") ? COLL_RANDOM_BATCH
+                : !strcmp(coll, "none")         ? COLL_NONE
+                                                : COLL_FULL;
+  s->batch = (size_t)kl_params_int(p, "batch_size");
+  s->seed = (uint64_t)kl_params_int(p, "seed");
+  s->tau = kl_params_real(p, "batch_interval");
+  if (s->collisions == COLL_RANDOM_BATCH && !(s->perm = malloc(N * sizeof *s->perm))) prc = 1;
 
   s->rho = malloc(s->M * sizeof *s->rho);
   s->F = malloc(d * N * sizeof *s->F);
@@ -488,12 +517,104 @@ static int pair_sum(lp_state *s, const double *y, double *dydt, kl_error *err) {
   return KL_OK;
 }
 
+/* ------------------------------------------------- random-batch collisions */
+/* Carrillo, Jin, Tang (random batch method): the N particles are shuffled and
+ * split into nb = floor(N/p) batches of p or p+1; particle i interacts only with
+ * its own batch b, the sum scaled by (N-1)/(|b|-1) so that it is unbiased.
+ * Pairs inside a batch are still antisymmetric with A(z)z = 0: momentum and
+ * energy are conserved exactly (to round-off) for every draw.  The shuffle is a
+ * Fisher-Yates permutation driven by splitmix64 seeded from (seed, key), key =
+ * floor(t / tau) (tau = batch_interval or the integrator's dt) or the bits of t
+ * when tau = 0: the batches are fixed within a step (all RK stages in
+ * [t_n, t_n + dt) see the same batches) and reproducible from seed and step. */
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static uint64_t batch_key(const lp_state *s, double t) {
+  if (s->tau > 0) {
+    double k = floor(t / s->tau + 1e-6); /* guard: t = k tau - round-off */
+    return (uint64_t)(int64_t)k;
+  }
+  uint64_t bits;
+  memcpy(&bits, &t, sizeof bits);
+  return bits;
+}
+
+static int random_batch_sum(lp_state *s, double t, const double *y, double *dydt,
+                            kl_error *err) {
+  const unsigned d = s->d;
+  const size_t N = s->N;
+  uint64_t key = batch_key(s, t);
+  if (!s->have_key || key != s->key) {
+    uint64_t x = s->seed * 0xd1342543de82ef95ULL ^ key;
+    (void)splitmix64(&x);
+    for (size_t i = 0; i < N; i++) s->perm[i] = i;
+    for (size_t i = N - 1; i > 0; i--) {
+      size_t j = (size_t)(splitmix64(&x) % (uint64_t)(i + 1)); /* bias < 2^-40 */
+      size_t tmp = s->perm[i];
+      s->perm[i] = s->perm[j];
+      s->perm[j] = tmp;
+    }
+    s->key = key;
+    s->have_key = true;
+  }
+  size_t nb = N / s->batch;
+  if (nb == 0) nb = 1;
+  const size_t pmax = (N + nb - 1) / nb;
+  int fail = 0;
+#pragma omp parallel
+  {
+    double *buf = malloc((3 * d + 3) * pmax * sizeof *buf);
+    if (!buf) {
+#pragma omp atomic write
+      fail = 1;
+    }
+#pragma omp for schedule(dynamic, 4)
+    for (size_t b = 0; b < nb; b++) {
+      if (!buf) continue;
+      const size_t k0 = b * N / nb, k1 = (b + 1) * N / nb, m = k1 - k0;
+      double *v = buf, *F = v + d * m, *out = F + d * m, *w = out + d * m, *r2 = w + m,
+             *phi = r2 + m;
+      for (size_t q = 0; q < m; q++) {
+        const size_t i = s->perm[k0 + q];
+        w[q] = s->w[i];
+        for (unsigned a = 0; a < d; a++) {
+          v[a * m + q] = y[a * N + i];
+          F[a * m + q] = s->F[a * N + i];
+        }
+      }
+      lp_pairs_serial(d, s->gc, s->C, s->gamma, s->kern, m, v, F, w, out, r2, phi);
+      const double scale = m > 1 ? (double)(N - 1) / (double)(m - 1) : 0.0;
+      for (size_t q = 0; q < m; q++) {
+        const size_t i = s->perm[k0 + q];
+        for (unsigned a = 0; a < d; a++) dydt[a * N + i] = scale * out[a * m + q];
+      }
+    }
+    free(buf);
+  }
+  if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (random batches)");
+  return KL_OK;
+}
+
+static int lp_check_dt(void *state, double dt, kl_error *err) {
+  (void)err;
+  lp_state *s = state;
+  if (s->collisions == COLL_RANDOM_BATCH && s->tau == 0 && dt > 0) s->tau = dt;
+  return KL_OK;
+}
+
 static int lp_rhs(void *state, double t, const double *y, double *dydt, kl_error *err) {
-  (void)t;
   lp_state *s = state;
   int rc = mesh_density(s, y, err);
   if (!rc) rc = particle_forces(s, y, err);
-  if (!rc) rc = pair_sum(s, y, dydt, err);
+  if (rc) return rc;
+  if (s->collisions == COLL_FULL) rc = pair_sum(s, y, dydt, err);
+  else if (s->collisions == COLL_RANDOM_BATCH) rc = random_batch_sum(s, t, y, dydt, err);
+  else memset(dydt, 0, s->d * s->N * sizeof *dydt);
   if (rc) return rc;
   const size_t n = s->d * s->N;
   for (size_t i = 0; i < n; i++)
@@ -567,6 +688,7 @@ static const kl_model_ops lp_ops = {
     .view = lp_view,
     .invariant_names = lp_invariant_names,
     .invariants = lp_invariants,
+    .check_dt = lp_check_dt,
 };
 
 static const kl_plugin_info lp_info = {

@@ -1,0 +1,20 @@
+/* bench/bench.h - kernels timed by `kinlab bench` (framework/cli/bench_cmd.c). */
+#ifndef KL_BENCH_H
+#define KL_BENCH_H
+
+#include <stddef.h>
+
+/* The naive reference (bench/naive_pairs.c, -O2 -fno-tree-vectorize): a plain
+ * double loop over ordered pairs, scalar, pow for |z|^gamma:
+ * out[a*N+i] = -sum_{j != i} w_j C |z|^gamma (|z|^2 dF - (z.dF) z)_a. */
+void kl_bench_naive_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
+                          const double *F, const double *w, double *out);
+
+/* The model's pair sum (bench/fast_pairs.c compiles plugins/models/landau_pairs.h).
+ * Returns 0, or nonzero when out of memory.  *flops_per_pair: the flops counted
+ * per unordered pair. */
+int kl_bench_fast_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
+                        const double *F, const double *w, double *out, int reps,
+                        double *seconds, double *flops_per_pair);
+
+#endif

@@ -1,0 +1,262 @@
+/* bench_cmd.c - `kinlab bench [--n N] [--d D] [--gamma G] [--threads T]
+ * [--reps R] [--naive-n M] [--batch P] [--csv]`: time the Landau collision pair
+ * sum (the model's own kernel, plugins/models/landau_pairs.h) beside the naive
+ * reference (bench/naive_pairs.c), the mollifier sums and a full right-hand
+ * side of landau_particles, and print one table.  See docs/performance.md. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "../../bench/bench.h"
+#include "cli.h"
+
+int kl_cli_bench(int argc, char **argv);
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void bench_usage(FILE *out) {
+  fprintf(out,
+          "Usage: kinlab bench [--n N] [--d D] [--gamma G] [--threads T] [--reps R]\n"
+          "                    [--naive-n M] [--batch P] [--no-rhs] [--csv]\n"
+          "\n"
+          "Time the Landau collision pair sum (each unordered pair once, SIMD, OpenMP)\n"
+          "against the naive reference (ordered pairs, scalar, pow, -O2), the mollifier\n"
+          "sums (cell lists) and a full right-hand side of landau_particles (BKW initial\n"
+          "data on an n^d mesh with n^d ~ N), and print one table.\n"
+          "\n"
+          "  --n N        particles (default 20000)\n"
+          "  --d D        velocity dimension 2 or 3 (default 3)\n"
+          "  --gamma G    kernel exponent (default -3)\n"
+          "  --threads T  OpenMP threads (default: OMP_NUM_THREADS or all)\n"
+          "  --reps R     repetitions, the best is reported (default 3)\n"
+          "  --naive-n M  run the naive reference on the first M particles only and\n"
+          "               scale its time by (N/M)^2 (default: N, the full sum)\n"
+          "  --batch P    also time collisions: random_batch with batch_size P (default 0: no)\n"
+          "  --no-rhs     skip the model rows (pair sums only)\n"
+          "  --csv        comma-separated output\n");
+}
+
+/* Deterministic pseudo-random numbers (splitmix64) for the pair-sum inputs. */
+static double urand(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return (double)(z >> 11) * 0x1.0p-53;
+}
+
+typedef struct row {
+  const char *what;
+  double n, seconds, pairs, flops, speedup;
+} row;
+
+static void print_rows(const row *r, size_t nr, bool csv, unsigned d, double gamma, int threads) {
+  if (csv) {
+    printf("what,N,d,gamma,threads,seconds,pairs_per_s,gflops,speedup_vs_naive\n");
+    for (size_t k = 0; k < nr; k++)
+      printf("%s,%.0f,%u,%g,%d,%.6g,%.6g,%.6g,%.4g\n", r[k].what, r[k].n, d, gamma, threads,
+             r[k].seconds, r[k].pairs > 0 ? r[k].pairs / r[k].seconds : NAN,
+             r[k].flops > 0 ? 1e-9 * r[k].flops / r[k].seconds : NAN, r[k].speedup);
+    return;
+  }
+  printf("kinlab bench: d = %u, gamma = %g, %d thread%s\n\n", d, gamma, threads,
+         threads == 1 ? "" : "s");
+  printf("| %-38s | %8s | %11s | %12s | %8s | %9s |\n", "what", "N", "seconds",
+         "pairs/s", "GFLOP/s", "vs naive");
+  printf("|%s|%s|%s|%s|%s|%s|\n", "----------------------------------------", "----------:",
+         "------------:", "-------------:", "---------:", "----------:");
+  for (size_t k = 0; k < nr; k++) {
+    char ps[32] = "", gf[32] = "", sp[32] = "";
+    if (r[k].pairs > 0) snprintf(ps, sizeof ps, "%.4g", r[k].pairs / r[k].seconds);
+    if (r[k].flops > 0) snprintf(gf, sizeof gf, "%.3g", 1e-9 * r[k].flops / r[k].seconds);
+    if (isfinite(r[k].speedup)) snprintf(sp, sizeof sp, "%.1fx", r[k].speedup);
+    printf("| %-38s | %8.0f | %11.5g | %12s | %8s | %9s |\n", r[k].what, r[k].n,
+           r[k].seconds, ps, gf, sp);
+  }
+  printf("\npairs/s counts unordered pairs N(N-1)/2 resolved per second for every row\n"
+         "(the naive loop evaluates each twice); GFLOP/s counts the flops of\n"
+         "docs/performance.md; a model row's pairs are those of its pair sum.\n");
+}
+
+/* Time kl_model_rhs of a landau_particles instance. */
+static int time_rhs(kl_registry *reg, kl_instance *init, unsigned d, long nside, double gamma,
+                    const char *extra, int reps, double *seconds, size_t *N, kl_error *err) {
+  char yaml[512];
+  snprintf(yaml, sizeof yaml,
+           "{type: landau_particles, d: %u, n: %ld, kernel: {type: power_law, gamma: %.17g}%s}",
+           d, nside, gamma, extra);
+  kl_instance *model = NULL;
+  int rc = kl_instance_from_yaml(reg, KL_KIND_MODEL, yaml, d, 0, init, NULL, &model, err);
+  if (rc) return rc;
+  size_t n = kl_model_size(model);
+  double *y = malloc(n * sizeof *y), *dy = malloc(n * sizeof *dy);
+  double t0 = 0;
+  if (!y || !dy) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+  if (!rc) rc = kl_model_initial(model, &t0, y, err);
+  if (!rc) rc = kl_model_rhs(model, 0, y, dy, err); /* warm-up */
+  double best = INFINITY;
+  for (int r = 0; !rc && r < reps; r++) {
+    double a = now();
+    rc = kl_model_rhs(model, 0, y, dy, err);
+    double b = now() - a;
+    if (b < best) best = b;
+  }
+  *seconds = best;
+  *N = n / d;
+  free(y);
+  free(dy);
+  kl_instance_free(model);
+  return rc;
+}
+
+int kl_cli_bench(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"n", required_argument, NULL, 'n'},       {"d", required_argument, NULL, 'd'},
+      {"gamma", required_argument, NULL, 'g'},   {"threads", required_argument, NULL, 't'},
+      {"reps", required_argument, NULL, 'r'},    {"naive-n", required_argument, NULL, 'm'},
+      {"batch", required_argument, NULL, 'b'},   {"no-rhs", no_argument, NULL, 'x'},
+      {"csv", no_argument, NULL, 'c'},           {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  long N = 20000, naive_n = 0, batch = 0;
+  unsigned d = 3;
+  double gamma = -3;
+  int threads = 0, reps = 3;
+  bool csv = false, no_rhs = false;
+  optind = 1;
+  int c;
+  char *end;
+  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'n': N = strtol(optarg, &end, 10); break;
+    case 'm': naive_n = strtol(optarg, &end, 10); break;
+    case 'b': batch = strtol(optarg, &end, 10); break;
+    case 'd': d = (unsigned)strtoul(optarg, &end, 10); break;
+    case 'g': gamma = strtod(optarg, &end); break;
+    case 't': threads = (int)strtol(optarg, &end, 10); break;
+    case 'r': reps = (int)strtol(optarg, &end, 10); break;
+    case 'c': csv = true; break;
+    case 'x': no_rhs = true; break;
+    case 'h': bench_usage(stdout); return 0;
+    default: fprintf(stderr, "Try 'kinlab bench --help'.\n"); return 1;
+    }
+    if (c != 'c' && c != 'x' && *end) {
+      fprintf(stderr, "kinlab: error: bench: bad number '%s'\n", optarg);
+      return 1;
+    }
+  }
+  if (optind != argc || N < 2 || (d != 2 && d != 3) || reps < 1 || naive_n < 0 || batch < 0 ||
+      threads < 0) {
+    fprintf(stderr, "kinlab: error: bench: expected --n >= 2, --d 2 or 3, --reps >= 1\n");
+    bench_usage(stderr);
+    return 1;
+  }
+  if (naive_n == 0 || naive_n > N) naive_n = N;
+#ifdef _OPENMP
+  if (threads > 0) omp_set_num_threads(threads);
+  threads = omp_get_max_threads();
+#else
+  threads = 1;
+#endif
+  const double C = d == 2 ? 1.0 / 16 : 1.0 / 24;
+  const size_t n = (size_t)N;
+  double *v = malloc(d * n * sizeof *v), *F = malloc(d * n * sizeof *F),
+         *w = malloc(n * sizeof *w), *o1 = malloc(d * n * sizeof *o1),
+         *o2 = malloc(d * n * sizeof *o2);
+  if (!v || !F || !w || !o1 || !o2) {
+    fprintf(stderr, "kinlab: error: bench: out of memory\n");
+    return 2;
+  }
+  uint64_t seed = 12345;
+  for (size_t i = 0; i < d * n; i++) v[i] = 6 * urand(&seed) - 3;
+  for (size_t i = 0; i < d * n; i++) F[i] = 2 * urand(&seed) - 1;
+  for (size_t i = 0; i < n; i++) w[i] = (0.5 + urand(&seed)) / (double)n;
+
+  row rows[8];
+  size_t nr = 0;
+  const double pairs = 0.5 * (double)n * (double)(n - 1);
+  double fast_s, fpp;
+  if (kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o1, reps, &fast_s, &fpp)) {
+    fprintf(stderr, "kinlab: error: bench: out of memory\n");
+    return 2;
+  }
+  /* naive: on the first naive_n particles (stride naive_n arrays) */
+  const size_t m = (size_t)naive_n;
+  double *vm = malloc(d * m * sizeof *vm), *Fm = malloc(d * m * sizeof *Fm);
+  for (unsigned a = 0; a < d; a++) {
+    memcpy(vm + a * m, v + a * n, m * sizeof *vm);
+    memcpy(Fm + a * m, F + a * n, m * sizeof *Fm);
+  }
+  double a0 = now();
+  kl_bench_naive_pairs(d, m, C, gamma, vm, Fm, w, o2);
+  double naive_s = (now() - a0) * ((double)n * (double)(n - 1)) / ((double)m * (double)(m - 1));
+  /* check: the two sums agree on the first naive_n particles when m == n */
+  double maxerr = 0, maxval = 0;
+  if (m == n)
+    for (size_t i = 0; i < d * n; i++) {
+      double e = fabs(o1[i] - o2[i]);
+      maxerr = e > maxerr ? e : maxerr;
+      maxval = fabs(o2[i]) > maxval ? fabs(o2[i]) : maxval;
+    }
+  free(vm);
+  free(Fm);
+  rows[nr++] = (row){"pair sum, naive reference (-O2, 1 thr)", (double)n, naive_s, pairs,
+                     2 * pairs * (fpp - (d == 3 ? 6 : 4)), 1.0};
+  rows[nr++] = (row){"pair sum, kinlab (landau_pairs.h)", (double)n, fast_s, pairs,
+                     pairs * fpp, naive_s / fast_s};
+
+  int rc = 0;
+  if (!no_rhs) {
+    kl_registry *reg = kl_registry_new();
+    kl_error err = {0, ""};
+    kl_instance *init = NULL;
+    long nside = lround(pow((double)n, 1.0 / d));
+    if (!reg) rc = kl_error_set(&err, KL_ENOMEM, "out of memory");
+    if (!rc) rc = kl_registry_load_default_path(reg, &err);
+    if (!rc)
+      rc = kl_instance_from_yaml(reg, KL_KIND_INITIAL, "{type: maxwellian}", d, 0, NULL, NULL,
+                                 &init, &err);
+    double s1 = 0, s2 = 0, s3 = 0;
+    size_t Nm = 0;
+    if (!rc) rc = time_rhs(reg, init, d, nside, gamma, ", collisions: none", reps, &s1, &Nm, &err);
+    if (!rc) rc = time_rhs(reg, init, d, nside, gamma, "", reps, &s2, &Nm, &err);
+    double mp = 0.5 * (double)Nm * (double)(Nm - 1);
+    if (!rc) {
+      rows[nr++] = (row){"mollifier sums (rhs, collisions: none)", (double)Nm, s1, 0, 0, NAN};
+      rows[nr++] = (row){"full rhs (landau_particles)", (double)Nm, s2, mp, mp * fpp,
+                         naive_s * (mp / pairs) / s2};
+    }
+    if (!rc && batch > 0) {
+      char extra[128];
+      snprintf(extra, sizeof extra, ", collisions: random_batch, batch_size: %ld", batch);
+      rc = time_rhs(reg, init, d, nside, gamma, extra, reps, &s3, &Nm, &err);
+      double bp = 0.5 * (double)Nm * (double)(batch - 1);
+      if (!rc) {
+        static char name[64];
+        snprintf(name, sizeof name, "rhs, random_batch p = %ld", batch);
+        rows[nr++] = (row){name, (double)Nm, s3, bp, bp * fpp, NAN};
+      }
+    }
+    kl_instance_free(init);
+    kl_registry_free(reg);
+    if (rc) kl_cli_fail(&err);
+  }
+  print_rows(rows, nr, csv, d, gamma, threads);
+  if (m == n && !csv)
+    printf("max |kinlab - naive| = %.3g (max |naive| = %.3g)\n", maxerr, maxval);
+  free(v);
+  free(F);
+  free(w);
+  free(o1);
+  free(o2);
+  return rc ? 2 : 0;
+}

@@ -1,0 +1,286 @@
+/* explicit_rk.c - explicit Runge-Kutta integrators from Butcher tableaux:
+ * fixed step (euler, ssprk3, rk4) and embedded pairs with step-size control
+ * (bs32: Bogacki-Shampine 3(2), dopri54: Dormand-Prince 5(4)).
+ *
+ * Controller (docs/integrators.md): with the error estimate e = y5 - y4,
+ *   err = sqrt( mean_i ( e_i / (atol + rtol max(|y_i|, |y_new_i|)) )^2 ),
+ * a step is accepted when err <= 1; the next step is
+ *   h_new = h * clamp(safety * err^(-1/(q+1)), min_factor, max_factor)
+ * with q the lower order of the pair.  No FSAL reuse across steps: every step
+ * starts from f(t, y), so a restart from a checkpoint is bit-identical.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kinlab/kinlab.h>
+
+typedef struct tableau {
+  unsigned stages;
+  unsigned order;          /* order of the solution carried forward */
+  unsigned embedded_order; /* 0: fixed step */
+  const double *a;         /* stages x stages, row-major, strictly lower */
+  const double *b, *bhat, *c;
+  bool shu_osher;          /* SSP-RK3 in its convex-combination form */
+} tableau;
+
+/* Forward Euler. */
+static const double euler_a[] = {0}, euler_b[] = {1}, euler_c[] = {0};
+static const tableau euler_tab = {1, 1, 0, euler_a, euler_b, NULL, euler_c, false};
+
+/* SSP-RK3 (Shu-Osher 1988): evaluated in its convex-combination form. */
+static const double ssp_a[] = {0, 0, 0, 1, 0, 0, 0.25, 0.25, 0};
+static const double ssp_b[] = {1.0 / 6, 1.0 / 6, 2.0 / 3}, ssp_c[] = {0, 1, 0.5};
+static const tableau ssprk3_tab = {3, 3, 0, ssp_a, ssp_b, NULL, ssp_c, true};
+
+/* Classical RK4. */
+static const double rk4_a[] = {0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 1, 0};
+static const double rk4_b[] = {1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6}, rk4_c[] = {0, 0.5, 0.5, 1};
+static const tableau rk4_tab = {4, 4, 0, rk4_a, rk4_b, NULL, rk4_c, false};
+
+/* Bogacki-Shampine 3(2). */
+static const double bs_a[] = {0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0.75, 0, 0, 2.0 / 9, 1.0 / 3, 4.0 / 9, 0};
+static const double bs_b[] = {2.0 / 9, 1.0 / 3, 4.0 / 9, 0};
+static const double bs_bhat[] = {7.0 / 24, 0.25, 1.0 / 3, 0.125};
+static const double bs_c[] = {0, 0.5, 0.75, 1};
+static const tableau bs32_tab = {4, 3, 2, bs_a, bs_b, bs_bhat, bs_c, false};
+
+/* Dormand-Prince 5(4). */
+static const double dp_a[] = {
+    0, 0, 0, 0, 0, 0, 0,
+    1.0 / 5, 0, 0, 0, 0, 0, 0,
+    3.0 / 40, 9.0 / 40, 0, 0, 0, 0, 0,
+    44.0 / 45, -56.0 / 15, 32.0 / 9, 0, 0, 0, 0,
+    19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729, 0, 0, 0,
+    9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656, 0, 0,
+    35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0};
+static const double dp_b[] = {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784,
+                              11.0 / 84, 0};
+static const double dp_bhat[] = {5179.0 / 57600, 0, 7571.0 / 16695, 393.0 / 640,
+                                 -92097.0 / 339200, 187.0 / 2100, 1.0 / 40};
+static const double dp_c[] = {0, 0.2, 0.3, 0.8, 8.0 / 9, 1, 1};
+static const tableau dopri54_tab = {7, 5, 4, dp_a, dp_b, dp_bhat, dp_c, false};
+
+typedef struct rk_state {
+  const tableau *tab;
+  double rtol, atol, safety, min_factor, max_factor, dt_min, dt_max;
+  long max_rejections;
+  size_t n;
+  double *work; /* k[stages][n], y_stage[n], y_new[n] */
+} rk_state;
+
+#define POS KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE
+static const kl_param_spec fixed_params[] = {
+    {"dt", KL_PARAM_REAL, NULL, 0, 0, POS, NULL, "time", "time step"},
+    KL_PARAM_END};
+
+static const kl_param_spec adaptive_params[] = {
+    {"dt", KL_PARAM_REAL, "1e-3", 0, 0, POS, NULL, "time", "initial time step"},
+    {"rtol", KL_PARAM_REAL, "1e-6", 0, 1, POS | KL_PARAM_HAS_MAX, NULL, "1",
+     "relative tolerance of the local error"},
+    {"atol", KL_PARAM_REAL, "1e-9", 0, 0, KL_PARAM_HAS_MIN, NULL, "state",
+     "absolute tolerance of the local error"},
+    {"safety", KL_PARAM_REAL, "0.9", 0, 1, POS | KL_PARAM_HAS_MAX, NULL, "1",
+     "safety factor of the step proposal"},
+    {"min_factor", KL_PARAM_REAL, "0.2", 0, 1, POS | KL_PARAM_HAS_MAX | KL_PARAM_MAX_EXCLUSIVE,
+     NULL, "1", "smallest step reduction per try"},
+    {"max_factor", KL_PARAM_REAL, "5", 1, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL,
+     "1", "largest step growth per step"},
+    {"dt_min", KL_PARAM_REAL, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "time",
+     "smallest step before giving up (0: 1e-14 |t| + 1e-300)"},
+    {"dt_max", KL_PARAM_REAL, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "time",
+     "largest step (0: no limit)"},
+    {"max_rejections", KL_PARAM_INT, "50", 1, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "rejected tries of one step before giving up"},
+    KL_PARAM_END};
+
+static int rk_create_common(const kl_setup *setup, const tableau *tab, void **state,
+                            kl_error *err) {
+  rk_state *s = calloc(1, sizeof *s);
+  if (!s) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  s->tab = tab;
+  if (tab->embedded_order) {
+    const kl_params *p = setup->params;
+    s->rtol = kl_params_real(p, "rtol");
+    s->atol = kl_params_real(p, "atol");
+    s->safety = kl_params_real(p, "safety");
+    s->min_factor = kl_params_real(p, "min_factor");
+    s->max_factor = kl_params_real(p, "max_factor");
+    s->dt_min = kl_params_real(p, "dt_min");
+    s->dt_max = kl_params_real(p, "dt_max");
+    s->max_rejections = kl_params_int(p, "max_rejections");
+    if (s->atol == 0 && s->rtol == 0) {
+      free(s);
+      return kl_params_error(err, KL_EINVAL, p, "atol", "expected atol > 0 or rtol > 0");
+    }
+  }
+  *state = s;
+  return KL_OK;
+}
+
+#define CREATE(name, tab)                                                      \
+  static int name(const kl_setup *setup, void **state, kl_error *err) {        \
+    return rk_create_common(setup, &tab, state, err);                          \
+  }
+CREATE(euler_create, euler_tab)
+CREATE(ssprk3_create, ssprk3_tab)
+CREATE(rk4_create, rk4_tab)
+CREATE(bs32_create, bs32_tab)
+CREATE(dopri54_create, dopri54_tab)
+
+static void rk_destroy(void *state) {
+  rk_state *s = state;
+  if (s) free(s->work);
+  free(s);
+}
+
+static unsigned rk_order(void *state) { return ((rk_state *)state)->tab->order; }
+
+static int ensure_work(rk_state *s, size_t n, kl_error *err) {
+  if (s->work && s->n == n) return KL_OK;
+  free(s->work);
+  s->work = malloc((s->tab->stages + 2) * (n ? n : 1) * sizeof *s->work);
+  s->n = s->work ? n : 0;
+  return s->work ? KL_OK : kl_error_set(err, KL_ENOMEM, "out of memory: integrator work space");
+}
+
+/* One try of size h from (t, y): fills y_new, and the error norm (embedded). */
+static int rk_try(rk_state *s, const kl_system *sys, double t, double h, const double *y,
+                  double *y_new, double *err_norm, kl_step_stats *st, kl_error *err) {
+  const tableau *tb = s->tab;
+  size_t n = sys->n;
+  double *k = s->work, *ys = s->work + tb->stages * n;
+  int rc;
+  if (tb->shu_osher) {
+    /* u1 = y + h f(y); u2 = 3/4 y + 1/4 (u1 + h f(u1)); y+ = 1/3 y + 2/3 (u2 + h f(u2)) */
+    if ((rc = sys->rhs(sys->ctx, t, y, k, err))) return rc;
+    st->rhs_evals++;
+    for (size_t i = 0; i < n; i++) ys[i] = y[i] + h * k[i];
+    if ((rc = sys->rhs(sys->ctx, t + h, ys, k, err))) return rc;
+    st->rhs_evals++;
+    for (size_t i = 0; i < n; i++) ys[i] = 0.75 * y[i] + 0.25 * (ys[i] + h * k[i]);
+    if ((rc = sys->rhs(sys->ctx, t + 0.5 * h, ys, k, err))) return rc;
+    st->rhs_evals++;
+    for (size_t i = 0; i < n; i++) y_new[i] = y[i] / 3 + 2.0 / 3 * (ys[i] + h * k[i]);
+    return KL_OK;
+  }
+  for (unsigned j = 0; j < tb->stages; j++) {
+    const double *src = y;
+    if (j > 0) {
+      memcpy(ys, y, n * sizeof *ys);
+      for (unsigned l = 0; l < j; l++) {
+        double a = tb->a[j * tb->stages + l];
+        if (a == 0) continue;
+        const double *kl = k + l * n;
+        for (size_t i = 0; i < n; i++) ys[i] += h * a * kl[i];
+      }
+      src = ys;
+    }
+    if ((rc = sys->rhs(sys->ctx, t + tb->c[j] * h, src, k + j * n, err))) return rc;
+    st->rhs_evals++;
+  }
+  memcpy(y_new, y, n * sizeof *y_new);
+  for (unsigned j = 0; j < tb->stages; j++) {
+    if (tb->b[j] == 0) continue;
+    const double *kj = k + j * n;
+    for (size_t i = 0; i < n; i++) y_new[i] += h * tb->b[j] * kj[i];
+  }
+  if (tb->embedded_order) {
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+      double e = 0;
+      for (unsigned j = 0; j < tb->stages; j++) e += (tb->b[j] - tb->bhat[j]) * k[j * n + i];
+      e *= h;
+      double scale = s->atol + s->rtol * fmax(fabs(y[i]), fabs(y_new[i]));
+      double q = e / scale;
+      sum += q * q;
+    }
+    *err_norm = n ? sqrt(sum / (double)n) : 0;
+    if (!isfinite(*err_norm)) *err_norm = INFINITY;
+  }
+  return KL_OK;
+}
+
+static int rk_step(void *state, const kl_system *sys, double *t, double *dt, double t_limit,
+                   double *y, kl_step_stats *st, kl_error *err) {
+  rk_state *s = state;
+  int rc = ensure_work(s, sys->n, err);
+  if (rc) return rc;
+  double *y_new = s->work + (s->tab->stages + 1) * sys->n;
+  double remaining = t_limit - *t;
+  if (!(remaining > 0))
+    return kl_error_set(err, KL_EINVAL, "integrator: t_limit %.17g is not after t %.17g", t_limit, *t);
+  if (!s->tab->embedded_order) {
+    double h = *dt < remaining ? *dt : remaining;
+    double e;
+    if ((rc = rk_try(s, sys, *t, h, y, y_new, &e, st, err))) return rc;
+    memcpy(y, y_new, sys->n * sizeof *y);
+    *t = (h == remaining) ? t_limit : *t + h;
+    st->accepted++;
+    return KL_OK;
+  }
+  const double exponent = -1.0 / (double)(s->tab->embedded_order + 1);
+  double h_in = *dt;
+  if (s->dt_max > 0 && h_in > s->dt_max) h_in = s->dt_max;
+  double h = h_in;
+  for (long tries = 0;; tries++) {
+    bool truncated = h >= remaining;
+    if (truncated) h = remaining;
+    double e = 0;
+    rc = rk_try(s, sys, *t, h, y, y_new, &e, st, err);
+    if (rc) return rc;
+    double factor = e > 0 ? s->safety * pow(e, exponent) : s->max_factor;
+    if (e <= 1) {
+      memcpy(y, y_new, sys->n * sizeof *y);
+      *t = truncated ? t_limit : *t + h;
+      st->accepted++;
+      factor = fmin(s->max_factor, fmax(1.0, factor));
+      /* A step shortened to land on t_limit says nothing against the previous proposal. */
+      double next = truncated ? fmax(h_in, h * factor) : h * factor;
+      if (s->dt_max > 0 && next > s->dt_max) next = s->dt_max;
+      *dt = next;
+      return KL_OK;
+    }
+    st->rejected++;
+    if (tries + 1 >= s->max_rejections)
+      return kl_error_set(err, KL_ELIMIT,
+                          "adaptive step rejected %ld times at t = %.17g (last dt = %.3g, error "
+                          "norm %.3g): the problem is too stiff or blows up for rtol = %g, "
+                          "atol = %g (integrator.max_rejections)",
+                          s->max_rejections, *t, h, e, s->rtol, s->atol);
+    h *= fmax(s->min_factor, fmin(factor, 1.0));
+    double floor = s->dt_min > 0 ? s->dt_min : 1e-14 * fabs(*t) + 1e-300;
+    if (h < floor)
+      return kl_error_set(err, KL_ELIMIT,
+                          "adaptive step fell below dt_min = %.3g at t = %.17g (error norm "
+                          "%.3g)",
+                          floor, *t, e);
+  }
+}
+
+static const kl_integrator_ops fixed_ops = {sizeof(kl_integrator_ops), 0, rk_order, rk_step, NULL};
+static const kl_integrator_ops adaptive_ops = {sizeof(kl_integrator_ops), KL_INTEGRATOR_ADAPTIVE,
+                                               rk_order, rk_step, NULL};
+
+static const kl_plugin_info euler_info = {KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "euler",
+                                          "forward Euler, order 1", fixed_params, &fixed_ops,
+                                          euler_create, rk_destroy};
+static const kl_plugin_info ssprk3_info = {
+    KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "ssprk3",
+    "strong-stability-preserving RK3 (Shu-Osher), order 3", fixed_params, &fixed_ops,
+    ssprk3_create, rk_destroy};
+static const kl_plugin_info rk4_info = {KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "rk4",
+                                        "classical Runge-Kutta, order 4", fixed_params,
+                                        &fixed_ops, rk4_create, rk_destroy};
+static const kl_plugin_info bs32_info = {
+    KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "bs32",
+    "Bogacki-Shampine 3(2) with error control, order 3", adaptive_params, &adaptive_ops,
+    bs32_create, rk_destroy};
+static const kl_plugin_info dopri54_info = {
+    KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "dopri54",
+    "Dormand-Prince 5(4) with error control, order 5", adaptive_params, &adaptive_ops,
+    dopri54_create, rk_destroy};
+
+static const kl_plugin_info *const plugins[] = {&euler_info, &ssprk3_info, &rk4_info,
+                                                &bs32_info, &dopri54_info, NULL};
+KL_PLUGIN_MODULE(plugins)

@@ -98,9 +98,13 @@ typedef struct lp_tile {
 } lp_tile;
 
 /* PHI: an expression of rr (|z|^2 > 0 or == 0) and C giving phi. */
-#define LP_PHI_M3 (rr > 0 ? C / (rs * sqrt(rs)) : 0.0)
-#define LP_PHI_M2 (rr > 0 ? C / rs : 0.0)
-#define LP_PHI_M1 (rr > 0 ? C / sqrt(rs) : 0.0)
+/* PHI: phi from rr = |z|^2 >= 0 and rs = (rr > 0 ? rr : 1), evaluated
+ * unconditionally (so the loop has no control flow: GCC will not speculate a
+ * division under -ftrapping-math) and masked to 0 at rr = 0 (coincident
+ * particles do not interact) where phi is singular. */
+#define LP_PHI_M3 (C / (rs * sqrt(rs)))
+#define LP_PHI_M2 (C / rs)
+#define LP_PHI_M1 (C / sqrt(rs))
 #define LP_PHI_0 (C)
 #define LP_PHI_1 (C * sqrt(rr))
 #define LP_PHI_2 (C * rr)
@@ -128,7 +132,7 @@ typedef struct lp_tile {
         const double dx = Fx - fx[j], dy = Fy - fy[j];                                        \
         const double rr = zx * zx + zy * zy, rs = rr > 0 ? rr : 1.0;                          \
         (void)rs;                                                                             \
-        const double p = PHI;                                                                 \
+        const double p0 = PHI, p = rr > 0 ? p0 : 0.0;                                         \
         const double sz = zx * dx + zy * dy;                                                  \
         const double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy);              \
         sx += w[j] * tx;                                                                      \
@@ -165,7 +169,7 @@ typedef struct lp_tile {
         const double dx = Fx - fx[j], dy = Fy - fy[j], dz = Fz - fz[j];                       \
         const double rr = zx * zx + zy * zy + zz * zz, rs = rr > 0 ? rr : 1.0;                \
         (void)rs;                                                                             \
-        const double p = PHI;                                                                 \
+        const double p0 = PHI, p = rr > 0 ? p0 : 0.0;                                         \
         const double sz = zx * dx + zy * dy + zz * dz;                                        \
         const double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy),              \
                      tz = p * (rr * dz - sz * zz);                                            \

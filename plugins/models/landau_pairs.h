@@ -98,10 +98,10 @@ typedef struct lp_tile {
 } lp_tile;
 
 /* PHI: an expression of rr (|z|^2 > 0 or == 0) and C giving phi. */
-/* PHI: phi from rr = |z|^2 >= 0 and rs = (rr > 0 ? rr : 1), evaluated
- * unconditionally (so the loop has no control flow: GCC will not speculate a
- * division under -ftrapping-math) and masked to 0 at rr = 0 (coincident
- * particles do not interact) where phi is singular. */
+/* PHI: phi from rr = |z|^2 >= 0 and rs = (rr > 0 ? rr : 1), without any
+ * branch or mask (GCC would not if-convert a division under -ftrapping-math):
+ * at rr = 0 (coincident particles) z = 0, so t = phi (rr dF - (z.dF) z) = 0
+ * for the finite phi(rs = 1) = C: coincident particles do not interact. */
 #define LP_PHI_M3 (C / (rs * sqrt(rs)))
 #define LP_PHI_M2 (C / rs)
 #define LP_PHI_M1 (C / sqrt(rs))
@@ -130,9 +130,9 @@ typedef struct lp_tile {
         (void)q;                                                                              \
         const double zx = xi - vx[j], zy = yi - vy[j];                                        \
         const double dx = Fx - fx[j], dy = Fy - fy[j];                                        \
-        const double rr = zx * zx + zy * zy, rs = rr > 0 ? rr : 1.0;                          \
+        const double rr = zx * zx + zy * zy, rs = rr + (double)(rr <= 0);                         \
         (void)rs;                                                                             \
-        const double p0 = PHI, p = rr > 0 ? p0 : 0.0;                                         \
+        const double p = PHI;                                                                  \
         const double sz = zx * dx + zy * dy;                                                  \
         const double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy);              \
         sx += w[j] * tx;                                                                      \
@@ -167,9 +167,9 @@ typedef struct lp_tile {
         (void)q;                                                                              \
         const double zx = xi - vx[j], zy = yi - vy[j], zz = zi - vz[j];                       \
         const double dx = Fx - fx[j], dy = Fy - fy[j], dz = Fz - fz[j];                       \
-        const double rr = zx * zx + zy * zy + zz * zz, rs = rr > 0 ? rr : 1.0;                \
+        const double rr = zx * zx + zy * zy + zz * zz, rs = rr + (double)(rr <= 0);               \
         (void)rs;                                                                             \
-        const double p0 = PHI, p = rr > 0 ? p0 : 0.0;                                         \
+        const double p = PHI;                                                                  \
         const double sz = zx * dx + zy * dy + zz * dz;                                        \
         const double tx = p * (rr * dx - sz * zx), ty = p * (rr * dy - sz * zy),              \
                      tz = p * (rr * dz - sz * zz);                                            \

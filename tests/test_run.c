@@ -177,7 +177,7 @@ static char *subdir(const char *name) {
 static bool exists(const char *dir, const char *file) {
   char p[8400];
   struct stat st;
-  snprintf(p, sizeof p, "%s/%s", dir, file);
+  if (snprintf(p, sizeof p, "%s/%s", dir, file) >= (int)sizeof p) return false;
   return stat(p, &st) == 0;
 }
 

@@ -72,7 +72,8 @@ for case in "${cases[@]}"; do
      eval "exec timeout -s KILL $timeout_s \"$kinlab\" $args") \
       > "$dir/.stdout" 2> "$dir/.stderr" < /dev/null
     got=$?
-    secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
+    secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo 0)
+    printf '%.0f\n' "$secs" > "$dir/.elapsed" 2>/dev/null
     if [ $got -eq 137 ] || [ $got -eq 124 ]; then
       why="hung: killed after ${timeout_s} s"
     elif [ $got -ge 128 ]; then

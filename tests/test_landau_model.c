@@ -328,12 +328,107 @@ static void test_params(void) {
   kl_instance_free(init);
 }
 
+
+/* collisions: random_batch (Carrillo, Jin, Tang).  (1) batch_size >= N is one
+ * batch holding every particle: the full sum in another order, so equal to
+ * round-off (relative 1e-12 ~ N eps for N <= 576 terms of one sign pattern).
+ * (2) Small batches still conserve momentum and energy to round-off (each
+ * batch is an antisymmetric pair sum with A(z)z = 0; same 1e-12 as
+ * test_conservation).  (3) The batches are a function of (seed, floor(t /
+ * batch_interval)): equal within an interval, different across intervals and
+ * seeds, and bit-identical for 1 and 2 threads. */
+static void test_random_batch(void) {
+  for (unsigned d = 2; d <= 3; d++) {
+    kl_instance *init = kl_test_instance(
+        KL_KIND_INITIAL, "{type: maxwellian, mean: [0.3, -0.2], temperature: 0.8}", d, 0, NULL,
+        NULL);
+    if (!init) continue;
+    int n = d == 2 ? 24 : 8;
+    double box = 3.5, h = 2 * box / n;
+    const char *kern = ", kernel: {type: power_law, gamma: -3, C: 0.5}";
+    char extra[256];
+    kl_instance *full = make_model(init, d, n, box, kern);
+    snprintf(extra, sizeof extra, "%s, collisions: random_batch, batch_size: 100000", kern);
+    kl_instance *one = make_model(init, d, n, box, extra);
+    snprintf(extra, sizeof extra,
+             "%s, collisions: random_batch, batch_size: 7, batch_interval: 0.1, seed: 3", kern);
+    kl_instance *rb = make_model(init, d, n, box, extra);
+    snprintf(extra, sizeof extra,
+             "%s, collisions: random_batch, batch_size: 7, batch_interval: 0.1, seed: 4", kern);
+    kl_instance *rb4 = make_model(init, d, n, box, extra);
+    if (full && one && rb && rb4) {
+      size_t len;
+      double *y = random_state(full, h, &len);
+      double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b),
+             *c = malloc(len * sizeof *c);
+      kl_error err = {0, ""};
+      CU_ASSERT_EQUAL_FATAL(kl_model_rhs(full, 0, y, a, &err), KL_OK);
+      CU_ASSERT_EQUAL_FATAL(kl_model_rhs(one, 0, y, b, &err), KL_OK);
+      double emax = 0, amax = 0;
+      for (size_t i = 0; i < len; i++) {
+        emax = fmax(emax, fabs(a[i] - b[i]));
+        amax = fmax(amax, fabs(a[i]));
+      }
+      CU_ASSERT(amax > 0 && emax <= 1e-12 * amax);
+      /* conservation with batches of 7 */
+      CU_ASSERT_EQUAL_FATAL(kl_model_rhs(rb, 0.0, y, b, &err), KL_OK);
+      kl_view view;
+      kl_model_view(rb, y, &view, &err);
+      const size_t N = view.particles.n;
+      const double *w = view.particles.w;
+      double en = 0, en_scale = 0;
+      for (unsigned k = 0; k < d; k++) {
+        double mom = 0, scale = 0;
+        for (size_t i = 0; i < N; i++) {
+          mom += w[i] * b[k * N + i];
+          scale += w[i] * fabs(b[k * N + i]);
+          en += w[i] * y[k * N + i] * b[k * N + i];
+          en_scale += w[i] * fabs(y[k * N + i] * b[k * N + i]);
+        }
+        CU_ASSERT(scale > 0 && fabs(mom) <= 1e-12 * scale);
+      }
+      CU_ASSERT(en_scale > 0 && fabs(en) <= 1e-12 * en_scale);
+      /* the batch estimate differs from the full sum */
+      CU_ASSERT(memcmp(a, b, len * sizeof *a) != 0);
+      /* same interval [0, 0.1): same batches; next interval, other seed: others */
+      CU_ASSERT_EQUAL(kl_model_rhs(rb, 0.05, y, c, &err), KL_OK);
+      CU_ASSERT(memcmp(b, c, len * sizeof *b) == 0);
+      CU_ASSERT_EQUAL(kl_model_rhs(rb, 0.1, y, c, &err), KL_OK);
+      CU_ASSERT(memcmp(b, c, len * sizeof *b) != 0);
+      CU_ASSERT_EQUAL(kl_model_rhs(rb, 0.0, y, c, &err), KL_OK); /* back: reproducible */
+      CU_ASSERT(memcmp(b, c, len * sizeof *b) == 0);
+      CU_ASSERT_EQUAL(kl_model_rhs(rb4, 0.0, y, c, &err), KL_OK);
+      CU_ASSERT(memcmp(b, c, len * sizeof *b) != 0);
+#ifdef _OPENMP
+      int saved = omp_get_max_threads();
+      omp_set_num_threads(1);
+      CU_ASSERT_EQUAL(kl_model_rhs(rb, 0.0, y, c, &err), KL_OK);
+      CU_ASSERT(memcmp(b, c, len * sizeof *b) == 0);
+      omp_set_num_threads(2);
+      CU_ASSERT_EQUAL(kl_model_rhs(rb, 0.0, y, c, &err), KL_OK);
+      CU_ASSERT(memcmp(b, c, len * sizeof *b) == 0);
+      omp_set_num_threads(saved);
+#endif
+      free(y);
+      free(a);
+      free(b);
+      free(c);
+    }
+    kl_instance_free(full);
+    kl_instance_free(one);
+    kl_instance_free(rb);
+    kl_instance_free(rb4);
+    kl_instance_free(init);
+  }
+}
+
 static CU_TestInfo tests[] = {{"momentum and energy conservation", test_conservation},
                               {"thread determinism", test_thread_determinism},
                               {"truncated vs untruncated sums", test_truncation},
                               {"entropy decay", test_entropy_decay},
                               {"maxwellian equilibrium", test_maxwellian_equilibrium},
                               {"parameters", test_params},
+                              {"random batch collisions", test_random_batch},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"landau_particles model", NULL, NULL, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};

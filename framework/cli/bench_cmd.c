@@ -27,7 +27,8 @@ static double now(void) {
 static void bench_usage(FILE *out) {
   fprintf(out,
           "Usage: kinlab bench [--n N] [--d D] [--gamma G] [--threads T] [--reps R]\n"
-          "                    [--naive-n M] [--batch P] [--no-rhs] [--csv]\n"
+          "                    [--naive-n M] [--batch P] [--no-rhs] [--no-pairs] [--no-full]\n"
+          "                    [--csv]\n"
           "\n"
           "Time the Landau collision pair sum (each unordered pair once, SIMD, OpenMP)\n"
           "against the naive reference (ordered pairs, scalar, pow, -O2), the mollifier\n"
@@ -43,6 +44,8 @@ static void bench_usage(FILE *out) {
           "               scale its time by (N/M)^2 (default: N, the full sum)\n"
           "  --batch P    also time collisions: random_batch with batch_size P (default 0: no)\n"
           "  --no-rhs     skip the model rows (pair sums only)\n"
+          "  --no-pairs   skip the pair-sum rows (model rows only)\n"
+          "  --no-full    skip the full right-hand side row\n"
           "  --csv        comma-separated output\n");
 }
 
@@ -125,13 +128,14 @@ int kl_cli_bench(int argc, char **argv) {
       {"gamma", required_argument, NULL, 'g'},   {"threads", required_argument, NULL, 't'},
       {"reps", required_argument, NULL, 'r'},    {"naive-n", required_argument, NULL, 'm'},
       {"batch", required_argument, NULL, 'b'},   {"no-rhs", no_argument, NULL, 'x'},
+      {"no-pairs", no_argument, NULL, 'p'},      {"no-full", no_argument, NULL, 'f'},
       {"csv", no_argument, NULL, 'c'},           {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   long N = 20000, naive_n = 0, batch = 0;
   unsigned d = 3;
   double gamma = -3;
   int threads = 0, reps = 3;
-  bool csv = false, no_rhs = false;
+  bool csv = false, no_rhs = false, no_pairs = false, no_full = false;
   optind = 1;
   int c;
   char *end;
@@ -146,10 +150,12 @@ int kl_cli_bench(int argc, char **argv) {
     case 'r': reps = (int)strtol(optarg, &end, 10); break;
     case 'c': csv = true; break;
     case 'x': no_rhs = true; break;
+    case 'p': no_pairs = true; break;
+    case 'f': no_full = true; break;
     case 'h': bench_usage(stdout); return 0;
     default: fprintf(stderr, "Try 'kinlab bench --help'.\n"); return 1;
     }
-    if (c != 'c' && c != 'x' && *end) {
+    if (c != 'c' && c != 'x' && c != 'p' && c != 'f' && *end) {
       fprintf(stderr, "kinlab: error: bench: bad number '%s'\n", optarg);
       return 1;
     }
@@ -184,13 +190,18 @@ int kl_cli_bench(int argc, char **argv) {
   row rows[8];
   size_t nr = 0;
   const double pairs = 0.5 * (double)n * (double)(n - 1);
-  double fast_s, fpp;
+  double fast_s = NAN, fpp = 0, naive_s = NAN, maxerr = 0, maxval = 0;
+  const size_t m = (size_t)naive_n;
+  if (no_pairs) {
+    double t0;
+    if (kl_bench_fast_pairs(d, 2, C, gamma, v, F, w, o1, 1, &t0, &fpp)) return 2;
+    goto model_rows;
+  }
   if (kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o1, reps, &fast_s, &fpp)) {
     fprintf(stderr, "kinlab: error: bench: out of memory\n");
     return 2;
   }
   /* naive: on the first naive_n particles (stride naive_n arrays) */
-  const size_t m = (size_t)naive_n;
   double *vm = malloc(d * m * sizeof *vm), *Fm = malloc(d * m * sizeof *Fm);
   for (unsigned a = 0; a < d; a++) {
     memcpy(vm + a * m, v + a * n, m * sizeof *vm);
@@ -198,9 +209,11 @@ int kl_cli_bench(int argc, char **argv) {
   }
   double a0 = now();
   kl_bench_naive_pairs(d, m, C, gamma, vm, Fm, w, o2);
-  double naive_s = (now() - a0) * ((double)n * (double)(n - 1)) / ((double)m * (double)(m - 1));
+  /* naive flops per ordered pair: z d, dF d, |z|^2 2d-1, z.dF 2d-1, phi 3 (sqrt,
+   * pow, mul: one each), acc += w phi (r2 dF - sz z) 6 per component */
+  const double naive_fpp = d + d + (2 * d - 1) + (2 * d - 1) + 3 + 6 * d;
+  naive_s = (now() - a0) * ((double)n * (double)(n - 1)) / ((double)m * (double)(m - 1));
   /* check: the two sums agree on the first naive_n particles when m == n */
-  double maxerr = 0, maxval = 0;
   if (m == n)
     for (size_t i = 0; i < d * n; i++) {
       double e = fabs(o1[i] - o2[i]);
@@ -210,10 +223,11 @@ int kl_cli_bench(int argc, char **argv) {
   free(vm);
   free(Fm);
   rows[nr++] = (row){"pair sum, naive reference (-O2, 1 thr)", (double)n, naive_s, pairs,
-                     2 * pairs * (fpp - (d == 3 ? 6 : 4)), 1.0};
+                     2 * pairs * naive_fpp, 1.0};
   rows[nr++] = (row){"pair sum, kinlab (landau_pairs.h)", (double)n, fast_s, pairs,
                      pairs * fpp, naive_s / fast_s};
 
+model_rows:;
   int rc = 0;
   if (!no_rhs) {
     kl_registry *reg = kl_registry_new();
@@ -228,13 +242,12 @@ int kl_cli_bench(int argc, char **argv) {
     double s1 = 0, s2 = 0, s3 = 0;
     size_t Nm = 0;
     if (!rc) rc = time_rhs(reg, init, d, nside, gamma, ", collisions: none", reps, &s1, &Nm, &err);
-    if (!rc) rc = time_rhs(reg, init, d, nside, gamma, "", reps, &s2, &Nm, &err);
+    if (!rc) rows[nr++] = (row){"mollifier sums (rhs, collisions: none)", (double)Nm, s1, 0, 0, NAN};
+    if (!rc && !no_full) rc = time_rhs(reg, init, d, nside, gamma, "", reps, &s2, &Nm, &err);
     double mp = 0.5 * (double)Nm * (double)(Nm - 1);
-    if (!rc) {
-      rows[nr++] = (row){"mollifier sums (rhs, collisions: none)", (double)Nm, s1, 0, 0, NAN};
+    if (!rc && !no_full)
       rows[nr++] = (row){"full rhs (landau_particles)", (double)Nm, s2, mp, mp * fpp,
                          naive_s * (mp / pairs) / s2};
-    }
     if (!rc && batch > 0) {
       char extra[128];
       snprintf(extra, sizeof extra, ", collisions: random_batch, batch_size: %ld", batch);
@@ -251,7 +264,7 @@ int kl_cli_bench(int argc, char **argv) {
     if (rc) kl_cli_fail(&err);
   }
   print_rows(rows, nr, csv, d, gamma, threads);
-  if (m == n && !csv)
+  if (m == n && !no_pairs && !csv)
     printf("max |kinlab - naive| = %.3g (max |naive| = %.3g)\n", maxerr, maxval);
   free(v);
   free(F);

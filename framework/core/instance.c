@@ -106,6 +106,14 @@ static int create_impl(const kl_plugin_info *info, kl_params *params, bool owns_
     setup.struct_size = sizeof setup;
     setup.params = params;
     rc = info->create(&setup, &inst->state, err);
+    /* A status outside kl_status is a plugin bug: report it as a plugin error. */
+    if (rc < KL_OK || rc > KL_EINTERNAL) {
+      kl_error_set(err, KL_EPLUGIN,
+                   "plugin '%s': create() returned %d, which is not a kinlab status (a bug in "
+                   "the plugin)",
+                   info->name, rc);
+      rc = KL_EPLUGIN;
+    }
     if (rc && err && err->message[0] == '\0')
       kl_error_set(err, rc, "plugin '%s' failed to initialise (%s)", info->name,
                    kl_status_name(rc));

@@ -135,7 +135,16 @@ struct kl_snapshot {
   hid_t group;
 };
 
-static void h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static void h5_quiet(void) {
+  /* No atexit handler: after a failed close (disk full) HDF5's own clean-up
+   * would crash at exit; kinlab closes what it opened itself. */
+  static bool done;
+  if (!done) {
+    H5dont_atexit();
+    done = true;
+  }
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 static int h5_open_common(const char *path, bool copy_from_existing, const char *existing,
                           kl_h5 **out, kl_error *err) {
@@ -259,7 +268,8 @@ static int write_dataset(hid_t loc, const char *name, unsigned rank, const size_
   hid_t ds = H5Dcreate2(loc, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT,
                         H5P_DEFAULT);
   int ok = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
-  if (ds >= 0) H5Dclose(ds);
+  /* A failed close is where a full disk shows up first: stop the run there. */
+  if (ds >= 0 && H5Dclose(ds) < 0) ok = 0;
   H5Sclose(space);
   return ok ? KL_OK : kl_error_set(err, KL_EIO, "cannot write dataset %s (disk full?)", name);
 }

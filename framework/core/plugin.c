@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -167,12 +168,52 @@ static int keep_handle(kl_registry *reg, void *h, kl_error *err) {
   return KL_OK;
 }
 
+/* dlopen maps a shared object's segments; one cut short (a truncated copy, an
+ * interrupted download) makes the process die with SIGBUS on first touch.
+ * Check that the ELF header and every PT_LOAD segment lie inside the file. */
+static int check_elf_extents(const char *path, off_t size, kl_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return kl_error_set(err, KL_EPLUGIN, "plugin %s: %s", path, strerror(errno));
+  unsigned char ident[EI_NIDENT];
+  int rc = KL_OK;
+  if (fread(ident, 1, EI_NIDENT, f) != EI_NIDENT || memcmp(ident, ELFMAG, SELFMAG) != 0) {
+    rc = kl_error_set(err, KL_EPLUGIN,
+                      "cannot load plugin %s: not an ELF shared object (is it a kinlab "
+                      "plugin built for this machine?)",
+                      path);
+  } else if (ident[EI_CLASS] == ELFCLASS64) {
+    Elf64_Ehdr eh;
+    rewind(f);
+    if (fread(&eh, sizeof eh, 1, f) != 1 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+        (off_t)(eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr)) > size) {
+      rc = kl_error_set(err, KL_EPLUGIN, "cannot load plugin %s: truncated or corrupt ELF header", path);
+    } else {
+      for (unsigned i = 0; i < eh.e_phnum && !rc; i++) {
+        Elf64_Phdr ph;
+        if (fseeko(f, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph), SEEK_SET) != 0 ||
+            fread(&ph, sizeof ph, 1, f) != 1)
+          rc = kl_error_set(err, KL_EPLUGIN, "cannot load plugin %s: unreadable program header", path);
+        else if (ph.p_type == PT_LOAD && (off_t)(ph.p_offset + ph.p_filesz) > size)
+          rc = kl_error_set(err, KL_EPLUGIN,
+                            "cannot load plugin %s: the file is truncated (%lld bytes, a segment "
+                            "needs %llu): rebuild or copy it again",
+                            path, (long long)size,
+                            (unsigned long long)(ph.p_offset + ph.p_filesz));
+      }
+    }
+  }
+  fclose(f);
+  return rc;
+}
+
 static int load_file_ranked(kl_registry *reg, const char *path, int rank, kl_error *err) {
   struct stat st;
   if (stat(path, &st) != 0)
     return kl_error_set(err, KL_EPLUGIN, "plugin %s: %s", path, strerror(errno));
   if (!S_ISREG(st.st_mode))
     return kl_error_set(err, KL_EPLUGIN, "plugin %s: not a regular file", path);
+  int erc = check_elf_extents(path, st.st_size, err);
+  if (erc) return erc;
   /* dlopen searches LD_LIBRARY_PATH for names without '/': make it a path. */
   char buf[PATH_MAX];
   if (!strchr(path, '/')) {

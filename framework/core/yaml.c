@@ -752,7 +752,8 @@ int kl_node_set_path(kl_node *root, const char *dotted_path, const char *value,
                         dotted_path ? dotted_path : "");
   kl_node *v = NULL;
   int rc = kl_yaml_parse_string(value ? value : "", value ? strlen(value) : 0, file, &v, err);
-  if (rc) return rc;
+  if (rc) return kl_error_prefix(err, "key %s: value '%s' is not valid YAML", dotted_path ? dotted_path : "",
+                                 value ? value : "");
   return kl_node_set_path_node(root, dotted_path, v, file, 1, 1, err);
 }
 

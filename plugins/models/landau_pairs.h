@@ -97,7 +97,8 @@ typedef struct lp_tile {
   kl_instance *kern;
 } lp_tile;
 
-/* PHI: an expression of rr (|z|^2 > 0 or == 0) and C giving phi. */
+/* PHI: phi(rr) for rr = |z|^2 (K: a constant factor of phi moved out of the inner loop: the
+ * row weight w_i and the row sums are scaled by K instead). */
 /* PHI: phi from rr = |z|^2 >= 0 and rs = (rr > 0 ? rr : 1), without any
  * branch or mask (GCC would not if-convert a division under -ftrapping-math):
  * at rr = 0 (coincident particles) z = 0, so t = phi (rr dF - (z.dF) z) = 0
@@ -105,12 +106,12 @@ typedef struct lp_tile {
 #define LP_PHI_M3 (C / (rs * sqrt(rs)))
 #define LP_PHI_M2 (C / rs)
 #define LP_PHI_M1 (C / sqrt(rs))
-#define LP_PHI_0 (C)
+#define LP_PHI_0 (1.0) /* with K = C: the constant leaves the inner loop */
 #define LP_PHI_1 (C * sqrt(rr))
 #define LP_PHI_2 (C * rr)
 #define LP_PHI_TAB (phi[q])
 
-#define LP_TILE2(NAME, PHI, PRE)                                                              \
+#define LP_TILE2(NAME, PHI, PRE, K)                                                            \
   LP_CLONES static void NAME(const lp_tile *a) {                                              \
     const size_t N = a->N;                                                                    \
     const double C = a->C;                                                                    \
@@ -122,7 +123,7 @@ typedef struct lp_tile {
     for (size_t i = a->i0; i < a->i1; i++) {                                                  \
       const size_t js = a->j0 > i + 1 ? a->j0 : i + 1;                                        \
       if (js >= a->j1) continue;                                                              \
-      const double xi = vx[i], yi = vy[i], Fx = fx[i], Fy = fy[i], wi = w[i];                 \
+      const double xi = vx[i], yi = vy[i], Fx = fx[i], Fy = fy[i], wi = (K) * w[i];           \
       PRE                                                                                     \
       double sx = 0, sy = 0;                                                                  \
       _Pragma("omp simd reduction(+ : sx, sy)") for (size_t j = js; j < a->j1; j++) {         \
@@ -140,12 +141,12 @@ typedef struct lp_tile {
         ax[j] += wi * tx;                                                                     \
         ay[j] += wi * ty;                                                                     \
       }                                                                                       \
-      a->own[i] -= sx;                                                                        \
-      a->own[N + i] -= sy;                                                                    \
+      a->own[i] -= (K) * sx;                                                                  \
+      a->own[N + i] -= (K) * sy;                                                              \
     }                                                                                         \
   }
 
-#define LP_TILE3(NAME, PHI, PRE)                                                              \
+#define LP_TILE3(NAME, PHI, PRE, K)                                                            \
   LP_CLONES static void NAME(const lp_tile *a) {                                              \
     const size_t N = a->N;                                                                    \
     const double C = a->C;                                                                    \
@@ -159,7 +160,7 @@ typedef struct lp_tile {
       const size_t js = a->j0 > i + 1 ? a->j0 : i + 1;                                        \
       if (js >= a->j1) continue;                                                              \
       const double xi = vx[i], yi = vy[i], zi = vz[i], Fx = fx[i], Fy = fy[i], Fz = fz[i],    \
-                   wi = w[i];                                                                 \
+                   wi = (K) * w[i];                                                           \
       PRE                                                                                     \
       double sx = 0, sy = 0, s3 = 0;                                                          \
       _Pragma("omp simd reduction(+ : sx, sy, s3)") for (size_t j = js; j < a->j1; j++) {     \
@@ -180,9 +181,9 @@ typedef struct lp_tile {
         ay[j] += wi * ty;                                                                     \
         az[j] += wi * tz;                                                                     \
       }                                                                                       \
-      a->own[i] -= sx;                                                                        \
-      a->own[N + i] -= sy;                                                                    \
-      a->own[2 * N + i] -= s3;                                                                \
+      a->own[i] -= (K) * sx;                                                                  \
+      a->own[N + i] -= (K) * sy;                                                              \
+      a->own[2 * N + i] -= (K) * s3;                                                          \
     }                                                                                         \
   }
 
@@ -221,20 +222,20 @@ static inline void lp_phi_fill(const lp_tile *a, size_t m) {
     if (!(a->r2[q] > 0)) a->phi[q] = 0.0;
 }
 
-LP_TILE2(lp_tile2_m3, LP_PHI_M3, LP_PRE_NONE)
-LP_TILE2(lp_tile2_m2, LP_PHI_M2, LP_PRE_NONE)
-LP_TILE2(lp_tile2_m1, LP_PHI_M1, LP_PRE_NONE)
-LP_TILE2(lp_tile2_0, LP_PHI_0, LP_PRE_NONE)
-LP_TILE2(lp_tile2_1, LP_PHI_1, LP_PRE_NONE)
-LP_TILE2(lp_tile2_2, LP_PHI_2, LP_PRE_NONE)
-LP_TILE2(lp_tile2_tab, LP_PHI_TAB, LP_PRE_TAB2)
-LP_TILE3(lp_tile3_m3, LP_PHI_M3, LP_PRE_NONE)
-LP_TILE3(lp_tile3_m2, LP_PHI_M2, LP_PRE_NONE)
-LP_TILE3(lp_tile3_m1, LP_PHI_M1, LP_PRE_NONE)
-LP_TILE3(lp_tile3_0, LP_PHI_0, LP_PRE_NONE)
-LP_TILE3(lp_tile3_1, LP_PHI_1, LP_PRE_NONE)
-LP_TILE3(lp_tile3_2, LP_PHI_2, LP_PRE_NONE)
-LP_TILE3(lp_tile3_tab, LP_PHI_TAB, LP_PRE_TAB3)
+LP_TILE2(lp_tile2_m3, LP_PHI_M3, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_m2, LP_PHI_M2, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_m1, LP_PHI_M1, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_0, LP_PHI_0, LP_PRE_NONE, C)
+LP_TILE2(lp_tile2_1, LP_PHI_1, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_2, LP_PHI_2, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_tab, LP_PHI_TAB, LP_PRE_TAB2, 1.0)
+LP_TILE3(lp_tile3_m3, LP_PHI_M3, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_m2, LP_PHI_M2, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_m1, LP_PHI_M1, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_0, LP_PHI_0, LP_PRE_NONE, C)
+LP_TILE3(lp_tile3_1, LP_PHI_1, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_2, LP_PHI_2, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_tab, LP_PHI_TAB, LP_PRE_TAB3, 1.0)
 
 static inline void lp_tile_run(unsigned d, gamma_case gc, const lp_tile *a) {
   if (d == 2) {
@@ -330,12 +331,16 @@ static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, co
   return KL_OK;
 }
 
-/* Floating-point operations counted per unordered pair (see docs/performance.md):
- * d = 3: z 3, |z|^2 5, dF 3, z.dF 5, t 4x3, the two accumulations 2x3 + 2x3 = 12,
- * phi: gamma = -3: 3 (sqrt, mul, div), -2/-1: 1-2, 0: 0; d = 2 likewise. */
+/* Floating-point operations counted per unordered pair (docs/performance.md),
+ * sqrt and division counted as one flop each although they cost more:
+ * d = 3: z 3, |z|^2 5, dF 3, z.dF 5, t = phi (|z|^2 dF - (z.dF) z) 4x3, the two
+ * accumulations (w_j t into row i, w_i t into column j) 2x3 + 2x3; phi:
+ * gamma = -3: 3 (sqrt, mul, div), -2: 1, -1: 2, 0: 0 and no multiplication by
+ * phi (the constant is factored out of the loop: 3 fewer), 1: 2, 2: 1;
+ * d = 2: z 2, |z|^2 3, dF 2, z.dF 3, t 4x2, accumulations 8. */
 static inline double lp_pair_flops(unsigned d, gamma_case gc) {
   double base = d == 3 ? 3 + 5 + 3 + 5 + 12 + 12 : 2 + 3 + 2 + 3 + 8 + 8;
-  double ph = gc == G_M3 ? 3 : gc == G_M2 ? 1 : gc == G_M1 ? 2 : gc == G_0 ? 0
+  double ph = gc == G_M3 ? 3 : gc == G_M2 ? 1 : gc == G_M1 ? 2 : gc == G_0 ? -(double)d
             : gc == G_1 ? 2 : gc == G_2 ? 1 : 2;
   return base + ph;
 }

@@ -1,0 +1,61 @@
+# tests/robust.mk - robustness (issue 9): the bad-input suite and the fuzzers.
+#
+# make check runs tests/bad_inputs.sh over tests/bad_inputs/*.yaml (each case
+# a file with "# expect:" headers; see the script).  Two test modules whose
+# create() fails or crashes are built for it (never installed, never on the
+# plugin search path: the cases name them in plugin_path).
+check_LTLIBRARIES += tests/bad_inputs/modules/fail_create.la \
+	tests/bad_inputs/modules/crash_create.la
+tests_bad_inputs_modules_fail_create_la_SOURCES = tests/bad_inputs/modules/fail_create.c
+tests_bad_inputs_modules_fail_create_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_bad_inputs_modules_fail_create_la_LIBADD = $(PLUGIN_LIBADD)
+tests_bad_inputs_modules_crash_create_la_SOURCES = tests/bad_inputs/modules/crash_create.c
+tests_bad_inputs_modules_crash_create_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_bad_inputs_modules_crash_create_la_LIBADD = $(PLUGIN_LIBADD)
+
+TESTS += tests/bad_inputs.sh
+EXTRA_DIST += tests/bad_inputs.sh tests/bad_inputs fuzz
+
+# ---------------------------------------------------------------- fuzzing
+# make fuzz [FUZZ_SECONDS=600] [FUZZ_JOBS=...]: builds fuzz/fuzz_experiment and
+# fuzz/fuzz_set with clang -fsanitize=fuzzer,address,undefined from the core
+# sources directly, seeds a corpus from examples/*.yaml (plugin names mapped
+# onto the harness's own plugins by fuzz/seeds.sed) and fuzz/seeds/, and runs
+# each target for FUZZ_SECONDS/2.  Crashes land in fuzz-out/artifacts/.
+FUZZ_CC = clang
+FUZZ_SECONDS = 600
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-I$(top_srcdir)/framework/include -I$(top_srcdir)/framework/core -I$(top_builddir) \
+	$(YAML_CFLAGS) $(HDF5_CFLAGS) $(GSL_CFLAGS) -DPLUGINDIR='"/nonexistent"' \
+	-DKL_SCHEMADIR='"/nonexistent"'
+FUZZ_LIBS = $(YAML_LIBS) $(HDF5_LIBS) $(GSL_LIBS) -lm -ldl
+FUZZ_CORE = $(top_srcdir)/framework/core/*.c
+FUZZ_TARGETS = fuzz-out/fuzz_experiment fuzz-out/fuzz_set
+
+fuzz-out/fuzz_%: $(top_srcdir)/fuzz/fuzz_%.c $(top_srcdir)/fuzz/fuzz_common.h \
+		$(top_srcdir)/fuzz/fuzz_plugins.h $(framework_core_libkinlab_la_SOURCES)
+	@$(MKDIR_P) fuzz-out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) $(FUZZ_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@$(MKDIR_P) fuzz-out/corpus_experiment fuzz-out/corpus_set fuzz-out/artifacts
+	for f in $(top_srcdir)/examples/*.yaml; do \
+	  cp "$$f" fuzz-out/corpus_experiment/; \
+	  sed -f $(top_srcdir)/fuzz/seeds.sed "$$f" > fuzz-out/corpus_experiment/fz_$$(basename $$f); \
+	done
+	cp $(top_srcdir)/fuzz/seeds/*.yaml fuzz-out/corpus_experiment/
+	cp $(top_srcdir)/fuzz/seeds/*.txt fuzz-out/corpus_set/
+	half=$$(( $(FUZZ_SECONDS) / 2 )); \
+	./fuzz-out/fuzz_experiment -max_total_time=$$half -max_len=4096 -timeout=10 \
+	  -rss_limit_mb=2048 -dict=$(top_srcdir)/fuzz/yaml.dict -print_final_stats=1 \
+	  -artifact_prefix=fuzz-out/artifacts/experiment- fuzz-out/corpus_experiment && \
+	./fuzz-out/fuzz_set -max_total_time=$$half -max_len=1024 -timeout=10 \
+	  -rss_limit_mb=2048 -dict=$(top_srcdir)/fuzz/yaml.dict -print_final_stats=1 \
+	  -artifact_prefix=fuzz-out/artifacts/set- fuzz-out/corpus_set
+.PHONY: fuzz
+
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf fuzz-out
+.PHONY: clean-fuzz

@@ -14,7 +14,10 @@ tests_bad_inputs_modules_crash_create_la_LDFLAGS = -module -avoid-version -share
 tests_bad_inputs_modules_crash_create_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/bad_inputs.sh
-EXTRA_DIST += tests/bad_inputs.sh tests/bad_inputs fuzz
+# The fuzz sources are listed one by one: a directory named like the phony
+# target `fuzz` would make `make dist` run the fuzzers.
+EXTRA_DIST += tests/bad_inputs.sh tests/bad_inputs fuzz/fuzz_common.h fuzz/fuzz_experiment.c \
+	fuzz/fuzz_plugins.h fuzz/fuzz_set.c fuzz/seeds fuzz/seeds.sed fuzz/yaml.dict
 
 # ---------------------------------------------------------------- fuzzing
 # make fuzz [FUZZ_SECONDS=600] [FUZZ_JOBS=...]: builds fuzz/fuzz_experiment and

@@ -24,3 +24,7 @@ EXTRA_DIST += tests/schemas_fresh.sh
 regen-schemas: kinlab $(plugin_LTLIBRARIES)
 	KINLAB_PLUGINDIR= KINLAB_PLUGIN_PATH=`echo '$(PLUGIN_BUILD_DIRS)' | tr -s ' ' ':'` ./kinlab schema --out $(top_srcdir)/schemas
 .PHONY: regen-schemas
+
+# SIGINT writes a checkpoint; --restart continues bit-identically.
+TESTS += tests/signal_restart.sh
+EXTRA_DIST += tests/signal_restart.sh

@@ -92,5 +92,13 @@ rc=$?
 if [ $rc -ne 1 ] || ! grep -q "not a kinlab run directory" "$tmp/err.txt"; then
   echo "FAIL: non-run directory: exit $rc"; cat "$tmp/err.txt"; fail=1
 fi
+# output.plots: true makes `kinlab run` call the plot tool ($KINLAB_PLOT) itself.
+if [ -x "${KL_TOP_BUILDDIR:-.}/kinlab" ]; then
+  "${KL_TOP_BUILDDIR:-.}/kinlab" run --quiet --out "$tmp/auto" --set output.plots=true \
+    --set time.t_final=0.1 --set time.output_every=0.05 --set model.n=8 >/dev/null 2>"$tmp/err.txt" \
+    || { echo "FAIL: kinlab run with plots"; cat "$tmp/err.txt"; fail=1; }
+  [ -s "$tmp/auto/plots/invariants.png" ] && [ -s "$tmp/auto/plots/invariants.pdf" ] \
+    || { echo "FAIL: output.plots: true made no figures"; cat "$tmp/err.txt"; fail=1; }
+fi
 [ $fail -eq 0 ] && echo "PASS: kinlab-plot"
 exit $fail

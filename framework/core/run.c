@@ -761,6 +761,7 @@ static int run_one(run_ctx *r, bool restart, kl_error *err) {
   }
   if ((rc = write_summary(r, stop, &stop_err, err))) return rc;
   if (stop) {
+    r->log->console = false; /* the caller prints the message once */
     kl_logf(r->log, KL_LOG_WARN, "%s", stop_err.message);
     *err = stop_err;
     return stop;
@@ -884,6 +885,36 @@ static int write_experiment_copy(const kl_experiment *exp, const char *base, kl_
     return rc;
   }
   return kl_atomic_commit(&af, err);
+}
+
+/* output.plots: true runs tools/kinlab-plot (installed as kinlab-plot, or
+ * $KINLAB_PLOT) on the run directory; a missing tool or matplotlib is a warning,
+ * not a failed run: the data are complete without the figures. */
+static void run_plot_tool(const char *dir, bool quiet) {
+  const char *tool = getenv("KINLAB_PLOT");
+  if (!tool || !*tool) tool = "kinlab-plot";
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "kinlab: warning: plots not made: fork: %s\n", strerror(errno));
+    return;
+  }
+  if (pid == 0) {
+    if (quiet) {
+      FILE *n = freopen("/dev/null", "w", stdout);
+      (void)n;
+    }
+    execlp(tool, tool, dir, "--format", "png,pdf", (char *)NULL);
+    fprintf(stderr, "kinlab: warning: plots not made: cannot run %s: %s (set $KINLAB_PLOT)\n",
+            tool, strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 127))
+    fprintf(stderr, "kinlab: warning: %s %s failed (exit %d); the run's data are complete\n",
+            tool, dir, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 static bool variant_completed(const char *dir) {
@@ -1037,6 +1068,8 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
     if (kl_compare_run_dir(base, &e) != KL_OK)
       fprintf(stderr, "kinlab: warning: comparison tables not written: %s\n", e.message);
   }
+  if (!stop_requested && exp->n_runs && kl_params_bool(exp->runs[0].output, "plots"))
+    run_plot_tool(base, opt->quiet);
   if (first_rc) {
     *err = first_err;
     if (exp->n_runs > 1 && first_rc != KL_EINTERRUPTED)

@@ -62,3 +62,9 @@ tests_test_landau_model_LDADD = $(TEST_LDADD)
 tests_test_landau_bkw_SOURCES = tests/test_landau_bkw.c tests/test_landau_common.h
 tests_test_landau_bkw_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_landau_bkw_LDADD = $(TEST_LDADD)
+
+# With ./configure --enable-mpi the pair sum is split over MPI ranks.
+if KL_MPI
+plugins_models_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS) -DKL_HAVE_MPI
+plugins_models_landau_particles_la_LIBADD += $(MPI_LIBS)
+endif

@@ -28,3 +28,9 @@ regen-schemas: kinlab $(plugin_LTLIBRARIES)
 # SIGINT writes a checkpoint; --restart continues bit-identically.
 TESTS += tests/signal_restart.sh
 EXTRA_DIST += tests/signal_restart.sh
+
+# The MPI split of the Landau pair sum (./configure --enable-mpi only).
+EXTRA_DIST += tests/mpi.sh
+if KL_MPI
+TESTS += tests/mpi.sh
+endif

@@ -16,8 +16,16 @@ tests_bad_inputs_modules_crash_create_la_LIBADD = $(PLUGIN_LIBADD)
 TESTS += tests/bad_inputs.sh
 # The fuzz sources are listed one by one: a directory named like the phony
 # target `fuzz` would make `make dist` run the fuzzers.
-EXTRA_DIST += tests/bad_inputs.sh tests/bad_inputs fuzz/fuzz_common.h fuzz/fuzz_experiment.c \
+EXTRA_DIST += tests/bad_inputs.sh fuzz/fuzz_common.h fuzz/fuzz_experiment.c \
 	fuzz/fuzz_plugins.h fuzz/fuzz_set.c fuzz/seeds fuzz/seeds.sed fuzz/yaml.dict
+
+# The cases are copied from the source tree (the build tree's tests/bad_inputs
+# holds built modules, which EXTRA_DIST would pick up instead).
+dist-hook: dist-bad-inputs
+dist-bad-inputs:
+	$(MKDIR_P) $(distdir)/tests/bad_inputs
+	cp -p $(srcdir)/tests/bad_inputs/*.yaml $(distdir)/tests/bad_inputs/
+.PHONY: dist-bad-inputs
 
 # ---------------------------------------------------------------- fuzzing
 # make fuzz [FUZZ_SECONDS=600] [FUZZ_JOBS=...]: builds fuzz/fuzz_experiment and

@@ -365,7 +365,7 @@ static void test_set_path(void) {
   CU_ASSERT_STRING_EQUAL(err.message, "--set:1:1: key x.y: cannot set 'y' inside x, which is "
                                       "the scalar '1' (at s.yaml:3:4)");
   CU_ASSERT_EQUAL(kl_node_set_path(root, "x", "[unclosed", "--set", &err), KL_EINVAL);
-  CU_ASSERT_STRING_EQUAL(err.message, "--set:1:10: YAML syntax error: did not find expected ',' "
+  CU_ASSERT_STRING_EQUAL(err.message, "--set:1:10: key x: YAML syntax error: did not find expected ',' "
                                       "or ']' (while parsing a flow sequence that starts at 1:1)");
   kl_node_free(root);
 }
@@ -542,7 +542,7 @@ static void test_overrides(void) {
   expect_prefix(text, bad4, 2, KL_EINVAL,
                 "--set:1:1: key integrator.substeps: expected a value >= 1, found 0");
   const char *bad5[] = {"model.n=[1, 2"};
-  expect_prefix(text, bad5, 1, KL_EINVAL, "--set:1:6: YAML syntax error:");
+  expect_prefix(text, bad5, 1, KL_EINVAL, "--set:1:6: key model.n: YAML syntax error:");
   free(text);
 }
 

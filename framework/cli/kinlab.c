@@ -16,6 +16,10 @@
 #include <kinlab/kinlab.h>
 
 #include "cli.h"
+#include "kl_autoconf.h"
+#ifdef KL_HAVE_MPI
+#include <mpi.h>
+#endif
 
 enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_PLUGIN = 3, EXIT_NUMERIC = 4, EXIT_IO = 5,
        EXIT_INTERNAL = 70, EXIT_INTERRUPTED = 130 };
@@ -190,7 +194,11 @@ static int cmd_run(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     kl_run_options opt = {sizeof opt, o.out, o.force, o.quiet, o.restart, o.threads, o.jobs};
     rc = kl_experiment_run(exp, reg, &opt, &err);
-    if (!rc && !o.quiet) kl_cli_print_summary(exp, &opt);
+    int rank = 0;
+#ifdef KL_HAVE_MPI
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+#endif
+    if (!rc && !o.quiet && rank == 0) kl_cli_print_summary(exp, &opt);
   }
   int code = rc ? kl_cli_fail(&err) : 0;
   kl_experiment_free(exp);
@@ -282,7 +290,23 @@ static int cmd_schema(int argc, char **argv) {
   return code;
 }
 
+static int dispatch(int argc, char **argv);
+
+/* With --enable-mpi, kinlab runs under mpirun: MPI is initialised here (one
+ * thread calls MPI; OpenMP threads only compute), results printed by rank 0. */
 int main(int argc, char **argv) {
+#ifdef KL_HAVE_MPI
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int code = dispatch(argc, argv);
+  MPI_Finalize();
+  return code;
+#else
+  return dispatch(argc, argv);
+#endif
+}
+
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return EXIT_USAGE;

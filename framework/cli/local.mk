@@ -4,3 +4,7 @@ kinlab_SOURCES = framework/cli/kinlab.c framework/cli/common.c framework/cli/com
 	framework/cli/cli.h
 kinlab_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/framework/cli
 kinlab_LDADD = framework/core/libkinlab.la $(OPENMP_CFLAGS) -lm
+if KL_MPI
+kinlab_CPPFLAGS += $(MPI_CFLAGS)
+kinlab_LDADD += $(MPI_LIBS)
+endif

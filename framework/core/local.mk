@@ -26,3 +26,8 @@ kinlabinclude_HEADERS = \
 	framework/include/kinlab/plugin.h \
 	framework/include/kinlab/kinds.h \
 	framework/include/kinlab/host.h
+
+if KL_MPI
+framework_core_libkinlab_la_CPPFLAGS += $(MPI_CFLAGS)
+framework_core_libkinlab_la_LIBADD += $(MPI_LIBS)
+endif

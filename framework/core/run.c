@@ -24,7 +24,12 @@
 #include <omp.h>
 #endif
 
+#include "kl_autoconf.h"
+
 #include "internal.h"
+#ifdef KL_HAVE_MPI
+#include <mpi.h>
+#endif
 
 static volatile sig_atomic_t stop_requested;
 
@@ -948,6 +953,32 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
               : d ? kl_pathf(base, sizeof base, "%s", d)
                   : kl_pathf(base, sizeof base, "runs/%s", exp->name);
   if (!fits) return kl_error_set(err, KL_EIO, "output directory name too long");
+  /* Under mpirun every rank runs the experiment (the model splits its work);
+   * rank 0 writes the run directory, the others a private scratch one. */
+  int rank = 0, ranks = 1;
+#ifdef KL_HAVE_MPI
+  int mpi_on = 0;
+  MPI_Initialized(&mpi_on);
+  if (mpi_on) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  }
+#endif
+  kl_run_options rank_opt = *opt;
+  char scratch[64] = "";
+  if (ranks > 1) {
+    if (restart)
+      return kl_error_set(err, KL_EINVAL,
+                          "--restart under mpirun is not supported: restart with one process");
+    rank_opt.jobs = 1;
+    if (rank > 0) {
+      snprintf(scratch, sizeof scratch, "/tmp/kinlab-rank%d-XXXXXX", rank);
+      if (!mkdtemp(scratch)) return kl_error_set(err, KL_EIO, "mkdtemp: %s", strerror(errno));
+      kl_pathf(base, sizeof base, "%s/run", scratch);
+      rank_opt.quiet = true;
+    }
+    opt = &rank_opt;
+  }
   int rc;
   if (!restart && (rc = prepare_base_dir(base, opt, err))) return rc;
   if (!restart && exp->n_runs > 1 && (rc = write_experiment_copy(exp, base, err))) return rc;
@@ -1063,13 +1094,14 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
     }
   }
   free(children);
-  if (exp->n_runs > 1 && !stop_requested) {
+  if (exp->n_runs > 1 && !stop_requested && rank == 0) {
     kl_error e = {0, ""};
     if (kl_compare_run_dir(base, &e) != KL_OK)
       fprintf(stderr, "kinlab: warning: comparison tables not written: %s\n", e.message);
   }
-  if (!stop_requested && exp->n_runs && kl_params_bool(exp->runs[0].output, "plots"))
+  if (rank == 0 && !stop_requested && exp->n_runs && kl_params_bool(exp->runs[0].output, "plots"))
     run_plot_tool(base, opt->quiet);
+  if (scratch[0]) remove_tree(scratch);
   if (first_rc) {
     *err = first_err;
     if (exp->n_runs > 1 && first_rc != KL_EINTERRUPTED)

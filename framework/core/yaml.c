@@ -752,8 +752,17 @@ int kl_node_set_path(kl_node *root, const char *dotted_path, const char *value,
                         dotted_path ? dotted_path : "");
   kl_node *v = NULL;
   int rc = kl_yaml_parse_string(value ? value : "", value ? strlen(value) : 0, file, &v, err);
-  if (rc) return kl_error_prefix(err, "key %s: value '%s' is not valid YAML", dotted_path ? dotted_path : "",
-                                 value ? value : "");
+  if (rc && err) { /* "--set:1:6: YAML syntax error" -> "--set:1:6: key model.n: YAML ..." */
+    char rest[KL_ERROR_MESSAGE_MAX];
+    const char *p = err->message;
+    for (int colons = 0; *p && colons < 3; p++) colons += *p == ':';
+    if (*p == ' ') p++;
+    size_t loc = (size_t)(p - err->message);
+    snprintf(rest, sizeof rest, "%s", p);
+    snprintf(err->message + loc, sizeof err->message - loc, "key %s: %s",
+             dotted_path ? dotted_path : "", rest);
+  }
+  if (rc) return rc;
   return kl_node_set_path_node(root, dotted_path, v, file, 1, 1, err);
 }
 

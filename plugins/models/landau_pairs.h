@@ -52,6 +52,8 @@ typedef struct lp_pairs {
   kl_instance *kern;  /* for G_PLUGIN                                   */
   double *own;        /* d*N: row-block contributions                   */
   double *part;       /* tile buffers: B(B-1)/2 * d * bs                */
+  int rank, ranks;    /* MPI: this rank computes the row blocks I with
+                         I % ranks == rank (1 rank without MPI)         */
 } lp_pairs;
 
 static inline gamma_case lp_gamma_case(double C, double g) {
@@ -62,6 +64,8 @@ static inline gamma_case lp_gamma_case(double C, double g) {
 
 /* Block decomposition for N particles and buffers; 0 or KL_ENOMEM. */
 static inline int lp_pairs_init(lp_pairs *p, unsigned d, size_t N) {
+  p->rank = 0;
+  p->ranks = 1;
   p->d = d;
   p->N = N;
   p->B = (N + LP_MIN_BLOCK - 1) / LP_MIN_BLOCK;
@@ -298,7 +302,7 @@ static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, co
     }
 #pragma omp for schedule(dynamic, 1)
     for (size_t I = 0; I < B; I++) {
-      if (fail) continue;
+      if (fail || (p->ranks > 1 && (int)(I % (size_t)p->ranks) != p->rank)) continue;
       size_t i0 = I * bs, i1 = i0 + bs < N ? i0 + bs : N;
       lp_tile t = {N, i0, i1, i0, i1, N, 0, v, F, w, p->own, p->own, p->C, p->gamma, r2, phi,
                    p->gc == G_PLUGIN ? p->kern : NULL};
@@ -323,6 +327,7 @@ static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, co
       double *out = dvdt + a * N;
       for (size_t j = j0; j < j1; j++) out[j] = p->own[a * N + j];
       for (size_t I = 0; I < J; I++) {
+        if (p->ranks > 1 && (int)(I % (size_t)p->ranks) != p->rank) continue;
         const double *acc = p->part + lp_tile_index(B, I, J) * d * bs + a * bs;
         for (size_t j = j0; j < j1; j++) out[j] += acc[j - j0];
       }

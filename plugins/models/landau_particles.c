@@ -34,6 +34,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef KL_HAVE_MPI
+#include <mpi.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -263,6 +266,14 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->pairs.gamma = s->gamma;
   s->pairs.kern = s->kern;
   int prc = lp_pairs_init(&s->pairs, d, N);
+#ifdef KL_HAVE_MPI
+  int mpi_on = 0;
+  MPI_Initialized(&mpi_on);
+  if (mpi_on) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &s->pairs.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &s->pairs.ranks);
+  }
+#endif
   const char *coll = kl_params_string(p, "collisions");
   s->collisions = !strcmp(coll, "random_batch") ? COLL_RANDOM_BATCH
                 : !strcmp(coll, "none")         ? COLL_NONE
@@ -511,9 +522,20 @@ static int particle_forces(lp_state *s, const double *y, kl_error *err) {
 }
 
 /* ------------------------------------------------------------- pair sum */
+/* With MPI (mpirun -np K kinlab run ...), every rank holds all velocities
+ * (replicated data) and computes the row blocks I = rank, rank + K, ...; one
+ * MPI_Allreduce of the d N derivatives then gives every rank the full sum.
+ * Cost per rhs: N^2/(2K) pair evaluations against ~2 d N doubles moved, so the
+ * communication is negligible while N/K >> latency/pair time (docs/performance.md). */
 static int pair_sum(lp_state *s, const double *y, double *dydt, kl_error *err) {
   if (lp_pairs_sum(&s->pairs, y, s->F, s->w, dydt))
     return kl_error_set(err, KL_ENOMEM, "out of memory (pair sum)");
+#ifdef KL_HAVE_MPI
+  if (s->pairs.ranks > 1 &&
+      MPI_Allreduce(MPI_IN_PLACE, dydt, (int)(s->d * s->N), MPI_DOUBLE, MPI_SUM,
+                    MPI_COMM_WORLD) != MPI_SUCCESS)
+    return kl_error_set(err, KL_EIO, "landau_particles: MPI_Allreduce of the pair sum failed");
+#endif
   return KL_OK;
 }
 

@@ -56,7 +56,10 @@ static const double rk4_b[] = {1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6}, rk4_c[] = {0
 static const tableau rk4_tab = {4, 4, 0, rk4_a, rk4_b, NULL, rk4_c, false, false};
 
 /* Bogacki-Shampine 3(2) (Appl. Math. Lett. 2, 1989). */
-static const double bs_a[] = {0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0.75, 0, 0, 2.0 / 9, 1.0 / 3, 4.0 / 9, 0};
+static const double bs_a[] = {0,       0,       0,       0,
+                              0.5,     0,       0,       0,
+                              0,       0.75,    0,       0,
+                              2.0 / 9, 1.0 / 3, 4.0 / 9, 0};
 static const double bs_b[] = {2.0 / 9, 1.0 / 3, 4.0 / 9, 0};
 static const double bs_bhat[] = {7.0 / 24, 0.25, 1.0 / 3, 0.125};
 static const double bs_c[] = {0, 0.5, 0.75, 1};
@@ -235,7 +238,7 @@ static int rk_try(rk_state *s, const kl_system *sys, double t, double h, const d
     }
   }
   if (tb->embedded_order) {
-    double d[MAX_STAGES], sum = 0;
+    double d[MAX_STAGES], sum = 0, probe = 0;
     for (unsigned j = 0; j < tb->stages; j++) d[j] = tb->b[j] - tb->bhat[j];
     for (size_t i = 0; i < n; i++) {
       double e = 0;
@@ -243,9 +246,12 @@ static int rk_try(rk_state *s, const kl_system *sys, double t, double h, const d
       e *= h;
       double q = e / (s->atol + s->rtol * fmax(fabs(y[i]), fabs(y_new[i])));
       sum += q * q;
+      probe += y_new[i] * 0.0; /* NaN once any y_new is NaN or Inf */
     }
     *err_norm = n ? sqrt(sum / (double)n) : 0;
-    if (!isfinite(*err_norm)) *err_norm = INFINITY;
+    /* A result that overflowed is rejected even if its estimate looks fine
+     * (Inf in the scale makes q = 0). */
+    if (!isfinite(*err_norm) || probe != 0) *err_norm = INFINITY;
   }
   return KL_OK;
 }

@@ -111,8 +111,8 @@ static void destroy(void *state) {
 
 static unsigned order(void *state) { return ((gsl_state *)state)->order; }
 
-static int bridge(double t, const double y[], double dydt[], void *params) {
-  gsl_state *s = params;
+static int bridge(double t, const double y[], double dydt[], void *ctx) {
+  gsl_state *s = ctx;
   if (s->rejections + (long)s->evolve->failed_steps >= s->max_rejections) {
     s->limit_hit = true;
     return GSL_EBADFUNC;

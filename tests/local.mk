@@ -1,6 +1,6 @@
 # tests/local.mk - core test programs and the shared test helpers.
 check_LTLIBRARIES += tests/libkltest.la
-tests_libkltest_la_SOURCES = tests/testutil.c tests/testutil.h
+tests_libkltest_la_SOURCES = tests/testutil.c tests/testutil.h tests/fixtures.c
 tests_libkltest_la_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_libkltest_la_LIBADD = $(CUNIT_LIBS)
 

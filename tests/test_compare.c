@@ -296,118 +296,9 @@ static void test_not_a_run_dir(void) {
 }
 
 /* ------------------------------------------------ end to end, in-test plugins */
-/* model "cmp_decay": y' = -lambda y on 3 values (or y' = 10 y^2 with blowup). */
-typedef struct decay {
-  double lambda;
-  bool blowup;
-} decay;
-static const kl_param_spec decay_params[] = {
-    {"d", KL_PARAM_INT, "1", 1, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1", "dimension"},
-    {"lambda", KL_PARAM_REAL, "1", 0, 0, 0, NULL, "1/s", "decay rate"},
-    {"blowup", KL_PARAM_BOOL, "false", 0, 0, 0, NULL, NULL, "y' = 10 y^2 instead"},
-    KL_PARAM_END};
-static int decay_create(const kl_setup *s, void **state, kl_error *err) {
-  (void)err;
-  decay *m = calloc(1, sizeof *m);
-  m->lambda = kl_params_real(s->params, "lambda");
-  m->blowup = kl_params_bool(s->params, "blowup");
-  *state = m;
-  return KL_OK;
-}
-static void decay_destroy(void *s) { free(s); }
-static size_t decay_size(void *s) { (void)s; return 3; }
-static int decay_initial(void *s, double *t0, double *y, kl_error *err) {
-  (void)s; (void)t0; (void)err;
-  for (int i = 0; i < 3; i++) y[i] = i + 1;
-  return KL_OK;
-}
-static int decay_rhs(void *s, double t, const double *y, double *dydt, kl_error *err) {
-  (void)t; (void)err;
-  decay *m = s;
-  for (int i = 0; i < 3; i++) dydt[i] = m->blowup ? 10 * y[i] * y[i] : -m->lambda * y[i];
-  return KL_OK;
-}
-static double weights[3] = {1, 1, 1};
-static int decay_view(void *s, const double *y, kl_view *v, kl_error *err) {
-  (void)s; (void)err;
-  v->kind = KL_VIEW_PARTICLES;
-  v->dim_v = 1;
-  v->particles.n = 3;
-  v->particles.v[0] = y;
-  v->particles.w = weights;
-  return KL_OK;
-}
-static const char *const decay_names[] = {"mass"};
-static size_t decay_inv_names(void *s, const char *const **names) {
-  (void)s;
-  *names = decay_names;
-  return 1;
-}
-static int decay_invariants(void *s, double t, const double *y, double *v, kl_error *err) {
-  (void)s; (void)t; (void)err;
-  v[0] = y[0] + y[1] + y[2];
-  return KL_OK;
-}
-static const kl_model_ops decay_ops = {sizeof(kl_model_ops), decay_size, decay_initial, decay_rhs,
-                                       NULL, NULL, NULL, NULL, decay_view, decay_inv_names,
-                                       decay_invariants, NULL};
-static const kl_plugin_info decay_info = {KL_PLUGIN_HEADER, KL_KIND_MODEL, "cmp_decay",
-                                          "y' = -lambda y", decay_params, &decay_ops,
-                                          decay_create, decay_destroy};
-
-static double flat_density(void *s, const double *x, const double *v) {
-  (void)s; (void)x; (void)v;
-  return 1.0;
-}
-static const kl_initial_ops flat_ops = {sizeof(kl_initial_ops), flat_density, NULL, NULL, NULL};
-static const kl_plugin_info flat_info = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "cmp_flat", "f0 = 1",
-                                         NULL, &flat_ops, NULL, NULL};
-
-static const kl_param_spec euler_params[] = {
-    {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "s", "step"},
-    KL_PARAM_END};
-static unsigned euler_order(void *s) { (void)s; return 1; }
-static int euler_step(void *s, const kl_system *sys, double *t, double *dt, double t_limit,
-                      double *y, kl_step_stats *st, kl_error *err) {
-  (void)s;
-  double h = fmin(*dt, t_limit - *t), f[16];
-  int rc = sys->rhs(sys->ctx, *t, y, f, err);
-  st->rhs_evals++;
-  if (rc) return rc;
-  for (size_t i = 0; i < sys->n; i++) y[i] += h * f[i];
-  *t = (h == t_limit - *t) ? t_limit : *t + h;
-  st->accepted++;
-  return KL_OK;
-}
-static const kl_integrator_ops euler_ops = {sizeof(kl_integrator_ops), 0, euler_order, euler_step,
-                                            NULL};
-static const kl_plugin_info euler_info = {KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "cmp_euler",
-                                          "forward Euler", euler_params, &euler_ops, NULL, NULL};
-
-/* diagnostic "cmp_exact": y0_error = |y_0(t) - exp(-t)| (lambda = 1). */
-static const char *const exact_cols[] = {"y0_error"};
-static size_t exact_columns(void *s, const char *const **names) {
-  (void)s;
-  *names = exact_cols;
-  return 1;
-}
-static int exact_observe(void *s, const kl_observation *obs, double *values, kl_error *err) {
-  (void)s; (void)err;
-  values[0] = fabs(obs->y[0] - exp(-obs->t));
-  return KL_OK;
-}
-static const kl_diagnostic_ops exact_ops = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
-                                            exact_columns, exact_observe, NULL};
-static const kl_plugin_info exact_info = {KL_PLUGIN_HEADER, KL_KIND_DIAGNOSTIC, "cmp_exact",
-                                          "error against exp(-t)", NULL, &exact_ops, NULL, NULL};
-
 static kl_registry *registry(void) {
   kl_registry *reg = kl_registry_new();
-  kl_error err = {0, ""};
-  CU_ASSERT_EQUAL(kl_registry_add(reg, &decay_info, "test", &err), KL_OK);
-  CU_ASSERT_EQUAL(kl_registry_add(reg, &flat_info, "test", &err), KL_OK);
-  CU_ASSERT_EQUAL(kl_registry_add(reg, &euler_info, "test", &err), KL_OK);
-  CU_ASSERT_EQUAL(kl_registry_add(reg, &exact_info, "test", &err), KL_OK);
+  kl_test_add_fixtures(reg);
   return reg;
 }
 
@@ -417,10 +308,10 @@ static double euler_error(double dt) { return fabs(pow(1 - dt, round(1 / dt)) - 
 static void test_end_to_end(void) {
   const char *text =
       "name: e2e\n"
-      "model: {type: cmp_decay, d: 1}\n"
-      "initial: {type: cmp_flat}\n"
-      "integrator: {type: cmp_euler, dt: 0.01}\n"
-      "diagnostics: [{type: cmp_exact}]\n"
+      "model: {type: test_decay, d: 1}\n"
+      "initial: {type: test_flat}\n"
+      "integrator: {type: test_euler, dt: 0.01}\n"
+      "diagnostics: [{type: test_exact}]\n"
       "time: {t_final: 1, output_every: 0.5}\n"
       "variants:\n"
       "  - {name: coarse, set: {integrator.dt: 0.05}}\n"
@@ -469,10 +360,10 @@ static void test_end_to_end(void) {
   KL_ASSERT_CLOSE(num(t, "fine", "order_y0_error"), 1.0, 0.02);
   KL_ASSERT_CLOSE(num(t, "coarse", "fit_order_y0_error"), 1.0, 0.05);
   CU_ASSERT(isnan(num(t, "blowup", "order_y0_error")));
-  /* The model's invariant: mass = 6 e^{-t} in exact arithmetic; Euler's
+  /* The model's invariant sum = y0 + y1 + y2 = 6 e^{-t} in exact arithmetic; Euler's
    * 6 (1 - dt)^(1/dt) at t = 1. */
-  KL_ASSERT_CLOSE(num(t, "fine", "mass_drift"), 6 - 6 * pow(1 - 0.0125, 80), 1e-13);
-  KL_ASSERT_CLOSE(num(t, "fine", "mass_max_drift"), 6 - 6 * pow(1 - 0.0125, 80), 1e-13);
+  KL_ASSERT_CLOSE(num(t, "fine", "sum_drift"), 6 - 6 * pow(1 - 0.0125, 80), 1e-13);
+  KL_ASSERT_CLOSE(num(t, "fine", "sum_max_drift"), 6 - 6 * pow(1 - 0.0125, 80), 1e-13);
   KL_ASSERT_CLOSE(num(t, "fine", "particles"), 3, 0);
   KL_ASSERT_CLOSE(num(t, "fine", "steps"), 80, 0);
   table_free(t);

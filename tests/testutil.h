@@ -20,6 +20,11 @@ int kl_test_instance_status(int kind, const char *yaml, unsigned dim_v, unsigned
                             kl_instance *initial, kl_instance *model, kl_instance **out,
                             kl_error *err);
 
+/* Register the test fixtures (tests/fixtures.c): model test_decay (params d,
+ * lambda, blowup, stop_after_rhs; invariants y0, sum), initial test_flat,
+ * integrator test_euler, diagnostic test_exact (y0_error = |y_0 - e^-t|). */
+void kl_test_add_fixtures(kl_registry *reg);
+
 /* Paths from `make check`: the source and build trees (fall back to "."). */
 const char *kl_test_srcdir(void);
 const char *kl_test_builddir(void);

@@ -44,6 +44,8 @@ const char *kl_node_where(const kl_node *node, char *buf, size_t size);
  * is a list).  `origin` is the display name for errors ("--set"). */
 int kl_node_set_path(kl_node *root, const char *dotted_path, const char *value,
                      const char *origin, kl_error *err);
+/* YAML 1.2 core-schema float syntax (integers included; not .inf/.nan). */
+bool kl_yaml_float_syntax(const char *s);
 /* Emit as block YAML that kl_yaml_parse_* reads back to the same tree. */
 int kl_node_emit_yaml(const kl_node *node, FILE *out, kl_error *err);
 

@@ -251,29 +251,6 @@ static int plain_int(const char *s, long *v) {
   return 1;
 }
 
-/* Core-schema float text (not .inf/.nan): [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
-static bool plain_float_syntax(const char *s) {
-  const char *p = s;
-  if (*p == '+' || *p == '-') p++;
-  size_t digits = 0, frac = 0;
-  while (isdigit((unsigned char)*p)) p++, digits++;
-  if (*p == '.') {
-    p++;
-    while (isdigit((unsigned char)*p)) p++, frac++;
-    if (!digits && !frac) return false;
-  } else if (!digits) {
-    return false;
-  }
-  if (*p == 'e' || *p == 'E') {
-    p++;
-    if (*p == '+' || *p == '-') p++;
-    size_t e = 0;
-    while (isdigit((unsigned char)*p)) p++, e++;
-    if (!e) return false;
-  }
-  return *p == '\0';
-}
-
 static bool plain_is_nonfinite(const char *s) {
   const char *p = (*s == '+' || *s == '-') ? s + 1 : s;
   if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF")) return true;
@@ -327,7 +304,7 @@ static int parse_real(const vctx *c, const kl_param_spec *s, const kl_node *n, d
     x = (double)iv;
   } else if (plain_is_nonfinite(t)) {
     return bad_value(c, n, "expected a finite number, found %s", t);
-  } else if (ik == -1 || plain_float_syntax(t)) {
+  } else if (ik == -1 || kl_yaml_float_syntax(t)) {
     if (ik == -1 && (t[1] == 'x' || t[1] == 'o'))
       return bad_value(c, n, "expected a number, found %s (out of range)", t);
     x = strtod(t, NULL);

@@ -785,6 +785,13 @@ bool kl_yaml_plain_is_typed(const char *s) {
         return false;
     return true;
   }
+  return kl_yaml_float_syntax(s);
+}
+
+/* YAML 1.2 core-schema float text, not .inf/.nan:
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? (also matches integers). */
+bool kl_yaml_float_syntax(const char *s) {
+  const char *p = s;
   if (*p == '+' || *p == '-') p++;
   size_t digits = 0, frac = 0;
   while (*p >= '0' && *p <= '9') p++, digits++;

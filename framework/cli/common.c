@@ -2,19 +2,11 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "config.h"
 
 void kl_cli_print_summary(const kl_experiment *exp, const kl_run_options *opt) {
-  const char *dir = opt->restart_dir ? opt->restart_dir : opt->out_dir;
-  char buf[4096];
-  if (!dir) {
-    const char *d = exp->n_runs ? kl_params_string(exp->runs[0].output, "dir") : NULL;
-    if (!d) {
-      snprintf(buf, sizeof buf, "runs/%s", exp->name);
-      d = buf;
-    }
-    dir = d;
-  }
-  printf("kinlab: %s: %zu run%s completed; results in %s/\n", exp->name, exp->n_runs,
-         exp->n_runs == 1 ? "" : "s", dir);
+  char dir[4096];
+  if (!kl_experiment_output_dir(exp, opt, dir, sizeof dir)) return;
+  size_t n = kl_experiment_variant_count(exp);
+  printf("kinlab: %zu run%s completed; results in %s/%s\n", n, n == 1 ? "" : "s", dir,
+         n > 1 ? " (comparison.md)" : "");
 }

@@ -940,6 +940,15 @@ typedef struct child {
   size_t variant;
 } child;
 
+bool kl_experiment_output_dir(const kl_experiment *exp, const kl_run_options *opt, char *buf,
+                              size_t size) {
+  const char *d = exp->n_runs ? kl_params_string(exp->runs[0].output, "dir") : NULL;
+  return opt && opt->restart_dir ? kl_pathf(buf, size, "%s", opt->restart_dir)
+         : opt && opt->out_dir   ? kl_pathf(buf, size, "%s", opt->out_dir)
+         : d                     ? kl_pathf(buf, size, "%s", d)
+                                 : kl_pathf(buf, size, "runs/%s", exp->name);
+}
+
 int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options *opt,
                       kl_error *err) {
   (void)reg;
@@ -947,12 +956,8 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
   if (!opt) opt = &defaults;
   char base[PATH_MAX];
   bool restart = opt->restart_dir != NULL;
-  const char *d = exp->n_runs ? kl_params_string(exp->runs[0].output, "dir") : NULL;
-  bool fits = restart ? kl_pathf(base, sizeof base, "%s", opt->restart_dir)
-              : opt->out_dir ? kl_pathf(base, sizeof base, "%s", opt->out_dir)
-              : d ? kl_pathf(base, sizeof base, "%s", d)
-                  : kl_pathf(base, sizeof base, "runs/%s", exp->name);
-  if (!fits) return kl_error_set(err, KL_EIO, "output directory name too long");
+  if (!kl_experiment_output_dir(exp, opt, base, sizeof base))
+    return kl_error_set(err, KL_EIO, "output directory name too long");
   /* Under mpirun every rank runs the experiment (the model splits its work);
    * rank 0 writes the run directory, the others a private scratch one. */
   int rank = 0, ranks = 1;

@@ -94,6 +94,11 @@ typedef struct kl_run_options {
 int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options *opt,
                       kl_error *err);
 
+/* The run directory kl_experiment_run uses: --restart DIR, --out DIR, the
+ * experiment's output.dir, else runs/NAME.  False when it does not fit. */
+bool kl_experiment_output_dir(const kl_experiment *exp, const kl_run_options *opt, char *buf,
+                              size_t size);
+
 /* Ask a running experiment to stop at the next step, writing a checkpoint
  * (async-signal-safe: sets a flag). */
 void kl_request_stop(void);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <kinlab/kinlab.h>
 
@@ -292,9 +293,54 @@ static int cmd_schema(int argc, char **argv) {
 
 static int dispatch(int argc, char **argv);
 
+/* A plugin that crashes takes the process with it (plugins run in-process);
+ * at least say which one and exit with the plugin-error code instead of dying
+ * silently.  Only async-signal-safe calls (write, _exit) here. */
+static void say(const char *s) {
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = write(STDERR_FILENO, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+static void on_fatal_signal(int sig) {
+  const char *what = sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS"
+                   : sig == SIGFPE  ? "SIGFPE"  : "SIGILL";
+  const char *plugin = kl_plugin_in_create();
+  say("kinlab: error: crashed with ");
+  say(what);
+  if (plugin) {
+    say(" in create() of plugin '");
+    say(plugin);
+    say("': a bug in that plugin; outputs under temporary names were not published\n");
+  } else {
+    say(" (a bug in a plugin or in kinlab; please report it with the experiment file)\n");
+  }
+  _exit(plugin ? EXIT_PLUGIN : EXIT_INTERNAL);
+}
+
+static void install_crash_handlers(void) {
+  static char alt_stack[1 << 16]; /* a stack overflow must still reach the handler */
+  stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack, .ss_flags = 0};
+  sigaltstack(&ss, NULL);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_fatal_signal;
+  sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  sigaction(SIGFPE, &sa, NULL);
+  sigaction(SIGILL, &sa, NULL);
+}
+
 /* With --enable-mpi, kinlab runs under mpirun: MPI is initialised here (one
  * thread calls MPI; OpenMP threads only compute), results printed by rank 0. */
 int main(int argc, char **argv) {
+  /* Not under sanitizers: they report crashes better themselves. */
+  if (!getenv("KL_NO_CRASH_HANDLER")) install_crash_handlers();
 #ifdef KL_HAVE_MPI
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);

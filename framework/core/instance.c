@@ -18,6 +18,12 @@
        ? ((const T *)(inst)->info->ops)->field                                          \
        : NULL)
 
+/* The plugin whose create() is running, for the crash report of the kinlab
+ * program (a fatal-signal handler reads it; plugins run in-process). */
+static const char *volatile plugin_in_create;
+
+const char *kl_plugin_in_create(void) { return plugin_in_create; }
+
 const kl_plugin_info *kl_instance_info(const kl_instance *inst) { return inst->info; }
 const kl_params *kl_instance_params(const kl_instance *inst) { return inst->params; }
 void *kl_instance_state(const kl_instance *inst) { return inst->state; }
@@ -105,7 +111,9 @@ static int create_impl(const kl_plugin_info *info, kl_params *params, bool owns_
     kl_setup setup = *base;
     setup.struct_size = sizeof setup;
     setup.params = params;
+    plugin_in_create = info->name;
     rc = info->create(&setup, &inst->state, err);
+    plugin_in_create = NULL;
     /* A status outside kl_status is a plugin bug: report it as a plugin error. */
     if (rc < KL_OK || rc > KL_EINTERNAL) {
       kl_error_set(err, KL_EPLUGIN,

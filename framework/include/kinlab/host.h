@@ -119,6 +119,9 @@ int kl_schema_write_all(const kl_registry *reg, const char *dir, kl_error *err);
 int kl_describe_plugin(const kl_plugin_info *info, FILE *out);
 
 const char *kl_version(void);
+/* Name of the plugin whose create() is running, NULL otherwise (for crash
+ * reports from a signal handler: plugins run in the kinlab process). */
+const char *kl_plugin_in_create(void);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,8 @@ typedef struct lp_state {
   double *y0;         /* d*N initial velocities (SoA)                          */
   kl_instance *moll, *kern;
   double eps, R, R2, rtol;
+  kl_log *log;        /* for the once-only warning below                      */
+  bool warned_outside;/* a particle left the quadrature mesh (warned once)     */
   gamma_case gc;
   double C, gamma;
   /* work arrays */
@@ -197,6 +199,15 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
     goto fail;
   }
   s->R2 = s->R * s->R;
+  /* A blob wider than the whole mesh makes the regularised entropy meaningless. */
+  if (s->R > 2 * s->L) {
+    rc = kl_params_error(err, KL_EINVAL, p, kl_params_is_set(p, "epsilon") ? "epsilon" : "epsilon_coeff",
+                         "the blob (eps = %g, cut-off radius %g) is wider than the mesh box "
+                         "[-%g, %g]^%u: expected a much smaller eps",
+                         s->eps, s->R, s->L, s->L, d);
+    goto fail;
+  }
+  s->log = setup->log;
   if (!kl_params_is_set(p, "epsilon") && strcmp(kl_instance_name(s->moll), "gaussian") != 0)
     kl_logf(setup->log, KL_LOG_WARN,
             "%s: eps = %g from epsilon_coeff * h^epsilon_power, a formula meant for the "
@@ -673,6 +684,18 @@ static int lp_invariants(void *state, double t, const double *y, double *values,
   lp_state *s = state;
   const unsigned d = s->d;
   const size_t N = s->N;
+  /* The entropy quadrature lives on the fixed mesh [-L, L]^d: mass beyond it
+   * plus the blob radius is invisible to F and the entropy (CHWW's scheme). */
+  if (!s->warned_outside)
+    for (size_t i = 0; i < N * d; i++)
+      if (fabs(y[i]) > s->L + s->R) {
+        kl_logf(s->log, KL_LOG_WARN,
+                "landau_particles: at t = %g particle %zu has |v_%zu| = %g beyond the "
+                "quadrature mesh [-%g, %g] plus the blob radius %g: enlarge model.box",
+                t, i % N, i / N, fabs(y[i]), s->L, s->L, s->R);
+        s->warned_outside = true;
+        break;
+      }
   double mass = 0, mom[3] = {0, 0, 0}, energy = 0, m4 = 0;
   for (size_t i = 0; i < N; i++) {
     double r2 = 0;

@@ -199,12 +199,15 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
     goto fail;
   }
   s->R2 = s->R * s->R;
-  /* A blob wider than the whole mesh makes the regularised entropy meaningless. */
-  if (s->R > 2 * s->L) {
+  /* A blob wider than the mesh makes the regularised entropy meaningless: refuse
+   * when even its half-mass radius exceeds the box half-width L (the cut-off
+   * radius R is no measure of width: the exponential blob's tail is long). */
+  double half_mass = kl_mollifier_cutoff(s->moll, d, s->eps, 0.5);
+  if (half_mass > s->L) {
     rc = kl_params_error(err, KL_EINVAL, p, kl_params_is_set(p, "epsilon") ? "epsilon" : "epsilon_coeff",
-                         "the blob (eps = %g, cut-off radius %g) is wider than the mesh box "
-                         "[-%g, %g]^%u: expected a much smaller eps",
-                         s->eps, s->R, s->L, s->L, d);
+                         "the blob (eps = %g, half its mass beyond radius %g) is wider than the "
+                         "mesh box [-%g, %g]^%u: expected a much smaller eps",
+                         s->eps, half_mass, s->L, s->L, d);
     goto fail;
   }
   s->log = setup->log;

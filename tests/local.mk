@@ -34,3 +34,7 @@ EXTRA_DIST += tests/mpi.sh
 if KL_MPI
 TESTS += tests/mpi.sh
 endif
+
+# Every example experiment validates.
+TESTS += tests/examples_valid.sh
+EXTRA_DIST += tests/examples_valid.sh

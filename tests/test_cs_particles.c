@@ -152,15 +152,21 @@ static void test_cells_vs_brute(void) {
   uint64_t seed = 12345;
   for (unsigned dim = 1; dim <= 3; dim++)
     for (int periodic = 0; periodic <= 1; periodic++)
-      for (int rep = 0; rep < 3; rep++) {
+      for (int rep = 0; rep < 4; rep++) {
         size_t n = 600 + 300 * rep;
         double lo[3] = {-1, 0, 2}, len[3] = {3, 2.5, 1.7};
         double cutoff = rep == 2 ? 0.9 : 0.21; /* rep 2: < 3 cells in some directions */
+        /* rep 3: a cluster of side 0.05 near the box corner with a tiny cut-off (the
+         * N eps = 1 situation): more than 4n + 64 cells of side cutoff, so the cells
+         * are merged (and, periodic, the cluster straddles the wrap-around). */
+        double clus = rep == 3 ? 0.05 : 1;
+        if (rep == 3) cutoff = dim == 1 ? 2e-4 : 0.01;
         double *x[3];
         for (unsigned k = 0; k < 3; k++) {
           x[k] = malloc(n * sizeof *x[k]);
           for (size_t i = 0; i < n; i++)
-            x[k][i] = lo[k] + len[k] * ((double)lcg(&seed) * 0x1.0p-53) +
+            x[k][i] = (rep == 3 ? lo[k] - 0.02 : lo[k]) +
+                      clus * len[k] * ((double)lcg(&seed) * 0x1.0p-53) +
                       (periodic && i % 7 == 0 ? len[k] : 0); /* some outside the box */
         }
         pairs A = {0}, B = {0};
@@ -168,6 +174,7 @@ static void test_cells_vs_brute(void) {
         CU_ASSERT_EQUAL_FATAL(cs_cells_build(&c, dim, periodic, lo, len, cutoff, n,
                                              (const double *const *)x),
                               0);
+        CU_ASSERT(c.brute || c.ncell <= 4 * n + 64);
         cs_cells_for_pairs(&c, (const double *const *)x, collect, &A);
         cs_pairs_brute(dim, periodic, len, cutoff, n, (const double *const *)x, collect, &B);
         CU_ASSERT_EQUAL(A.n, B.n);

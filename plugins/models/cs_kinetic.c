@@ -27,6 +27,14 @@
  *                       sub-cycled automatically so that gamma rho dt |v - u|/dv <= 1.
  *             upwind_interface  the textbook upwind flux with speeds at cell interfaces:
  *                       conservative in mass but NOT in momentum (kept to show the drift).
+ *             upwind_balanced  the interface-speed upwind flux with u replaced, per x-cell,
+ *                       sub-step and direction, by the u* that makes the discrete momentum
+ *                       change vanish: Phi(u*) = sum_{interfaces} (u* - v_{j+1/2}) f_upwind = 0
+ *                       (Phi is continuous and strictly increasing: unique root, found by
+ *                       safeguarded Newton).  Momentum kept to round-off AND consistent at
+ *                       the stagnation velocity (the exact map is not: O(1) pointwise error
+ *                       at v = u, see docs/cucker_smale.md); first order, f >= 0 under the
+ *                       sub-cycling CFL.
  *
  * State y: cell averages, index ((ix*nv[0] + i0)*nv[1] + i1)*nv[2] + i2 (kl_grid_view).
  */
@@ -39,7 +47,7 @@
 enum { BC_PERIODIC, BC_INFLOW_ZERO };
 enum { TR_UPWIND, TR_MUSCL, TR_SL };
 enum { LIM_MINMOD, LIM_MC };
-enum { AL_EXACT, AL_UPWIND, AL_UPWIND_INTERFACE };
+enum { AL_EXACT, AL_UPWIND, AL_UPWIND_INTERFACE, AL_UPWIND_BALANCED };
 
 typedef struct cs_kinetic {
   unsigned d, dim_x;
@@ -97,9 +105,11 @@ static const kl_param_spec params[] = {
      "x-transport: first-order upwind, limited MUSCL (CFL |v|dt/dx <= 1), or conservative "
      "semi-Lagrangian (any dt)"},
     {"limiter", KL_PARAM_ENUM, "mc", 0, 0, 0, "minmod|mc", NULL, "slope limiter of muscl/sl"},
-    {"alignment", KL_PARAM_ENUM, "exact", 0, 0, 0, "exact|upwind|upwind_interface", NULL,
-     "alignment step: exact flow map with linear mass splitting, momentum-exact upwind, or "
-     "interface-speed upwind (not momentum conserving)"},
+    {"alignment", KL_PARAM_ENUM, "exact", 0, 0, 0, "exact|upwind|upwind_interface|upwind_balanced",
+     NULL,
+     "alignment step: exact flow map with linear mass splitting, momentum-exact upwind, "
+     "interface-speed upwind (not momentum conserving), or interface-speed upwind with a "
+     "momentum-balancing u* (conservative and consistent at v = u)"},
     {"quadrature", KL_PARAM_INT, "3", 1, 4, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
      "Gauss-Legendre points per direction for the initial cell averages"},
     {"flush", KL_PARAM_REAL, "1e-30", 0, 1e-10, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
@@ -144,11 +154,11 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   static const char *const bcs[] = {"periodic", "inflow_zero"};
   static const char *const trs[] = {"upwind", "muscl", "sl"};
   static const char *const lims[] = {"minmod", "mc"};
-  static const char *const als[] = {"exact", "upwind", "upwind_interface"};
+  static const char *const als[] = {"exact", "upwind", "upwind_interface", "upwind_balanced"};
   s->bc = enum_index(kl_params_string(p, "boundary"), bcs, 2);
   s->transport = enum_index(kl_params_string(p, "transport"), trs, 3);
   s->limiter = enum_index(kl_params_string(p, "limiter"), lims, 2);
-  s->alignment = enum_index(kl_params_string(p, "alignment"), als, 3);
+  s->alignment = enum_index(kl_params_string(p, "alignment"), als, 4);
   s->split = strcmp(kl_params_string(p, "splitting"), "lie") ? KL_SPLIT_STRANG : KL_SPLIT_LIE;
   s->quad = (unsigned)kl_params_int(p, "quadrature");
   s->flush_rel = kl_params_real(p, "flush");
@@ -603,6 +613,37 @@ static void line_split(double *G, size_t n, const double *w, double *T) {
   memcpy(G, T, n * sizeof *G);
 }
 
+/* upwind_balanced: the root of Phi(u) = sum over the interfaces j+1/2 of the lines of
+ * direction k of (u - v_{j+1/2}) f_up, f_up = f_L if v_{j+1/2} < u else f_R.  Phi is
+ * continuous (the switch happens where its factor vanishes) and increasing with slope
+ * S = sum f_up > 0, so the root is unique; Newton (u = sum v f_up / S, exact on each linear
+ * piece) with a bisection safeguard.  Layout: g[(o*nk + j)*inner + i]. */
+static double balanced_u(const double *g, size_t outer, size_t nk, size_t inner,
+                         const double *vc, double dv, double u0) {
+  double lo = vc[0] - dv, hi = vc[nk - 1] + dv, u = u0;
+  for (int it = 0; it < 200; it++) {
+    double S = 0, Q = 0;
+    for (size_t o = 0; o < outer; o++)
+      for (size_t j = 0; j + 1 < nk; j++) {
+        double vi = vc[j] + 0.5 * dv;
+        const double *c = g + (o * nk + j + (vi < u ? 0 : 1)) * inner;
+        double sf = 0;
+        for (size_t i = 0; i < inner; i++) sf += c[i];
+        S += sf, Q += vi * sf;
+      }
+    if (!(S > 0)) return u0;
+    double phi = u * S - Q;
+    if (phi > 0) hi = u;
+    else if (phi < 0) lo = u;
+    double un = Q / S; /* root of this linear piece */
+    if (un == u || phi == 0) return u;
+    if (!(un > lo && un < hi)) un = 0.5 * (lo + hi);
+    if (hi - lo <= 1e-14 * (fabs(lo) + fabs(hi) + dv)) return un;
+    u = un;
+  }
+  return u;
+}
+
 /* d = 1: work on the velocity range J0 .. J0+nJ-1 that holds all the mass. */
 static void align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
   const size_t n = s->nJ;
@@ -631,9 +672,10 @@ static void align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
       w[0] = fmin(w[0], 0.0), w[n - 1] = fmax(w[n - 1], 0.0);
       line_split(G, n, w, tmp);
     } else {
+      double ub = s->alignment == AL_UPWIND_BALANCED ? balanced_u(G, 1, n, 1, v, dv, u) : u;
       memcpy(tmp, G, n * sizeof *tmp);
       for (size_t j = 0; j + 1 < n; j++) {
-        double a = -(v[j] + 0.5 * dv - u);
+        double a = -(v[j] + 0.5 * dv - ub);
         double F = c * (a > 0 ? a * G[j] : a * G[j + 1]);
         tmp[j] -= F, tmp[j + 1] += F;
       }
@@ -716,9 +758,12 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
         for (unsigned q = k + 1; q < 3; q++) inner *= s->nv[q];
         for (unsigned q = 0; q < k; q++) outer *= s->nv[q];
         double c = rate * h / s->dv[k];
+        double ub = s->alignment == AL_UPWIND_BALANCED
+                        ? balanced_u(g, outer, nk, inner, s->vc[k], s->dv[k], mu[k])
+                        : mu[k];
         for (size_t o = 0; o < outer; o++)
           for (size_t j = 0; j + 1 < nk; j++) {
-            double a = -(s->vc[k][j] + 0.5 * s->dv[k] - mu[k]); /* speed / rate */
+            double a = -(s->vc[k][j] + 0.5 * s->dv[k] - ub); /* speed / rate */
             for (size_t i = 0; i < inner; i++) {
               size_t L = (o * nk + j) * inner + i, R = L + inner;
               double F = c * (a > 0 ? a * g[L] : a * g[R]);

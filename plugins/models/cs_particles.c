@@ -36,8 +36,7 @@ typedef struct cs_particles {
   bool periodic;
   double box_lo[3], box_len[3], V;
   uint64_t seed;
-  double *wts, *acc;
-  const double *vcur[3];
+  double *wts, *acc, *vs, *accs; /* vs, accs: velocities / accelerations in cell order */
   double *dvd[3];
   cs_cells cells;
   kl_instance *initial;
@@ -119,7 +118,7 @@ static double psi_integral(int psi, unsigned dim) {
 static void destroy(void *state) {
   cs_particles *s = state;
   if (!s) return;
-  free(s->wts), free(s->acc);
+  free(s->wts), free(s->acc), free(s->vs), free(s->accs);
   cs_cells_free(&s->cells);
   free(s);
 }
@@ -208,7 +207,9 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   s->K = s->psi == PSI_ALL ? s->gamma / s->V : s->kappa / pow(s->eps, s->dim_x);
   s->wts = malloc(s->N * sizeof *s->wts);
   s->acc = malloc(s->N * s->d * sizeof *s->acc);
-  if (!s->wts || !s->acc) {
+  s->vs = malloc(s->N * s->d * sizeof *s->vs);
+  s->accs = malloc(s->N * s->d * sizeof *s->accs);
+  if (!s->wts || !s->acc || !s->vs || !s->accs) {
     rc = kl_error_set(err, KL_ENOMEM, "cs_particles: out of memory for N = %zu", s->N);
     goto fail;
   }
@@ -291,21 +292,22 @@ static int initial(void *state, double *t0, double *y, kl_error *err) {
 
 typedef struct pair_ctx {
   cs_particles *s;
-  const double *const *v;
+  const double *v; /* d x N, SoA (original or cell order) */
+  double *acc;     /* d x N, same order as v */
+  double kw, inv_e2;
 } pair_ctx;
 
 static void pair_fn(void *ctx, size_t i, size_t j, const double *dx, double r2) {
   (void)dx;
   pair_ctx *c = ctx;
-  cs_particles *s = c->s;
-  double e2 = s->eps * s->eps;
-  double k = s->K * s->w * psi_eval(s->psi, r2 / e2);
+  const cs_particles *s = c->s;
+  double k = c->kw * psi_eval(s->psi, r2 * c->inv_e2);
   if (k == 0) return;
   size_t N = s->N;
   for (unsigned q = 0; q < s->d; q++) {
-    double a = k * (c->v[q][j] - c->v[q][i]);
-    s->acc[q * N + i] += a;
-    s->acc[q * N + j] -= a;
+    double a = k * (c->v[q * N + j] - c->v[q * N + i]);
+    c->acc[q * N + i] += a;
+    c->acc[q * N + j] -= a;
   }
 }
 
@@ -330,12 +332,25 @@ static int rhs(void *state, double t, const double *y, double *dydt, kl_error *e
     }
     return KL_OK;
   }
-  memset(s->acc, 0, N * s->d * sizeof *s->acc);
   if (cs_cells_build(&s->cells, s->dim_x, s->periodic, s->box_lo, s->box_len, s->eps, N, x))
     return kl_error_set(err, KL_ENOMEM, "cs_particles: out of memory for the cell lists");
-  pair_ctx c = {s, v};
-  cs_cells_for_pairs(&s->cells, x, pair_fn, &c);
-  memcpy(dv, s->acc, N * s->d * sizeof *dv);
+  pair_ctx c = {s, y + s->dim_x * N, s->acc, s->K * s->w, 1 / (s->eps * s->eps)};
+  if (s->cells.brute) { /* all pairs, original order */
+    memset(s->acc, 0, N * s->d * sizeof *s->acc);
+    cs_cells_for_pairs(&s->cells, x, pair_fn, &c);
+    memcpy(dv, s->acc, N * s->d * sizeof *dv);
+    return KL_OK;
+  }
+  /* Gather v into cell order, sum the pairs on contiguous data, scatter back: the pair
+   * loop then touches memory in order (the particles' indices are random in x). */
+  const size_t *ord = s->cells.order;
+  for (unsigned k = 0; k < s->d; k++)
+    for (size_t p = 0; p < N; p++) s->vs[k * N + p] = v[k][ord[p]];
+  memset(s->accs, 0, N * s->d * sizeof *s->accs);
+  c.v = s->vs, c.acc = s->accs;
+  cs_cells_for_pairs_sorted(&s->cells, pair_fn, &c);
+  for (unsigned k = 0; k < s->d; k++)
+    for (size_t p = 0; p < N; p++) dv[k * N + ord[p]] = s->accs[k * N + p];
   return KL_OK;
 }
 

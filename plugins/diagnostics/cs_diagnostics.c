@@ -20,6 +20,8 @@
 
 #include <kinlab/kinlab.h>
 
+#include "../models/cs_gauss.h"
+
 /* ------------------------------------------------------------ helpers */
 static void cell_v(const kl_grid_view *g, size_t J, double *v) {
   size_t j0 = J / (g->nv[1] * g->nv[2]), j1 = (J / g->nv[2]) % g->nv[1], j2 = J % g->nv[2];
@@ -179,22 +181,6 @@ static int exact_create(const kl_setup *setup, void **state, kl_error *err) {
   return KL_OK;
 }
 
-static void gauss_rule(unsigned q, double *x, double *w) {
-  switch (q) {
-  case 1: x[0] = 0, w[0] = 1; break;
-  case 2: x[0] = -0.5 / sqrt(3.0), x[1] = -x[0], w[0] = w[1] = 0.5; break;
-  case 3:
-    x[0] = -0.5 * sqrt(0.6), x[1] = 0, x[2] = -x[0];
-    w[0] = w[2] = 5.0 / 18, w[1] = 8.0 / 18;
-    break;
-  default: {
-    double a = sqrt(3.0 / 7 - 2.0 / 7 * sqrt(1.2)), b = sqrt(3.0 / 7 + 2.0 / 7 * sqrt(1.2));
-    double wa = (18 + sqrt(30.0)) / 36, wb = (18 - sqrt(30.0)) / 36;
-    x[0] = -0.5 * b, x[1] = -0.5 * a, x[2] = 0.5 * a, x[3] = 0.5 * b;
-    w[0] = w[3] = wb / 2, w[1] = w[2] = wa / 2;
-  }
-  }
-}
 
 /* cell average over velocity cell J of g(v) = scale * f0(vbar + stretch (v - vbar)) */
 static double cell_avg(const exact_state *s, const kl_instance *init, const kl_grid_view *g,

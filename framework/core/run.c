@@ -101,9 +101,9 @@ typedef struct run_ctx {
 
 /* -------------------------------------------------------------- helpers */
 static int path_join(char *out, size_t size, const char *dir, const char *name, kl_error *err) {
-  if ((size_t)snprintf(out, size, "%s/%s", dir, name) >= size)
-    return kl_error_set(err, KL_EIO, "path too long: %s/%s", dir, name);
-  return KL_OK;
+  return kl_pathf(out, size, "%s/%s", dir, name)
+             ? KL_OK
+             : kl_error_set(err, KL_EIO, "path too long: %s/%s", dir, name);
 }
 
 static bool file_exists(const char *path) {

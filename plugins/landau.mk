@@ -30,6 +30,7 @@ PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/initial/.libs
 # ---- the model.  -fno-math-errno lets sqrt vectorize in the pair sum.
 plugin_LTLIBRARIES += plugins/models/landau_particles.la
 plugins_models_landau_particles_la_SOURCES = plugins/models/landau_particles.c
+plugins_models_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS)
 plugins_models_landau_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_models_landau_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_models_landau_particles_la_LIBADD = $(PLUGIN_LIBADD)
@@ -65,6 +66,6 @@ tests_test_landau_bkw_LDADD = $(TEST_LDADD)
 
 # With ./configure --enable-mpi the pair sum is split over MPI ranks.
 if KL_MPI
-plugins_models_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS) -DKL_HAVE_MPI
+plugins_models_landau_particles_la_CPPFLAGS += $(MPI_CFLAGS) -DKL_HAVE_MPI
 plugins_models_landau_particles_la_LIBADD += $(MPI_LIBS)
 endif

@@ -2,6 +2,7 @@
 #ifndef KL_BENCH_H
 #define KL_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The naive reference (bench/naive_pairs.c, -O2 -fno-tree-vectorize): a plain
@@ -10,11 +11,12 @@
 void kl_bench_naive_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
                           const double *F, const double *w, double *out);
 
-/* The model's pair sum (bench/fast_pairs.c compiles plugins/models/landau_pairs.h).
- * Returns 0, or nonzero when out of memory.  *flops_per_pair: the flops counted
- * per unordered pair. */
+/* The model's pair sum (bench/fast_pairs.c compiles plugins/models/landau_pairs.h):
+ * the direct tiled sum, or with moments (gamma = 0 only) the exact O(N) moment
+ * expansion.  Returns 0, or nonzero when out of memory.  *flops_per_pair: the
+ * flops the direct sum counts per unordered pair. */
 int kl_bench_fast_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
                         const double *F, const double *w, double *out, int reps,
-                        double *seconds, double *flops_per_pair);
+                        double *seconds, double *flops_per_pair, bool moments);
 
 #endif

@@ -13,8 +13,9 @@ static double now(void) {
 
 int kl_bench_fast_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
                         const double *F, const double *w, double *out, int reps,
-                        double *seconds, double *flops_per_pair) {
+                        double *seconds, double *flops_per_pair, bool moments) {
   lp_pairs p = {0};
+  p.moments = moments;
   p.gc = lp_gamma_case(C, gamma);
   p.C = C;
   p.gamma = gamma;

@@ -24,6 +24,7 @@
 #define KL_LANDAU_PAIRS_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -50,10 +51,14 @@ typedef struct lp_pairs {
   gamma_case gc;
   double C, gamma;
   kl_instance *kern;  /* for G_PLUGIN                                   */
-  double *own;        /* d*N: row-block contributions                   */
-  double *part;       /* tile buffers: B(B-1)/2 * d * bs                */
+  bool moments;       /* gamma = 0: the exact O(N) moment expansion
+                         (lp_pairs_moments) instead of the tiles        */
   int rank, ranks;    /* MPI: this rank computes the row blocks I with
-                         I % ranks == rank (1 rank without MPI)         */
+                         I % ranks == rank (ranks 0 or 1: all of them); set
+                         before lp_pairs_init                          */
+  double *own;        /* d*N: row-block contributions                   */
+  double *part;       /* tile buffers of this rank's row blocks         */
+  size_t tile_off[LP_MAX_BLOCKS]; /* first tile of row block I in part */
 } lp_pairs;
 
 static inline gamma_case lp_gamma_case(double C, double g) {
@@ -62,10 +67,15 @@ static inline gamma_case lp_gamma_case(double C, double g) {
        : g == 2 ? G_2 : G_GENERIC;
 }
 
-/* Block decomposition for N particles and buffers; 0 or KL_ENOMEM. */
+static inline bool lp_owns_block(const lp_pairs *p, size_t I) {
+  return p->ranks <= 1 || (int)(I % (size_t)p->ranks) == p->rank;
+}
+
+/* Block decomposition for N particles and buffers; 0 or KL_ENOMEM.  Only the
+ * tiles (I, J > I) of the row blocks this rank owns get a buffer, so K ranks
+ * hold about 1/K of them each; the moment expansion needs none. */
 static inline int lp_pairs_init(lp_pairs *p, unsigned d, size_t N) {
-  p->rank = 0;
-  p->ranks = 1;
+  if (p->ranks < 1) p->ranks = 1, p->rank = 0;
   p->d = d;
   p->N = N;
   p->B = (N + LP_MIN_BLOCK - 1) / LP_MIN_BLOCK;
@@ -75,8 +85,12 @@ static inline int lp_pairs_init(lp_pairs *p, unsigned d, size_t N) {
   p->bs = (p->bs + 7) / 8 * 8;
   p->B = (N + p->bs - 1) / p->bs;
   if (p->B == 0) p->B = 1;
-  size_t ntiles = p->B * (p->B - 1) / 2;
-  p->own = malloc((N ? d * N : 1) * sizeof *p->own);
+  size_t ntiles = 0;
+  for (size_t I = 0; I < p->B; I++) {
+    p->tile_off[I] = ntiles;
+    if (lp_owns_block(p, I) && !p->moments) ntiles += p->B - 1 - I;
+  }
+  p->own = malloc((N && !p->moments ? d * N : 1) * sizeof *p->own);
   p->part = malloc((ntiles ? ntiles : 1) * d * p->bs * sizeof *p->part);
   return p->own && p->part ? 0 : KL_ENOMEM;
 }
@@ -265,8 +279,8 @@ static inline void lp_tile_run(unsigned d, gamma_case gc, const lp_tile *a) {
   }
 }
 
-static inline size_t lp_tile_index(size_t B, size_t I, size_t J) { /* I < J */
-  return I * B - I * (I + 1) / 2 + (J - I - 1);
+static inline double *lp_tile_buffer(const lp_pairs *p, size_t I, size_t J) { /* I < J */
+  return p->part + (p->tile_off[I] + (J - I - 1)) * p->d * p->bs;
 }
 
 /* All pairs of n particles in arrays of stride n (a random batch, or a small
@@ -282,9 +296,93 @@ static inline void lp_pairs_serial(unsigned d, gamma_case gc, double C, double g
   lp_tile_run(d, gc, &t);
 }
 
-/* dvdt = -sum_j w_j A(v_i - v_j)(F_i - F_j) for all i; v, F, dvdt of stride N. */
+/* ------------------------------------------------------ moment expansion */
+/* Maxwell molecules (gamma = 0): A(z) = C (|z|^2 I - z z^T) is a quadratic
+ * polynomial in z = v_i - v_j, so the pair sum is a polynomial in v_i whose
+ * coefficients are O(N) moments of the particles; it is computed exactly (up
+ * to round-off) in O(N).  With u = v - m, g = F - Fbar (m, Fbar the weighted
+ * means: the sum depends on differences only, and centring keeps the
+ * cancellation small) and the moments
+ *   M0 = sum w,  M1 = sum w u,  S = sum w u u^T,  P = sum w g,  Q = sum w g u^T,
+ *   R = sum w |u|^2 g,  W = sum w u (u.g),
+ * sum_j w_j A(z)/C = (M0|u_i|^2 - 2 u_i.M1 + tr S) I - (M0 u_i u_i^T - u_i M1^T - M1 u_i^T + S) =: a_i
+ * sum_j w_j A(z) g_j/C = |u_i|^2 P - 2 Q u_i + R - u_i (u_i.P) + (tr Q) u_i + Q^T u_i - W =: b_i
+ * and dv_i/dt = -C (a_i g_i - b_i).  (The j = i term is A(0) = 0 either way.)
+ * The moments are summed serially in index order and every row is independent:
+ * the result is bit-identical for any thread count.  Work: about 40 d flops per
+ * particle instead of ~ (N/2) x 45 per particle for the tiles. */
+static inline void lp_pairs_moments(unsigned d, size_t N, double C, const double *v,
+                                    const double *F, const double *w, double *dvdt) {
+  double M0 = 0, m[3] = {0, 0, 0}, Fbar[3] = {0, 0, 0};
+  for (size_t j = 0; j < N; j++) {
+    M0 += w[j];
+    for (unsigned a = 0; a < d; a++) {
+      m[a] += w[j] * v[a * N + j];
+      Fbar[a] += w[j] * F[a * N + j];
+    }
+  }
+  if (!(M0 != 0)) {
+    memset(dvdt, 0, d * N * sizeof *dvdt);
+    return;
+  }
+  for (unsigned a = 0; a < d; a++) m[a] /= M0, Fbar[a] /= M0;
+  double M1[3] = {0, 0, 0}, S[3][3] = {{0}}, P[3] = {0, 0, 0}, Q[3][3] = {{0}},
+         R[3] = {0, 0, 0}, W[3] = {0, 0, 0};
+  for (size_t j = 0; j < N; j++) {
+    double u[3] = {0, 0, 0}, g[3] = {0, 0, 0}, uu = 0, ug = 0;
+    for (unsigned a = 0; a < d; a++) {
+      u[a] = v[a * N + j] - m[a];
+      g[a] = F[a * N + j] - Fbar[a];
+      uu += u[a] * u[a];
+      ug += u[a] * g[a];
+    }
+    const double wj = w[j];
+    for (unsigned a = 0; a < d; a++) {
+      M1[a] += wj * u[a];
+      P[a] += wj * g[a];
+      R[a] += wj * uu * g[a];
+      W[a] += wj * ug * u[a];
+      for (unsigned b = 0; b < d; b++) {
+        S[a][b] += wj * u[a] * u[b];
+        Q[a][b] += wj * g[a] * u[b];
+      }
+    }
+  }
+  double trS = 0, trQ = 0;
+  for (unsigned a = 0; a < d; a++) trS += S[a][a], trQ += Q[a][a];
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < N; i++) {
+    double u[3] = {0, 0, 0}, g[3] = {0, 0, 0}, uu = 0, uM1 = 0, uP = 0;
+    for (unsigned a = 0; a < d; a++) {
+      u[a] = v[a * N + i] - m[a];
+      g[a] = F[a * N + i] - Fbar[a];
+      uu += u[a] * u[a];
+      uM1 += u[a] * M1[a];
+      uP += u[a] * P[a];
+    }
+    const double diag = M0 * uu - 2 * uM1 + trS;
+    for (unsigned a = 0; a < d; a++) {
+      double ag = diag * g[a], Qu = 0, QTu = 0;
+      for (unsigned b = 0; b < d; b++) {
+        ag -= (M0 * u[a] * u[b] - u[a] * M1[b] - M1[a] * u[b] + S[a][b]) * g[b];
+        Qu += Q[a][b] * u[b];
+        QTu += Q[b][a] * u[b];
+      }
+      const double bg = uu * P[a] - 2 * Qu + R[a] - u[a] * uP + trQ * u[a] + QTu - W[a];
+      dvdt[a * N + i] = -C * (ag - bg);
+    }
+  }
+}
+
+/* dvdt = -sum_j w_j A(v_i - v_j)(F_i - F_j) for all i; v, F, dvdt of stride N.
+ * With p->moments (gamma = 0 only) the O(N) moment expansion below, complete
+ * on every rank; otherwise the tiles, of this rank's row blocks only. */
 static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, const double *w,
                                double *dvdt) {
+  if (p->moments) { /* every rank computes the whole O(N) sum */
+    lp_pairs_moments(p->d, p->N, p->C, v, F, w, dvdt);
+    return KL_OK;
+  }
   const unsigned d = p->d;
   const size_t N = p->N, B = p->B, bs = p->bs;
   int fail = 0;
@@ -302,14 +400,14 @@ static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, co
     }
 #pragma omp for schedule(dynamic, 1)
     for (size_t I = 0; I < B; I++) {
-      if (fail || (p->ranks > 1 && (int)(I % (size_t)p->ranks) != p->rank)) continue;
+      if (fail || !lp_owns_block(p, I)) continue;
       size_t i0 = I * bs, i1 = i0 + bs < N ? i0 + bs : N;
       lp_tile t = {N, i0, i1, i0, i1, N, 0, v, F, w, p->own, p->own, p->C, p->gamma, r2, phi,
                    p->gc == G_PLUGIN ? p->kern : NULL};
       lp_tile_run(d, p->gc, &t); /* diagonal tile: both ends into own[] */
       for (size_t J = I + 1; J < B; J++) {
         size_t j0 = J * bs, j1 = j0 + bs < N ? j0 + bs : N;
-        double *acc = p->part + lp_tile_index(B, I, J) * d * bs;
+        double *acc = lp_tile_buffer(p, I, J);
         memset(acc, 0, d * bs * sizeof *acc);
         t.j0 = j0, t.j1 = j1, t.acc = acc, t.astride = bs, t.jbase = j0;
         lp_tile_run(d, p->gc, &t);
@@ -327,8 +425,8 @@ static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, co
       double *out = dvdt + a * N;
       for (size_t j = j0; j < j1; j++) out[j] = p->own[a * N + j];
       for (size_t I = 0; I < J; I++) {
-        if (p->ranks > 1 && (int)(I % (size_t)p->ranks) != p->rank) continue;
-        const double *acc = p->part + lp_tile_index(B, I, J) * d * bs + a * bs;
+        if (!lp_owns_block(p, I)) continue;
+        const double *acc = lp_tile_buffer(p, I, J) + a * bs;
         for (size_t j = j0; j < j1; j++) out[j] += acc[j - j0];
       }
     }

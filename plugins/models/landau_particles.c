@@ -72,6 +72,10 @@ typedef struct lp_state {
   double tau;         /* batch interval (0: key on t itself) */
   size_t *perm;       /* N: the batch shuffle */
   bool have_key;
+  /* MPI: this rank's share of the mesh points and particles in the mollifier
+   * sums (contiguous ranges, gathered with MPI_Allgatherv); 1 rank: all */
+  int rank, ranks;
+  int *mesh_counts, *mesh_displs, *part_counts, *part_displs;
   uint64_t key;       /* key of the batches in perm */
   /* cell lists */
   size_t *bin_start;  /* nbins + 1 */
@@ -119,6 +123,10 @@ static const kl_param_spec lp_params[] = {
     {"batch_interval", KL_PARAM_REAL, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "time",
      "random_batch: batches are redrawn when floor(t / batch_interval) changes; 0 = the "
      "integrator's dt (from the runner's check_dt), or, without one, at every distinct t"},
+    {"pair_sum", KL_PARAM_ENUM, "auto", 0, 0, 0, "auto|direct|moments", NULL,
+     "collisions: full: how the pair sum is computed: direct = each unordered pair once, "
+     "O(N^2); moments = the exact O(N) moment expansion, valid for Maxwell molecules "
+     "(power_law gamma = 0) only; auto = moments for gamma = 0, direct otherwise"},
     KL_PARAM_END};
 
 static const char *const names2[] = {"mass", "momentum_x", "momentum_y", "energy", "m4",
@@ -140,6 +148,10 @@ static void lp_destroy(void *state) {
   free(s->sv);
   free(s->sw);
   free(s->bin_of);
+  free(s->mesh_counts);
+  free(s->mesh_displs);
+  free(s->part_counts);
+  free(s->part_displs);
   free(s);
 }
 
@@ -275,23 +287,51 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->N = N;
 
   /* ---- block decomposition of the pair sum (depends on N only) */
-  s->pairs.gc = s->gc;
-  s->pairs.C = s->C;
-  s->pairs.gamma = s->gamma;
-  s->pairs.kern = s->kern;
-  int prc = lp_pairs_init(&s->pairs, d, N);
-#ifdef KL_HAVE_MPI
-  int mpi_on = 0;
-  MPI_Initialized(&mpi_on);
-  if (mpi_on) {
-    MPI_Comm_rank(MPI_COMM_WORLD, &s->pairs.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &s->pairs.ranks);
-  }
-#endif
   const char *coll = kl_params_string(p, "collisions");
   s->collisions = !strcmp(coll, "random_batch") ? COLL_RANDOM_BATCH
                 : !strcmp(coll, "none")         ? COLL_NONE
                                                 : COLL_FULL;
+  const char *how = kl_params_string(p, "pair_sum");
+  if (!strcmp(how, "moments") && s->gc != G_0) {
+    rc = kl_params_error(err, KL_EINVAL, p, "pair_sum",
+                         "'moments' is exact for Maxwell molecules only (a power_law kernel with "
+                         "gamma = 0); this kernel has gamma = %g%s: expected auto or direct",
+                         s->gamma, s->gc == G_PLUGIN ? " and is not a power law" : "");
+    goto fail;
+  }
+  s->pairs.moments = s->gc == G_0 && strcmp(how, "direct") != 0;
+  s->pairs.gc = s->gc;
+  s->pairs.C = s->C;
+  s->pairs.gamma = s->gamma;
+  s->pairs.kern = s->kern;
+  s->rank = 0;
+  s->ranks = 1;
+#ifdef KL_HAVE_MPI
+  int mpi_on = 0;
+  MPI_Initialized(&mpi_on);
+  if (mpi_on) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &s->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &s->ranks);
+  }
+#endif
+  s->pairs.rank = s->rank;
+  s->pairs.ranks = s->ranks;
+  int prc = s->collisions == COLL_FULL ? lp_pairs_init(&s->pairs, d, N) : 0;
+  if (s->ranks > 1) {
+    const size_t K = (size_t)s->ranks;
+    s->mesh_counts = malloc(K * sizeof(int));
+    s->mesh_displs = malloc(K * sizeof(int));
+    s->part_counts = malloc(K * sizeof(int));
+    s->part_displs = malloc(K * sizeof(int));
+    if (!s->mesh_counts || !s->mesh_displs || !s->part_counts || !s->part_displs) prc = 1;
+    else
+      for (size_t r = 0; r < K; r++) {
+        s->mesh_displs[r] = (int)(s->M * r / K);
+        s->mesh_counts[r] = (int)(s->M * (r + 1) / K) - s->mesh_displs[r];
+        s->part_displs[r] = (int)(N * r / K);
+        s->part_counts[r] = (int)(N * (r + 1) / K) - s->part_displs[r];
+      }
+  }
   s->batch = (size_t)kl_params_int(p, "batch_size");
   s->seed = (uint64_t)kl_params_int(p, "seed");
   s->tau = kl_params_real(p, "batch_interval");
@@ -309,9 +349,11 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   }
   kl_logf(setup->log, KL_LOG_INFO,
           "landau_particles: d = %u, n = %ld, h = %g, N = %zu particles, M = %zu mesh points, "
-          "eps = %g (%s), cut-off radius %g = %.2f h, gamma = %g, C = %g",
+          "eps = %g (%s), cut-off radius %g = %.2f h, gamma = %g, C = %g, pair sum: %s%s",
           d, s->n, s->h, N, s->M, s->eps, kl_instance_name(s->moll), s->R, s->R / s->h,
-          s->gamma, s->C);
+          s->gamma, s->C,
+          s->collisions != COLL_FULL ? coll : s->pairs.moments ? "moments (O(N))" : "direct",
+          s->ranks > 1 ? " (split over MPI ranks)" : "");
   *state = s;
   return KL_OK;
 fail:
@@ -394,13 +436,33 @@ static int build_bins(lp_state *s, const double *y, bins *b, kl_error *err) {
   return KL_OK;
 }
 
+/* With MPI every rank computes a contiguous range of the mesh points (rho) and
+ * of the particles (F) and MPI_Allgatherv gives every rank all of them: each
+ * value is computed by exactly the code of the 1-rank run, so rho and F are
+ * bit-identical to it.  buf holds ncomp components of stride n. */
+static int gather_ranges(lp_state *s, double *buf, unsigned ncomp, size_t n, const int *counts,
+                         const int *displs, kl_error *err) {
+#ifdef KL_HAVE_MPI
+  if (s->ranks > 1)
+    for (unsigned a = 0; a < ncomp; a++)
+      if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf + a * n, counts, displs,
+                         MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return kl_error_set(err, KL_EIO, "landau_particles: MPI_Allgatherv of the mollifier sums failed");
+#else
+  (void)s, (void)buf, (void)ncomp, (void)n, (void)counts, (void)displs, (void)err;
+#endif
+  return KL_OK;
+}
+
 /* rho_k = sum_l w_l G(c_k - v_l) over the particles within R, for every mesh point. */
 static int mesh_density(lp_state *s, const double *y, kl_error *err) {
   bins b;
   int rc = build_bins(s, y, &b, err);
   if (rc) return rc;
   const unsigned d = s->d;
-  const size_t N = s->N, M = s->M, n = (size_t)s->n;
+  const size_t N = s->N, n = (size_t)s->n;
+  const size_t k_lo = s->ranks > 1 ? (size_t)s->mesh_displs[s->rank] : 0,
+               k_hi = s->ranks > 1 ? k_lo + (size_t)s->mesh_counts[s->rank] : s->M;
   int fail = 0;
 #pragma omp parallel
   {
@@ -411,7 +473,7 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
       fail = 1;
     }
 #pragma omp for schedule(static)
-    for (size_t k = 0; k < M; k++) {
+    for (size_t k = k_lo; k < k_hi; k++) {
       if (!r2 || !ww || !val) continue;
       double c[3];
       size_t lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}, r = k;
@@ -462,7 +524,7 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
     free(val);
   }
   if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
-  return KL_OK;
+  return gather_ranges(s, s->rho, 1, s->M, s->mesh_counts, s->mesh_displs, err);
 }
 
 /* F_i = sum_k h^d grad G(v_i - c_k) log rho_k over the mesh points within R
@@ -473,6 +535,8 @@ static int particle_forces(lp_state *s, const double *y, kl_error *err) {
   size_t side = (size_t)(2.0 * s->R / s->h) + 2;
   if (side > n) side = n;
   const size_t cap = ipow(side, d);
+  const size_t i_lo = s->ranks > 1 ? (size_t)s->part_displs[s->rank] : 0,
+               i_hi = s->ranks > 1 ? i_lo + (size_t)s->part_counts[s->rank] : N;
   int fail = 0;
 #pragma omp parallel
   {
@@ -483,7 +547,7 @@ static int particle_forces(lp_state *s, const double *y, kl_error *err) {
       fail = 1;
     }
 #pragma omp for schedule(static)
-    for (size_t i = 0; i < N; i++) {
+    for (size_t i = i_lo; i < i_hi; i++) {
       if (!r2 || !lg || !z || !g) continue;
       double v[3];
       long lo[3] = {0, 0, 0}, hi[3] = {-1, -1, -1};
@@ -532,7 +596,7 @@ static int particle_forces(lp_state *s, const double *y, kl_error *err) {
     free(g);
   }
   if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
-  return KL_OK;
+  return gather_ranges(s, s->F, s->d, N, s->part_counts, s->part_displs, err);
 }
 
 /* ------------------------------------------------------------- pair sum */
@@ -545,7 +609,7 @@ static int pair_sum(lp_state *s, const double *y, double *dydt, kl_error *err) {
   if (lp_pairs_sum(&s->pairs, y, s->F, s->w, dydt))
     return kl_error_set(err, KL_ENOMEM, "out of memory (pair sum)");
 #ifdef KL_HAVE_MPI
-  if (s->pairs.ranks > 1 &&
+  if (s->pairs.ranks > 1 && !s->pairs.moments &&
       MPI_Allreduce(MPI_IN_PLACE, dydt, (int)(s->d * s->N), MPI_DOUBLE, MPI_SUM,
                     MPI_COMM_WORLD) != MPI_SUCCESS)
     return kl_error_set(err, KL_EIO, "landau_particles: MPI_Allreduce of the pair sum failed");

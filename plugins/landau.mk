@@ -5,8 +5,10 @@
 # ---- mollifiers
 plugin_LTLIBRARIES += plugins/mollifiers/gaussian.la plugins/mollifiers/exponential.la
 plugins_mollifiers_gaussian_la_SOURCES = plugins/mollifiers/gaussian.c plugins/mollifiers/incgamma.h
+plugins_mollifiers_gaussian_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
+plugins_mollifiers_gaussian_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_mollifiers_gaussian_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_mollifiers_gaussian_la_LIBADD = $(PLUGIN_LIBADD)
+plugins_mollifiers_gaussian_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS)
 plugins_mollifiers_exponential_la_SOURCES = plugins/mollifiers/exponential.c plugins/mollifiers/incgamma.h
 plugins_mollifiers_exponential_la_CPPFLAGS = $(AM_CPPFLAGS) $(GSL_CFLAGS)
 plugins_mollifiers_exponential_la_LDFLAGS = $(PLUGIN_LDFLAGS)

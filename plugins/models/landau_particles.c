@@ -63,6 +63,7 @@ typedef struct lp_state {
   double C, gamma;
   /* work arrays */
   double *rho;        /* M */
+  double *logrho;     /* M: log rho_k where rho_k > 0 (computed once per rhs) */
   double *F;          /* d*N */
   double *U;          /* d*N (invariants) */
   lp_pairs pairs;     /* the pair sum (landau_pairs.h) */
@@ -140,6 +141,7 @@ static void lp_destroy(void *state) {
   free(s->w);
   free(s->y0);
   free(s->rho);
+  free(s->logrho);
   free(s->F);
   free(s->U);
   lp_pairs_free(&s->pairs);
@@ -338,12 +340,13 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   if (s->collisions == COLL_RANDOM_BATCH && !(s->perm = malloc(N * sizeof *s->perm))) prc = 1;
 
   s->rho = malloc(s->M * sizeof *s->rho);
+  s->logrho = malloc(s->M * sizeof *s->logrho);
   s->F = malloc(d * N * sizeof *s->F);
   s->U = malloc(d * N * sizeof *s->U);
   s->sv = malloc(d * N * sizeof *s->sv);
   s->sw = malloc(N * sizeof *s->sw);
   s->bin_of = malloc(N * sizeof *s->bin_of);
-  if (prc || !s->rho || !s->F || !s->U || !s->sv || !s->sw || !s->bin_of) {
+  if (prc || !s->rho || !s->logrho || !s->F || !s->U || !s->sv || !s->sw || !s->bin_of) {
     rc = kl_error_set(err, KL_ENOMEM, "out of memory (%zu particles)", N);
     goto fail;
   }
@@ -524,7 +527,12 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
     free(val);
   }
   if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
-  return gather_ranges(s, s->rho, 1, s->M, s->mesh_counts, s->mesh_displs, err);
+  rc = gather_ranges(s, s->rho, 1, s->M, s->mesh_counts, s->mesh_displs, err);
+  if (rc) return rc;
+  /* once per mesh point, not once per (particle, mesh point) pair */
+#pragma omp parallel for schedule(static)
+  for (size_t k = 0; k < s->M; k++) s->logrho[k] = s->rho[k] > 0 ? log(s->rho[k]) : 0.0;
+  return KL_OK;
 }
 
 /* F_i = sum_k h^d grad G(v_i - c_k) log rho_k over the mesh points within R
@@ -578,7 +586,7 @@ static int particle_forces(lp_state *s, const double *y, kl_error *err) {
               r2[m] = rr;
               z[m] = z0, z[cap + m] = z1;
               if (d == 3) z[2 * cap + m] = z2;
-              lg[m++] = log(rk);
+              lg[m++] = s->logrho[k];
             }
         if (m) {
           kl_mollifier_profile(s->moll, d, s->eps, m, r2, NULL, g);

@@ -79,11 +79,12 @@ typedef struct lp_state {
   int *mesh_counts, *mesh_displs, *part_counts, *part_displs;
   uint64_t key;       /* key of the batches in perm */
   /* cell lists */
-  size_t *bin_start;  /* nbins + 1 */
-  size_t nbins_cap;
+  size_t *plane_start;/* n + 3: particles sorted by nearest mesh plane in v_1 */
   double *sv;         /* d*N sorted velocities */
   double *sw;         /* N sorted weights */
-  size_t *bin_of;     /* N */
+  size_t *bin_of;     /* N: scratch of the sort */
+  size_t ball_side;   /* bound on the mesh points within R of any v per axis */
+  size_t ball_cap;    /* ... and in all (ball_side^d) */
 } lp_state;
 
 static const kl_param_spec lp_params[] = {
@@ -146,7 +147,7 @@ static void lp_destroy(void *state) {
   free(s->U);
   lp_pairs_free(&s->pairs);
   free(s->perm);
-  free(s->bin_start);
+  free(s->plane_start);
   free(s->sv);
   free(s->sw);
   free(s->bin_of);
@@ -328,8 +329,10 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
     if (!s->mesh_counts || !s->mesh_displs || !s->part_counts || !s->part_displs) prc = 1;
     else
       for (size_t r = 0; r < K; r++) {
-        s->mesh_displs[r] = (int)(s->M * r / K);
-        s->mesh_counts[r] = (int)(s->M * (r + 1) / K) - s->mesh_displs[r];
+        /* whole mesh planes (first index) per rank: mesh_density works by plane */
+        const size_t nn = (size_t)s->n, plane = s->M / nn;
+        s->mesh_displs[r] = (int)(nn * r / K * plane);
+        s->mesh_counts[r] = (int)(nn * (r + 1) / K * plane) - s->mesh_displs[r];
         s->part_displs[r] = (int)(N * r / K);
         s->part_counts[r] = (int)(N * (r + 1) / K) - s->part_displs[r];
       }
@@ -343,10 +346,18 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->logrho = malloc(s->M * sizeof *s->logrho);
   s->F = malloc(d * N * sizeof *s->F);
   s->U = malloc(d * N * sizeof *s->U);
+  s->plane_start = malloc(((size_t)s->n + 3) * sizeof *s->plane_start);
   s->sv = malloc(d * N * sizeof *s->sv);
   s->sw = malloc(N * sizeof *s->sw);
   s->bin_of = malloc(N * sizeof *s->bin_of);
-  if (prc || !s->rho || !s->logrho || !s->F || !s->U || !s->sv || !s->sw || !s->bin_of) {
+  {
+    size_t side = (size_t)(2.0 * s->R / s->h) + 2; /* points within R per axis */
+    if (side > (size_t)s->n) side = (size_t)s->n;
+    s->ball_side = side;
+    s->ball_cap = ipow(side, d);
+  }
+  if (prc || !s->rho || !s->logrho || !s->F || !s->U || !s->plane_start || !s->sv || !s->sw ||
+      !s->bin_of) {
     rc = kl_error_set(err, KL_ENOMEM, "out of memory (%zu particles)", N);
     goto fail;
   }
@@ -376,60 +387,94 @@ static int lp_initial(void *state, double *t0, double *y, kl_error *err) {
   return KL_OK;
 }
 
-/* ------------------------------------------------------------ cell lists */
-/* Bins the particles of y with bins of width >= R over their bounding box;
- * fills sv/sw sorted by bin (stable: increasing i inside a bin). */
-typedef struct bins {
-  unsigned d;
-  size_t nb[3];
-  double vmin[3], bw[3];
-} bins;
+/* ------------------------------------------------------ mollifier sums */
+/* Both sums enumerate, for one velocity v, the mesh points c_k with
+ * |c_k - v| < R exactly: the first indices by range, the last one as a
+ * contiguous run whose ends come from sqrt(R^2 - (partial |z|^2)), so no
+ * distance is computed for a point outside the ball and the runs vectorize.
+ * Only the planes j_1 in [p_lo, p_hi] are visited.  Appends the flat index
+ * k, |c_k - v|^2 and (z != NULL) the components of z = v - c_k (stride cap)
+ * at position m; returns the new m.  v must be finite (build_planes checked). */
+/* max/min for finite operands: inlined (fmax/fmin must order NaNs, a libm call) */
+static inline double lp_max(double a, double b) { return a > b ? a : b; }
+static inline double lp_min(double a, double b) { return a < b ? a : b; }
 
-static int build_bins(lp_state *s, const double *y, bins *b, kl_error *err) {
+/* Built per ISA like the pair tiles: at x86-64-v3 and up ceil/floor are one
+ * instruction (roundsd), at the baseline a libm call. */
+LP_CLONES static size_t ball_points(const lp_state *s, const double *v, double p_lo,
+                                    double p_hi, size_t m, size_t cap, size_t *restrict kidx,
+                                    double *restrict r2, double *restrict z) {
+  const size_t n = (size_t)s->n;
+  const double h = s->h, ih = 1.0 / s->h, lo = s->lo, R = s->R, R2 = s->R2, top = (double)(n - 1);
+  /* index ranges in double first: a far particle's bound may not fit a size_t */
+  const double l0 = lp_max(ceil((v[0] - R - lo) * ih), p_lo), u0 = lp_min(floor((v[0] + R - lo) * ih), p_hi);
+  if (!(l0 <= u0)) return m;
+  for (size_t j0 = (size_t)l0; (double)j0 <= u0; j0++) {
+    const double z0 = v[0] - (lo + (double)j0 * h), rem0 = R2 - z0 * z0;
+    if (!(rem0 > 0)) continue;
+    const double r0 = sqrt(rem0);
+    const double l1 = lp_max(ceil((v[1] - r0 - lo) * ih), 0), u1 = lp_min(floor((v[1] + r0 - lo) * ih), top);
+    if (!(l1 <= u1)) continue;
+    if (s->d == 2) { /* the run is in j1 */
+      const size_t j1a = (size_t)l1, cnt = (size_t)u1 - j1a + 1, base = j0 * n + j1a;
+      const double za = v[1] - (lo + (double)j1a * h), zz0 = z0 * z0;
+      for (size_t q = 0; q < cnt; q++) {
+        const double z1 = za - (double)q * h;
+        kidx[m + q] = base + q;
+        r2[m + q] = zz0 + z1 * z1;
+      }
+      if (z)
+        for (size_t q = 0; q < cnt; q++) z[m + q] = z0, z[cap + m + q] = za - (double)q * h;
+      m += cnt;
+      continue;
+    }
+    for (size_t j1 = (size_t)l1; (double)j1 <= u1; j1++) {
+      const double z1 = v[1] - (lo + (double)j1 * h), rr1 = z0 * z0 + z1 * z1;
+      const double rem1 = R2 - rr1;
+      if (!(rem1 > 0)) continue;
+      const double r1 = sqrt(rem1);
+      const double l2 = lp_max(ceil((v[2] - r1 - lo) * ih), 0), u2 = lp_min(floor((v[2] + r1 - lo) * ih), top);
+      if (!(l2 <= u2)) continue;
+      const size_t j2a = (size_t)l2, cnt = (size_t)u2 - j2a + 1, base = (j0 * n + j1) * n + j2a;
+      const double za = v[2] - (lo + (double)j2a * h);
+      for (size_t q = 0; q < cnt; q++) {
+        const double z2 = za - (double)q * h;
+        kidx[m + q] = base + q;
+        r2[m + q] = rr1 + z2 * z2;
+      }
+      if (z)
+        for (size_t q = 0; q < cnt; q++)
+          z[m + q] = z0, z[cap + m + q] = z1, z[2 * cap + m + q] = za - (double)q * h;
+      m += cnt;
+    }
+  }
+  return m;
+}
+
+/* Sorts the particles of y by their nearest mesh plane in v_1 (counting sort,
+ * stable: increasing i inside a plane; bucket 0 / n + 1 for those below / above
+ * the mesh) into sv/sw, so the particles that can reach plane j lie in the
+ * buckets within R/h + 1 of it. */
+static int build_planes(lp_state *s, const double *y, kl_error *err) {
   const unsigned d = s->d;
-  const size_t N = s->N;
-  b->d = d;
-  size_t cap = d == 2 ? 1024 : 128, total = 1;
-  for (unsigned a = 0; a < d; a++) {
-    const double *v = y + a * N;
-    double mn = v[0], mx = v[0];
-    for (size_t i = 1; i < N; i++) {
-      mn = v[i] < mn ? v[i] : mn;
-      mx = v[i] > mx ? v[i] : mx;
-    }
-    if (!isfinite(mn) || !isfinite(mx))
-      return kl_error_set(err, KL_ENUMERIC, "landau_particles: a velocity is not finite");
-    double ext = mx - mn;
-    double q = floor(ext / s->R);
-    size_t nb = q < 1 ? 1 : q > (double)cap ? cap : (size_t)q;
-    b->nb[a] = nb;
-    b->vmin[a] = mn;
-    b->bw[a] = nb > 1 ? ext / (double)nb : (ext > s->R ? ext : s->R);
-    if (b->bw[a] < s->R) b->bw[a] = s->R; /* rounding */
-    total *= nb;
-  }
-  if (total + 1 > s->nbins_cap) {
-    size_t *p = realloc(s->bin_start, (total + 1) * sizeof *p);
-    if (!p) return kl_error_set(err, KL_ENOMEM, "out of memory (cell lists)");
-    s->bin_start = p;
-    s->nbins_cap = total + 1;
-  }
-  memset(s->bin_start, 0, (total + 1) * sizeof *s->bin_start);
+  const size_t N = s->N, nb = (size_t)s->n + 2;
+  memset(s->plane_start, 0, (nb + 1) * sizeof *s->plane_start);
   for (size_t i = 0; i < N; i++) {
-    size_t idx = 0;
-    for (unsigned a = 0; a < d; a++) {
-      size_t c = (size_t)((y[a * N + i] - b->vmin[a]) / b->bw[a]);
-      if (c >= b->nb[a]) c = b->nb[a] - 1;
-      idx = idx * b->nb[a] + c;
-    }
-    s->bin_of[i] = idx;
-    s->bin_start[idx + 1]++;
+    for (unsigned a = 0; a < d; a++)
+      if (!isfinite(y[a * N + i]))
+        return kl_error_set(err, KL_ENUMERIC,
+                            "landau_particles: velocity %u of particle %zu is not finite (%g)",
+                            a + 1, i, y[a * N + i]);
+    double p = floor((y[i] - s->lo) / s->h + 0.5) + 1;
+    size_t b = p < 0 ? 0 : p > (double)(nb - 1) ? nb - 1 : (size_t)p;
+    s->bin_of[i] = b;
+    s->plane_start[b + 1]++;
   }
-  for (size_t k = 0; k < total; k++) s->bin_start[k + 1] += s->bin_start[k];
-  /* stable placement: bin_of[] becomes the destination slot */
-  size_t *fill = malloc(total * sizeof *fill);
-  if (!fill) return kl_error_set(err, KL_ENOMEM, "out of memory (cell lists)");
-  memcpy(fill, s->bin_start, total * sizeof *fill);
+  for (size_t b = 0; b < nb; b++) s->plane_start[b + 1] += s->plane_start[b];
+  /* stable placement; bin_of[i] becomes the destination slot of particle i */
+  size_t *fill = malloc(nb * sizeof *fill);
+  if (!fill) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
+  memcpy(fill, s->plane_start, nb * sizeof *fill);
   for (size_t i = 0; i < N; i++) {
     size_t dst = fill[s->bin_of[i]]++;
     for (unsigned a = 0; a < d; a++) s->sv[a * N + dst] = y[a * N + i];
@@ -439,7 +484,7 @@ static int build_bins(lp_state *s, const double *y, bins *b, kl_error *err) {
   return KL_OK;
 }
 
-/* With MPI every rank computes a contiguous range of the mesh points (rho) and
+/* With MPI every rank computes a contiguous range of the mesh planes (rho) and
  * of the particles (F) and MPI_Allgatherv gives every rank all of them: each
  * value is computed by exactly the code of the 1-rank run, so rho and F are
  * bit-identical to it.  buf holds ncomp components of stride n. */
@@ -450,78 +495,68 @@ static int gather_ranges(lp_state *s, double *buf, unsigned ncomp, size_t n, con
     for (unsigned a = 0; a < ncomp; a++)
       if (MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf + a * n, counts, displs,
                          MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS)
-        return kl_error_set(err, KL_EIO, "landau_particles: MPI_Allgatherv of the mollifier sums failed");
+        return kl_error_set(err, KL_EIO,
+                            "landau_particles: MPI_Allgatherv of the mollifier sums failed");
 #else
   (void)s, (void)buf, (void)ncomp, (void)n, (void)counts, (void)displs, (void)err;
 #endif
   return KL_OK;
 }
 
-/* rho_k = sum_l w_l G(c_k - v_l) over the particles within R, for every mesh point. */
+/* rho_k = sum_l w_l G(c_k - v_l) over the particles within R, for every mesh
+ * point.  Plane by plane (a thread owns whole planes): the particles that can
+ * reach plane j are scattered into it in sorted order, in batches of entries
+ * (k, |z|^2, w) evaluated with one profile call each.  Every rho_k is thus the
+ * sum of its terms in one fixed order whatever the number of threads. */
+enum { LP_BATCH = 2048 };
+
+static void scatter_batch(lp_state *s, size_t m, const size_t *kidx, const double *r2,
+                          const double *ww, double *val) {
+  kl_mollifier_profile(s->moll, s->d, s->eps, m, r2, val, NULL);
+  for (size_t e = 0; e < m; e++) s->rho[kidx[e]] += ww[e] * val[e];
+}
+
 static int mesh_density(lp_state *s, const double *y, kl_error *err) {
-  bins b;
-  int rc = build_bins(s, y, &b, err);
+  int rc = build_planes(s, y, err);
   if (rc) return rc;
   const unsigned d = s->d;
-  const size_t N = s->N, n = (size_t)s->n;
-  const size_t k_lo = s->ranks > 1 ? (size_t)s->mesh_displs[s->rank] : 0,
-               k_hi = s->ranks > 1 ? k_lo + (size_t)s->mesh_counts[s->rank] : s->M;
+  const size_t N = s->N, n = (size_t)s->n, plane = d == 2 ? n : n * n;
+  const size_t per_plane = s->ball_cap / s->ball_side; /* one particle's points in a plane */
+  const size_t cap = per_plane > LP_BATCH ? per_plane : LP_BATCH;
+  const size_t reach = (size_t)ceil(s->R / s->h) + 1; /* buckets that can reach a plane */
+  const size_t j_lo = s->ranks > 1 ? (size_t)s->mesh_displs[s->rank] / plane : 0,
+               j_hi = s->ranks > 1 ? j_lo + (size_t)s->mesh_counts[s->rank] / plane : n;
   int fail = 0;
 #pragma omp parallel
   {
-    double *r2 = malloc(N * sizeof *r2), *ww = malloc(N * sizeof *ww),
-           *val = malloc(N * sizeof *val);
-    if (!r2 || !ww || !val) {
+    size_t *kidx = malloc(cap * sizeof *kidx);
+    double *r2 = malloc(cap * sizeof *r2), *ww = malloc(cap * sizeof *ww),
+           *val = malloc(cap * sizeof *val);
+    if (!kidx || !r2 || !ww || !val) {
 #pragma omp atomic write
       fail = 1;
     }
-#pragma omp for schedule(static)
-    for (size_t k = k_lo; k < k_hi; k++) {
-      if (!r2 || !ww || !val) continue;
-      double c[3];
-      size_t lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}, r = k;
-      bool empty = false;
-      for (unsigned a = d; a-- > 0;) {
-        c[a] = s->lo + (double)(r % n) * s->h;
-        r /= n;
-        double q = floor((c[a] - b.vmin[a]) / b.bw[a]);
-        double l = q - 1, u = q + 1;
-        if (l < 0) l = 0;
-        if (u > (double)b.nb[a] - 1) u = (double)b.nb[a] - 1;
-        if (l > u) empty = true;
-        else lo[a] = (size_t)l, hi[a] = (size_t)u;
-      }
-      double sum = 0;
-      if (!empty) {
-        size_t m = 0;
-        for (size_t i0 = lo[0]; i0 <= hi[0]; i0++)
-          for (size_t i1 = lo[1]; i1 <= hi[1]; i1++) {
-            if (d == 2) {
-              size_t bin = i0 * b.nb[1] + i1;
-              for (size_t q = s->bin_start[bin]; q < s->bin_start[bin + 1]; q++) {
-                double z0 = c[0] - s->sv[q], z1 = c[1] - s->sv[N + q];
-                double rr = z0 * z0 + z1 * z1;
-                if (rr < s->R2) r2[m] = rr, ww[m++] = s->sw[q];
-              }
-            } else {
-              for (size_t i2 = lo[2]; i2 <= hi[2]; i2++) {
-                size_t bin = (i0 * b.nb[1] + i1) * b.nb[2] + i2;
-                for (size_t q = s->bin_start[bin]; q < s->bin_start[bin + 1]; q++) {
-                  double z0 = c[0] - s->sv[q], z1 = c[1] - s->sv[N + q],
-                         z2 = c[2] - s->sv[2 * N + q];
-                  double rr = z0 * z0 + z1 * z1 + z2 * z2;
-                  if (rr < s->R2) r2[m] = rr, ww[m++] = s->sw[q];
-                }
-              }
-            }
-          }
-        if (m) {
-          kl_mollifier_profile(s->moll, d, s->eps, m, r2, val, NULL);
-          for (size_t q = 0; q < m; q++) sum += ww[q] * val[q];
+#pragma omp for schedule(dynamic, 1)
+    for (size_t j = j_lo; j < j_hi; j++) {
+      if (!kidx || !r2 || !ww || !val) continue;
+      memset(s->rho + j * plane, 0, plane * sizeof *s->rho);
+      /* plane j is bucket j + 1; buckets 0 and n + 1 hold the particles off the mesh */
+      const size_t b0 = j + 1 > reach ? j + 1 - reach : 0,
+                   b1 = j + 1 + reach < n + 1 ? j + 1 + reach : n + 1;
+      size_t m = 0;
+      for (size_t q = s->plane_start[b0]; q < s->plane_start[b1 + 1]; q++) {
+        if (m + per_plane > cap) { /* batches never split one particle's points */
+          scatter_batch(s, m, kidx, r2, ww, val);
+          m = 0;
         }
+        const double v[3] = {s->sv[q], s->sv[N + q], d == 3 ? s->sv[2 * N + q] : 0};
+        const size_t m1 = ball_points(s, v, (double)j, (double)j, m, cap, kidx, r2, NULL);
+        for (size_t e = m; e < m1; e++) ww[e] = s->sw[q];
+        m = m1;
       }
-      s->rho[k] = sum;
+      if (m) scatter_batch(s, m, kidx, r2, ww, val);
     }
+    free(kidx);
     free(r2);
     free(ww);
     free(val);
@@ -536,70 +571,56 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
 }
 
 /* F_i = sum_k h^d grad G(v_i - c_k) log rho_k over the mesh points within R
- * (rho_k > 0 there: the particle i itself is within R of them). */
+ * (rho_k > 0 there: the particle i itself is within R of them; log rho_k is
+ * taken as 0 where rho_k = 0, which drops the term). */
 static int particle_forces(lp_state *s, const double *y, kl_error *err) {
   const unsigned d = s->d;
-  const size_t N = s->N, n = (size_t)s->n;
-  size_t side = (size_t)(2.0 * s->R / s->h) + 2;
-  if (side > n) side = n;
-  const size_t cap = ipow(side, d);
+  const size_t N = s->N, cap = s->ball_cap;
   const size_t i_lo = s->ranks > 1 ? (size_t)s->part_displs[s->rank] : 0,
                i_hi = s->ranks > 1 ? i_lo + (size_t)s->part_counts[s->rank] : N;
   int fail = 0;
 #pragma omp parallel
   {
-    double *r2 = malloc(cap * sizeof *r2), *lg = malloc(cap * sizeof *lg),
-           *z = malloc(d * cap * sizeof *z), *g = malloc(cap * sizeof *g);
-    if (!r2 || !lg || !z || !g) {
+    size_t *kidx = malloc(cap * sizeof *kidx);
+    double *r2 = malloc(cap * sizeof *r2), *z = malloc(d * cap * sizeof *z),
+           *g = malloc(cap * sizeof *g);
+    if (!kidx || !r2 || !z || !g) {
 #pragma omp atomic write
       fail = 1;
     }
 #pragma omp for schedule(static)
     for (size_t i = i_lo; i < i_hi; i++) {
-      if (!r2 || !lg || !z || !g) continue;
-      double v[3];
-      long lo[3] = {0, 0, 0}, hi[3] = {-1, -1, -1};
-      bool empty = false;
-      for (unsigned a = 0; a < d; a++) {
-        v[a] = y[a * N + i];
-        double l = ceil((v[a] - s->R - s->lo) / s->h), u = floor((v[a] + s->R - s->lo) / s->h);
-        if (l < 0) l = 0;
-        if (u > (double)n - 1) u = (double)n - 1;
-        if (l > u) empty = true;
-        else lo[a] = (long)l, hi[a] = (long)u;
-      }
+      if (!kidx || !r2 || !z || !g) continue;
+      double v[3] = {y[i], y[N + i], d == 3 ? y[2 * N + i] : 0};
+      size_t m = ball_points(s, v, 0, (double)(s->n - 1), 0, cap, kidx, r2, z);
       double f[3] = {0, 0, 0};
-      if (!empty) {
-        size_t m = 0;
-        for (long j0 = lo[0]; j0 <= hi[0]; j0++)
-          for (long j1 = lo[1]; j1 <= hi[1]; j1++)
-            for (long j2 = (d == 3 ? lo[2] : 0); j2 <= (d == 3 ? hi[2] : 0); j2++) {
-              size_t k = d == 2 ? (size_t)j0 * n + (size_t)j1
-                                : ((size_t)j0 * n + (size_t)j1) * n + (size_t)j2;
-              double rk = s->rho[k];
-              if (!(rk > 0)) continue;
-              double z0 = v[0] - (s->lo + (double)j0 * s->h);
-              double z1 = v[1] - (s->lo + (double)j1 * s->h);
-              double z2 = d == 3 ? v[2] - (s->lo + (double)j2 * s->h) : 0;
-              double rr = z0 * z0 + z1 * z1 + z2 * z2;
-              if (rr >= s->R2) continue;
-              r2[m] = rr;
-              z[m] = z0, z[cap + m] = z1;
-              if (d == 3) z[2 * cap + m] = z2;
-              lg[m++] = s->logrho[k];
-            }
-        if (m) {
-          kl_mollifier_profile(s->moll, d, s->eps, m, r2, NULL, g);
+      if (m) {
+        kl_mollifier_profile(s->moll, d, s->eps, m, r2, NULL, g);
+        /* scalar accumulators (an f[a] loop kept f in memory: a store chain) */
+        const double *lr = s->logrho, *z0 = z, *z1 = z + cap, *z2 = z + 2 * cap;
+        double f0 = 0, f1 = 0, f2 = 0;
+        if (d == 2) {
+#pragma omp simd reduction(+ : f0, f1)
           for (size_t q = 0; q < m; q++) {
-            double c = g[q] * lg[q];
-            for (unsigned a = 0; a < d; a++) f[a] += c * z[a * cap + q];
+            const double c = g[q] * lr[kidx[q]];
+            f0 += c * z0[q];
+            f1 += c * z1[q];
+          }
+        } else {
+#pragma omp simd reduction(+ : f0, f1, f2)
+          for (size_t q = 0; q < m; q++) {
+            const double c = g[q] * lr[kidx[q]];
+            f0 += c * z0[q];
+            f1 += c * z1[q];
+            f2 += c * z2[q];
           }
         }
+        f[0] = f0, f[1] = f1, f[2] = f2;
       }
       for (unsigned a = 0; a < d; a++) s->F[a * N + i] = s->hd * f[a];
     }
+    free(kidx);
     free(r2);
-    free(lg);
     free(z);
     free(g);
   }

@@ -167,6 +167,15 @@ double kl_mollifier_cutoff(const kl_instance *m, unsigned d, double eps, double 
   return KL_OP(m, kl_mollifier_ops, cutoff)(m->state, d, eps, rtol);
 }
 
+bool kl_mollifier_is_separable(const kl_instance *m) {
+  return KL_OP(m, kl_mollifier_ops, separable) != NULL;
+}
+
+void kl_mollifier_factor(const kl_instance *m, unsigned d, double eps, size_t n, const double *x,
+                         double *g, double *dg) {
+  KL_OP(m, kl_mollifier_ops, separable)(m->state, d, eps, n, x, g, dg);
+}
+
 double kl_mollifier_eval(const kl_instance *m, unsigned d, double eps, const double *z,
                          double *grad) {
   double r2 = 0, value, g;

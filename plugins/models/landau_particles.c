@@ -85,6 +85,9 @@ typedef struct lp_state {
   size_t *bin_of;     /* N: scratch of the sort */
   size_t ball_side;   /* bound on the mesh points within R of any v per axis */
   size_t ball_cap;    /* ... and in all (ball_side^d) */
+  bool separable;     /* the mollifier is a product of 1-D factors          */
+  double *tab_g;      /* separable: N * d * ball_side factor tables (sorted) */
+  size_t *tab_start;  /* ... and N * d first mesh indices of the tables      */
 } lp_state;
 
 static const kl_param_spec lp_params[] = {
@@ -148,6 +151,8 @@ static void lp_destroy(void *state) {
   lp_pairs_free(&s->pairs);
   free(s->perm);
   free(s->plane_start);
+  free(s->tab_g);
+  free(s->tab_start);
   free(s->sv);
   free(s->sw);
   free(s->bin_of);
@@ -351,10 +356,16 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->sw = malloc(N * sizeof *s->sw);
   s->bin_of = malloc(N * sizeof *s->bin_of);
   {
-    size_t side = (size_t)(2.0 * s->R / s->h) + 2; /* points within R per axis */
-    if (side > (size_t)s->n) side = (size_t)s->n;
+    const double sd = 2.0 * s->R / s->h + 2; /* points within R per axis, at most n */
+    const size_t side = sd >= (double)s->n ? (size_t)s->n : (size_t)sd;
     s->ball_side = side;
     s->ball_cap = ipow(side, d);
+  }
+  s->separable = kl_mollifier_is_separable(s->moll);
+  if (s->separable) {
+    s->tab_g = malloc(N * d * s->ball_side * sizeof *s->tab_g);
+    s->tab_start = malloc(N * d * sizeof *s->tab_start);
+    if (!s->tab_g || !s->tab_start) prc = 1;
   }
   if (prc || !s->rho || !s->logrho || !s->F || !s->U || !s->plane_start || !s->sv || !s->sw ||
       !s->bin_of) {
@@ -388,73 +399,110 @@ static int lp_initial(void *state, double *t0, double *y, kl_error *err) {
 }
 
 /* ------------------------------------------------------ mollifier sums */
-/* Both sums enumerate, for one velocity v, the mesh points c_k with
- * |c_k - v| < R exactly: the first indices by range, the last one as a
- * contiguous run whose ends come from sqrt(R^2 - (partial |z|^2)), so no
- * distance is computed for a point outside the ball and the runs vectorize.
- * Only the planes j_1 in [p_lo, p_hi] are visited.  Appends the flat index
- * k, |c_k - v|^2 and (z != NULL) the components of z = v - c_k (stride cap)
- * at position m; returns the new m.  v must be finite (build_planes checked). */
 /* max/min for finite operands: inlined (fmax/fmin must order NaNs, a libm call) */
 static inline double lp_max(double a, double b) { return a > b ? a : b; }
 static inline double lp_min(double a, double b) { return a < b ? a : b; }
 
-/* Built per ISA like the pair tiles: at x86-64-v3 and up ceil/floor are one
- * instruction (roundsd), at the baseline a libm call. */
-LP_CLONES static size_t ball_points(const lp_state *s, const double *v, double p_lo,
-                                    double p_hi, size_t m, size_t cap, size_t *restrict kidx,
-                                    double *restrict r2, double *restrict z) {
+/* The mesh points c_k with |c_k - v| < R, exactly, as runs along the last
+ * axis: the first indices by range, the ends of each run from
+ * sqrt(R^2 - (partial |z|^2)), so no distance is computed for a point outside
+ * the ball and the runs vectorize.  A run starts at mesh indices j[] (flat
+ * index k) and has cnt points. */
+typedef struct ball_run {
+  size_t k, j[3], cnt;
+} ball_run;
+
+/* The runs of v's ball within the planes j_1 in [p_lo, p_hi] (at most
+ * ball_cap / ball_side of them); returns their number.  v must be finite
+ * (build_planes checked).  Built per ISA like the pair tiles: at x86-64-v3 and
+ * up ceil/floor are one instruction (roundsd), at the baseline a libm call. */
+LP_CLONES static size_t ball_runs(const lp_state *s, const double *v, double p_lo, double p_hi,
+                                  ball_run *runs) {
   const size_t n = (size_t)s->n;
   const double h = s->h, ih = 1.0 / s->h, lo = s->lo, R = s->R, R2 = s->R2, top = (double)(n - 1);
+  size_t nr = 0;
   /* index ranges in double first: a far particle's bound may not fit a size_t */
   const double l0 = lp_max(ceil((v[0] - R - lo) * ih), p_lo), u0 = lp_min(floor((v[0] + R - lo) * ih), p_hi);
-  if (!(l0 <= u0)) return m;
+  if (!(l0 <= u0)) return 0;
   for (size_t j0 = (size_t)l0; (double)j0 <= u0; j0++) {
     const double z0 = v[0] - (lo + (double)j0 * h), rem0 = R2 - z0 * z0;
     if (!(rem0 > 0)) continue;
     const double r0 = sqrt(rem0);
     const double l1 = lp_max(ceil((v[1] - r0 - lo) * ih), 0), u1 = lp_min(floor((v[1] + r0 - lo) * ih), top);
     if (!(l1 <= u1)) continue;
-    if (s->d == 2) { /* the run is in j1 */
-      const size_t j1a = (size_t)l1, cnt = (size_t)u1 - j1a + 1, base = j0 * n + j1a;
-      const double za = v[1] - (lo + (double)j1a * h), zz0 = z0 * z0;
-      for (size_t q = 0; q < cnt; q++) {
-        const double z1 = za - (double)q * h;
-        kidx[m + q] = base + q;
-        r2[m + q] = zz0 + z1 * z1;
-      }
-      if (z)
-        for (size_t q = 0; q < cnt; q++) z[m + q] = z0, z[cap + m + q] = za - (double)q * h;
-      m += cnt;
+    if (s->d == 2) { /* the run is along j1 */
+      runs[nr++] = (ball_run){j0 * n + (size_t)l1, {j0, (size_t)l1, 0}, (size_t)u1 - (size_t)l1 + 1};
       continue;
     }
     for (size_t j1 = (size_t)l1; (double)j1 <= u1; j1++) {
-      const double z1 = v[1] - (lo + (double)j1 * h), rr1 = z0 * z0 + z1 * z1;
-      const double rem1 = R2 - rr1;
+      const double z1 = v[1] - (lo + (double)j1 * h), rem1 = rem0 - z1 * z1;
       if (!(rem1 > 0)) continue;
       const double r1 = sqrt(rem1);
       const double l2 = lp_max(ceil((v[2] - r1 - lo) * ih), 0), u2 = lp_min(floor((v[2] + r1 - lo) * ih), top);
       if (!(l2 <= u2)) continue;
-      const size_t j2a = (size_t)l2, cnt = (size_t)u2 - j2a + 1, base = (j0 * n + j1) * n + j2a;
-      const double za = v[2] - (lo + (double)j2a * h);
-      for (size_t q = 0; q < cnt; q++) {
-        const double z2 = za - (double)q * h;
-        kidx[m + q] = base + q;
-        r2[m + q] = rr1 + z2 * z2;
-      }
-      if (z)
-        for (size_t q = 0; q < cnt; q++)
-          z[m + q] = z0, z[cap + m + q] = z1, z[2 * cap + m + q] = za - (double)q * h;
-      m += cnt;
+      runs[nr++] = (ball_run){(j0 * n + j1) * n + (size_t)l2, {j0, j1, (size_t)l2},
+                              (size_t)u2 - (size_t)l2 + 1};
     }
   }
+  return nr;
+}
+
+/* The points of nr runs of v's ball, appended at position m: flat index k,
+ * |z|^2 and (z != NULL) the components of z = v - c_k (stride cap); returns
+ * the new m.  For mollifiers that are only radial. */
+static size_t run_points(const lp_state *s, const double *v, const ball_run *runs, size_t nr,
+                         size_t m, size_t cap, size_t *restrict kidx, double *restrict r2,
+                         double *restrict z) {
+  const unsigned d = s->d, last = d - 1;
+  const double h = s->h, lo = s->lo;
+  for (size_t r = 0; r < nr; r++) {
+    const ball_run *b = runs + r;
+    double zf[3], rr = 0;
+    for (unsigned a = 0; a < d; a++) zf[a] = v[a] - (lo + (double)b->j[a] * h);
+    for (unsigned a = 0; a < last; a++) rr += zf[a] * zf[a];
+    const double za = zf[last];
+    for (size_t q = 0; q < b->cnt; q++) {
+      const double zl = za - (double)q * h;
+      kidx[m + q] = b->k + q;
+      r2[m + q] = rr + zl * zl;
+    }
+    if (z)
+      for (unsigned a = 0; a < d; a++)
+        for (size_t q = 0; q < b->cnt; q++)
+          z[a * cap + m + q] = a == last ? za - (double)q * h : zf[a];
+    m += b->cnt;
+  }
   return m;
+}
+
+/* Separable mollifiers (G = prod_a g(z_a)): the 1-D factors of v's window,
+ * g[a * side + (j - start[a])] = g(v_a - c_j) (and dg = g') for the mesh
+ * indices j within R of v_a on axis a; x: scratch of d * side. */
+static void factor_tables(const lp_state *s, const double *v, size_t *start, double *x, double *g,
+                          double *dg) {
+  const unsigned d = s->d;
+  const size_t side = s->ball_side;
+  const double h = s->h, ih = 1.0 / s->h, lo = s->lo, R = s->R, top = (double)(s->n - 1);
+  for (unsigned a = 0; a < d; a++) {
+    const double l = lp_max(ceil((v[a] - R - lo) * ih), 0), u = lp_min(floor((v[a] + R - lo) * ih), top);
+    size_t len = 0;
+    start[a] = 0;
+    if (l <= u) {
+      start[a] = (size_t)l;
+      len = (size_t)u - start[a] + 1;
+      if (len > side) len = side; /* cannot happen: side >= 2R/h + 1 or n */
+    }
+    for (size_t q = 0; q < side; q++)
+      x[a * side + q] = q < len ? v[a] - (lo + (double)(start[a] + q) * h) : 0.0;
+  }
+  kl_mollifier_factor(s->moll, d, s->eps, d * side, x, g, dg);
 }
 
 /* Sorts the particles of y by their nearest mesh plane in v_1 (counting sort,
  * stable: increasing i inside a plane; bucket 0 / n + 1 for those below / above
  * the mesh) into sv/sw, so the particles that can reach plane j lie in the
- * buckets within R/h + 1 of it. */
+ * buckets within R/h + 1 of it; for a separable mollifier also their factor
+ * tables (sorted order). */
 static int build_planes(lp_state *s, const double *y, kl_error *err) {
   const unsigned d = s->d;
   const size_t N = s->N, nb = (size_t)s->n + 2;
@@ -481,6 +529,25 @@ static int build_planes(lp_state *s, const double *y, kl_error *err) {
     s->sw[dst] = s->w[i];
   }
   free(fill);
+  if (!s->separable) return KL_OK;
+  const size_t side = s->ball_side;
+  int fail = 0;
+#pragma omp parallel
+  {
+    double *x = malloc(d * side * sizeof *x);
+    if (!x) {
+#pragma omp atomic write
+      fail = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t q = 0; q < N; q++) {
+      if (!x) continue;
+      const double v[3] = {s->sv[q], s->sv[N + q], d == 3 ? s->sv[2 * N + q] : 0};
+      factor_tables(s, v, s->tab_start + q * d, x, s->tab_g + q * d * side, NULL);
+    }
+    free(x);
+  }
+  if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
   return KL_OK;
 }
 
@@ -505,9 +572,10 @@ static int gather_ranges(lp_state *s, double *buf, unsigned ncomp, size_t n, con
 
 /* rho_k = sum_l w_l G(c_k - v_l) over the particles within R, for every mesh
  * point.  Plane by plane (a thread owns whole planes): the particles that can
- * reach plane j are scattered into it in sorted order, in batches of entries
- * (k, |z|^2, w) evaluated with one profile call each.  Every rho_k is thus the
- * sum of its terms in one fixed order whatever the number of threads. */
+ * reach plane j are added to it in sorted order.  Every rho_k is thus the sum
+ * of its terms in one fixed order whatever the number of threads.  Separable
+ * mollifier: each term is w_l times a product of table entries; otherwise
+ * batches of entries (k, |z|^2, w) are evaluated with one profile call each. */
 enum { LP_BATCH = 2048 };
 
 static void scatter_batch(lp_state *s, size_t m, const size_t *kidx, const double *r2,
@@ -516,12 +584,28 @@ static void scatter_batch(lp_state *s, size_t m, const size_t *kidx, const doubl
   for (size_t e = 0; e < m; e++) s->rho[kidx[e]] += ww[e] * val[e];
 }
 
+/* Particle q (sorted) into plane j through its factor tables. */
+static void scatter_separable(lp_state *s, size_t q, size_t j, const ball_run *runs, size_t nr) {
+  const unsigned d = s->d, last = d - 1;
+  const size_t side = s->ball_side, *st = s->tab_start + q * d;
+  const double *g = s->tab_g + q * d * side;
+  const double w0 = s->sw[q] * g[j - st[0]];
+  for (size_t r = 0; r < nr; r++) {
+    const ball_run *b = runs + r;
+    const double f = d == 3 ? w0 * g[side + (b->j[1] - st[1])] : w0;
+    const double *restrict gl = g + last * side + (b->j[last] - st[last]);
+    double *restrict rho = s->rho + b->k;
+    for (size_t t = 0; t < b->cnt; t++) rho[t] += f * gl[t];
+  }
+}
+
 static int mesh_density(lp_state *s, const double *y, kl_error *err) {
   int rc = build_planes(s, y, err);
   if (rc) return rc;
   const unsigned d = s->d;
   const size_t N = s->N, n = (size_t)s->n, plane = d == 2 ? n : n * n;
-  const size_t per_plane = s->ball_cap / s->ball_side; /* one particle's points in a plane */
+  const size_t max_runs = s->ball_cap / s->ball_side;  /* runs of one ball             */
+  const size_t per_plane = max_runs;                   /* one particle's points in a plane */
   const size_t cap = per_plane > LP_BATCH ? per_plane : LP_BATCH;
   const size_t reach = (size_t)ceil(s->R / s->h) + 1; /* buckets that can reach a plane */
   const size_t j_lo = s->ranks > 1 ? (size_t)s->mesh_displs[s->rank] / plane : 0,
@@ -529,33 +613,43 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
   int fail = 0;
 #pragma omp parallel
   {
-    size_t *kidx = malloc(cap * sizeof *kidx);
-    double *r2 = malloc(cap * sizeof *r2), *ww = malloc(cap * sizeof *ww),
-           *val = malloc(cap * sizeof *val);
-    if (!kidx || !r2 || !ww || !val) {
+    ball_run *runs = malloc(max_runs * sizeof *runs);
+    size_t *kidx = s->separable ? NULL : malloc(cap * sizeof *kidx);
+    double *r2 = s->separable ? NULL : malloc(cap * sizeof *r2),
+           *ww = s->separable ? NULL : malloc(cap * sizeof *ww),
+           *val = s->separable ? NULL : malloc(cap * sizeof *val);
+    const bool ok = runs && (s->separable || (kidx && r2 && ww && val));
+    if (!ok) {
 #pragma omp atomic write
       fail = 1;
     }
 #pragma omp for schedule(dynamic, 1)
     for (size_t j = j_lo; j < j_hi; j++) {
-      if (!kidx || !r2 || !ww || !val) continue;
+      if (!ok) continue;
       memset(s->rho + j * plane, 0, plane * sizeof *s->rho);
       /* plane j is bucket j + 1; buckets 0 and n + 1 hold the particles off the mesh */
       const size_t b0 = j + 1 > reach ? j + 1 - reach : 0,
                    b1 = j + 1 + reach < n + 1 ? j + 1 + reach : n + 1;
       size_t m = 0;
       for (size_t q = s->plane_start[b0]; q < s->plane_start[b1 + 1]; q++) {
+        const double v[3] = {s->sv[q], s->sv[N + q], d == 3 ? s->sv[2 * N + q] : 0};
+        const size_t nr = ball_runs(s, v, (double)j, (double)j, runs);
+        if (!nr) continue;
+        if (s->separable) {
+          scatter_separable(s, q, j, runs, nr);
+          continue;
+        }
         if (m + per_plane > cap) { /* batches never split one particle's points */
           scatter_batch(s, m, kidx, r2, ww, val);
           m = 0;
         }
-        const double v[3] = {s->sv[q], s->sv[N + q], d == 3 ? s->sv[2 * N + q] : 0};
-        const size_t m1 = ball_points(s, v, (double)j, (double)j, m, cap, kidx, r2, NULL);
+        const size_t m1 = run_points(s, v, runs, nr, m, cap, kidx, r2, NULL);
         for (size_t e = m; e < m1; e++) ww[e] = s->sw[q];
         m = m1;
       }
       if (m) scatter_batch(s, m, kidx, r2, ww, val);
     }
+    free(runs);
     free(kidx);
     free(r2);
     free(ww);
@@ -570,59 +664,103 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
   return KL_OK;
 }
 
-/* F_i = sum_k h^d grad G(v_i - c_k) log rho_k over the mesh points within R
+/* F_i = h^d sum_k grad G(v_i - c_k) log rho_k over the mesh points within R
  * (rho_k > 0 there: the particle i itself is within R of them; log rho_k is
- * taken as 0 where rho_k = 0, which drops the term). */
+ * taken as 0 where rho_k = 0, which drops the term).  Separable mollifier:
+ * d_a G = g'(z_a) prod_{b != a} g(z_b), so along a run only two sums of table
+ * entries times log rho are needed. */
+static void force_separable(const lp_state *s, const double *v, const ball_run *runs, size_t nr,
+                            double *x, double *g, double *dg, double *f) {
+  size_t st[3];
+  factor_tables(s, v, st, x, g, dg);
+  const size_t side = s->ball_side;
+  double f0 = 0, f1 = 0, f2 = 0;
+  for (size_t r = 0; r < nr; r++) {
+    const ball_run *b = runs + r;
+    const double *restrict L = s->logrho + b->k;
+    const unsigned last = s->d - 1;
+    const double *restrict gl = g + last * side + (b->j[last] - st[last]),
+                           *restrict dgl = dg + last * side + (b->j[last] - st[last]);
+    double S0 = 0, S1 = 0;
+#pragma omp simd reduction(+ : S0, S1)
+    for (size_t t = 0; t < b->cnt; t++) {
+      S0 += gl[t] * L[t];
+      S1 += dgl[t] * L[t];
+    }
+    const double a0 = g[b->j[0] - st[0]], d0 = dg[b->j[0] - st[0]];
+    if (s->d == 2) {
+      f0 += d0 * S0;
+      f1 += a0 * S1;
+    } else {
+      const double a1 = g[side + (b->j[1] - st[1])], d1 = dg[side + (b->j[1] - st[1])];
+      f0 += d0 * a1 * S0;
+      f1 += a0 * d1 * S0;
+      f2 += a0 * a1 * S1;
+    }
+  }
+  f[0] = f0, f[1] = f1, f[2] = f2;
+}
+
+static void force_radial(const lp_state *s, const double *v, const ball_run *runs, size_t nr,
+                         size_t cap, size_t *kidx, double *r2, double *z, double *g, double *f) {
+  const size_t m = run_points(s, v, runs, nr, 0, cap, kidx, r2, z);
+  double f0 = 0, f1 = 0, f2 = 0; /* scalars: an f[a] loop kept f in memory (a store chain) */
+  if (m) {
+    kl_mollifier_profile(s->moll, s->d, s->eps, m, r2, NULL, g);
+    const double *lr = s->logrho, *z0 = z, *z1 = z + cap, *z2 = z + 2 * cap;
+    if (s->d == 2) {
+#pragma omp simd reduction(+ : f0, f1)
+      for (size_t q = 0; q < m; q++) {
+        const double c = g[q] * lr[kidx[q]];
+        f0 += c * z0[q];
+        f1 += c * z1[q];
+      }
+    } else {
+#pragma omp simd reduction(+ : f0, f1, f2)
+      for (size_t q = 0; q < m; q++) {
+        const double c = g[q] * lr[kidx[q]];
+        f0 += c * z0[q];
+        f1 += c * z1[q];
+        f2 += c * z2[q];
+      }
+    }
+  }
+  f[0] = f0, f[1] = f1, f[2] = f2;
+}
+
 static int particle_forces(lp_state *s, const double *y, kl_error *err) {
   const unsigned d = s->d;
-  const size_t N = s->N, cap = s->ball_cap;
+  const size_t N = s->N, cap = s->ball_cap, side = s->ball_side, max_runs = cap / side;
   const size_t i_lo = s->ranks > 1 ? (size_t)s->part_displs[s->rank] : 0,
                i_hi = s->ranks > 1 ? i_lo + (size_t)s->part_counts[s->rank] : N;
+  /* scratch: separable: x, g, dg of d * side; radial: r2, g of cap, z of d * cap */
+  const size_t nbuf = s->separable ? 3 * d * side : (d + 2) * cap;
   int fail = 0;
 #pragma omp parallel
   {
-    size_t *kidx = malloc(cap * sizeof *kidx);
-    double *r2 = malloc(cap * sizeof *r2), *z = malloc(d * cap * sizeof *z),
-           *g = malloc(cap * sizeof *g);
-    if (!kidx || !r2 || !z || !g) {
+    ball_run *runs = malloc(max_runs * sizeof *runs);
+    size_t *kidx = s->separable ? NULL : malloc(cap * sizeof *kidx);
+    double *buf = malloc(nbuf * sizeof *buf);
+    const bool ok = runs && buf && (s->separable || kidx);
+    if (!ok) {
 #pragma omp atomic write
       fail = 1;
     }
 #pragma omp for schedule(static)
     for (size_t i = i_lo; i < i_hi; i++) {
-      if (!kidx || !r2 || !z || !g) continue;
-      double v[3] = {y[i], y[N + i], d == 3 ? y[2 * N + i] : 0};
-      size_t m = ball_points(s, v, 0, (double)(s->n - 1), 0, cap, kidx, r2, z);
+      if (!ok) continue;
+      const double v[3] = {y[i], y[N + i], d == 3 ? y[2 * N + i] : 0};
+      const size_t nr = ball_runs(s, v, 0, (double)(s->n - 1), runs);
       double f[3] = {0, 0, 0};
-      if (m) {
-        kl_mollifier_profile(s->moll, d, s->eps, m, r2, NULL, g);
-        /* scalar accumulators (an f[a] loop kept f in memory: a store chain) */
-        const double *lr = s->logrho, *z0 = z, *z1 = z + cap, *z2 = z + 2 * cap;
-        double f0 = 0, f1 = 0, f2 = 0;
-        if (d == 2) {
-#pragma omp simd reduction(+ : f0, f1)
-          for (size_t q = 0; q < m; q++) {
-            const double c = g[q] * lr[kidx[q]];
-            f0 += c * z0[q];
-            f1 += c * z1[q];
-          }
-        } else {
-#pragma omp simd reduction(+ : f0, f1, f2)
-          for (size_t q = 0; q < m; q++) {
-            const double c = g[q] * lr[kidx[q]];
-            f0 += c * z0[q];
-            f1 += c * z1[q];
-            f2 += c * z2[q];
-          }
-        }
-        f[0] = f0, f[1] = f1, f[2] = f2;
-      }
+      if (nr && s->separable)
+        force_separable(s, v, runs, nr, buf, buf + d * side, buf + 2 * d * side, f);
+      else if (nr)
+        force_radial(s, v, runs, nr, cap, kidx, buf, buf + 2 * cap, buf + cap, f);
       for (unsigned a = 0; a < d; a++) s->F[a * N + i] = s->hd * f[a];
     }
+    free(runs);
     free(kidx);
-    free(r2);
-    free(z);
-    free(g);
+    free(buf);
   }
   if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
   return gather_ranges(s, s->F, s->d, N, s->part_counts, s->part_displs, err);

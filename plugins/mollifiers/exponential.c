@@ -121,7 +121,7 @@ static double exponential_cutoff(void *state, unsigned d, double eps, double rto
 }
 
 static const kl_mollifier_ops exponential_ops = {sizeof(kl_mollifier_ops), exponential_profile,
-                                                 exponential_cutoff};
+                                                 exponential_cutoff, NULL};
 
 static const kl_plugin_info exponential_info = {
     KL_PLUGIN_HEADER,

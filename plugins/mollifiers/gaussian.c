@@ -109,8 +109,32 @@ static double gaussian_cutoff(void *state, unsigned d, double eps, double rtol) 
   return sqrt(2.0 * variance_of(s, eps) * x);
 }
 
+/* G^eps(z) = prod_a g(z_a), g(x) = (2 pi s2)^{-1/2} exp(-x^2 / (2 s2)) in any d. */
+GAUSSIAN_CLONES
+static void gaussian_factor(void *state, unsigned d, double eps, size_t n, const double *x,
+                            double *g, double *dg) {
+  (void)d;
+  const gaussian_state *s = state;
+  const double s2 = variance_of(s, eps), norm = 1.0 / sqrt(2.0 * M_PI * s2), a = -0.5 / s2,
+               inv = -1.0 / s2;
+  if (g && dg) {
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+      const double v = norm * exp(a * x[i] * x[i]);
+      g[i] = v;
+      dg[i] = inv * x[i] * v;
+    }
+  } else if (g) {
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) g[i] = norm * exp(a * x[i] * x[i]);
+  } else if (dg) {
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) dg[i] = inv * norm * x[i] * exp(a * x[i] * x[i]);
+  }
+}
+
 static const kl_mollifier_ops gaussian_ops = {sizeof(kl_mollifier_ops), gaussian_profile,
-                                              gaussian_cutoff};
+                                              gaussian_cutoff, gaussian_factor};
 
 static const kl_plugin_info gaussian_info = {
     KL_PLUGIN_HEADER,

@@ -30,11 +30,22 @@ typedef struct kl_mollifier_ops {
   /* REQUIRED.  A radius R with  int_{|z|>R} G^eps  <=  rtol  (and likewise for
    * |grad G^eps|): sums may be truncated at R with relative error rtol. */
   double (*cutoff)(void *state, unsigned d, double eps, double rtol);
+  /* OPTIONAL (ABI 1.1).  Only for a separable mollifier, G^eps(z) = prod_a g(z_a)
+   * exactly for every z in dimension d: fill g[i] = g(x[i]) and dg[i] = g'(x[i])
+   * for n one-dimensional points x (either output may be NULL).  Models may
+   * then build G^eps and grad G^eps from 1-D tables (landau_particles does:
+   * no exp in its inner loops).  NULL: not separable (the exponential blob). */
+  void (*separable)(void *state, unsigned d, double eps, size_t n, const double *x, double *g,
+                    double *dg);
 } kl_mollifier_ops;
 
 void kl_mollifier_profile(const kl_instance *m, unsigned d, double eps, size_t n,
                           const double *r2, double *value, double *grad_factor);
 double kl_mollifier_cutoff(const kl_instance *m, unsigned d, double eps, double rtol);
+/* Whether m provides the separable factor, and the factor itself (m must provide it). */
+bool kl_mollifier_is_separable(const kl_instance *m);
+void kl_mollifier_factor(const kl_instance *m, unsigned d, double eps, size_t n, const double *x,
+                         double *g, double *dg);
 /* Convenience: G^eps at one point z of dimension d, and its gradient (may be NULL). */
 double kl_mollifier_eval(const kl_instance *m, unsigned d, double eps, const double *z,
                          double *grad);

@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define KL_ABI_MAJOR 1u /* incompatible changes bump this */
-#define KL_ABI_MINOR 0u /* additions at the end of tables bump this */
+#define KL_ABI_MINOR 1u /* additions at the end of tables bump this (1: mollifier separable) */
 
 #define KL_PLUGIN_ENTRY_SYMBOL "kinlab_plugin_entry"
 

@@ -192,8 +192,7 @@ static void test_moments_vs_direct(void) {
  * profile and cutoff behind a 1.0-sized table ("gaussian_abi10") give the rhs of
  * the Gaussian's separable path to round-off (the same terms, exp of a sum
  * against a product of exps: measured 5e-16 (d = 2) and 1.2e-15 (d = 3)
- * relative); a wrong factor table
- * index is O(1). */
+ * relative); a wrong factor-table index is O(1). */
 static void test_abi10_mollifier(void) {
   static kl_mollifier_ops old_ops;
   static kl_plugin_info old_info;

@@ -251,6 +251,54 @@ static void test_abi10_mollifier(void) {
   }
 }
 
+/* A mollifier plugin whose profile returns NaN: the rhs fails with KL_ENUMERIC
+ * and a message naming the mollifier, instead of dropping the terms (log rho was
+ * taken as 0 wherever rho > 0 fails, which NaN does). */
+static void nan_profile(void *state, unsigned d, double eps, size_t n, const double *r2,
+                        double *value, double *grad_factor) {
+  (void)state, (void)d, (void)eps, (void)r2;
+  for (size_t i = 0; i < n; i++) {
+    if (value) value[i] = NAN;
+    if (grad_factor) grad_factor[i] = NAN;
+  }
+}
+
+static void test_nan_mollifier(void) {
+  static kl_mollifier_ops nan_ops;
+  static kl_plugin_info nan_info;
+  static bool added;
+  kl_registry *reg = kl_test_registry();
+  const kl_plugin_info *g = kl_registry_find(reg, "gaussian");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+  if (!added) {
+    kl_error err = {0, ""};
+    memcpy(&nan_ops, g->ops, sizeof nan_ops);
+    nan_ops.profile = nan_profile;
+    nan_ops.separable = NULL;
+    nan_info = *g;
+    nan_info.name = "nan_blob";
+    nan_info.ops = &nan_ops;
+    CU_ASSERT_EQUAL_FATAL(kl_registry_add(reg, &nan_info, "test", &err), KL_OK);
+    added = true;
+  }
+  kl_instance *init = kl_test_instance(KL_KIND_INITIAL, "{type: maxwellian}", 2, 0, NULL, NULL);
+  kl_instance *model =
+      init ? make_model(init, 2, 8, 4, ", mollifier: {type: nan_blob}, epsilon: 0.3") : NULL;
+  CU_ASSERT_PTR_NOT_NULL(model);
+  if (model) {
+    size_t len = kl_model_size(model);
+    double *y = malloc(len * sizeof *y), *dy = malloc(len * sizeof *dy), t = 0;
+    kl_error err = {0, ""};
+    kl_model_initial(model, &t, y, &err);
+    CU_ASSERT_EQUAL(kl_model_rhs(model, 0, y, dy, &err), KL_ENUMERIC);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "nan_blob"));
+    free(y);
+    free(dy);
+  }
+  kl_instance_free(model);
+  kl_instance_free(init);
+}
+
 /* Reference: the untruncated O(N M + N^2) sums written out directly. */
 static void reference_rhs(kl_instance *moll, kl_instance *kern, unsigned d, int n, double box,
                           const kl_view *view, const double *y, double *dy, double *entropy) {
@@ -552,6 +600,7 @@ static CU_TestInfo tests[] = {{"momentum and energy conservation", test_conserva
                               {"thread determinism", test_thread_determinism},
                               {"moment expansion vs direct sum", test_moments_vs_direct},
                               {"ABI 1.0 mollifier (radial path)", test_abi10_mollifier},
+                              {"non-finite mollifier", test_nan_mollifier},
                               {"truncated vs untruncated sums", test_truncation},
                               {"entropy decay", test_entropy_decay},
                               {"maxwellian equilibrium", test_maxwellian_equilibrium},

@@ -658,9 +658,20 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
   if (fail) return kl_error_set(err, KL_ENOMEM, "out of memory (mollifier sums)");
   rc = gather_ranges(s, s->rho, 1, s->M, s->mesh_counts, s->mesh_displs, err);
   if (rc) return rc;
-  /* once per mesh point, not once per (particle, mesh point) pair */
-#pragma omp parallel for schedule(static)
-  for (size_t k = 0; k < s->M; k++) s->logrho[k] = s->rho[k] > 0 ? log(s->rho[k]) : 0.0;
+  /* once per mesh point, not once per (particle, mesh point) pair; a
+   * non-finite density (a mollifier plugin returning NaN or inf) is an error,
+   * not a silently dropped term */
+  size_t bad = s->M;
+#pragma omp parallel for schedule(static) reduction(min : bad)
+  for (size_t k = 0; k < s->M; k++) {
+    if (!isfinite(s->rho[k]) && k < bad) bad = k;
+    s->logrho[k] = s->rho[k] > 0 ? log(s->rho[k]) : 0.0;
+  }
+  if (bad < s->M)
+    return kl_error_set(err, KL_ENUMERIC,
+                        "landau_particles: the blob density at mesh point %zu is %g: mollifier "
+                        "'%s' returned a non-finite value",
+                        bad, s->rho[bad], kl_instance_name(s->moll));
   return KL_OK;
 }
 

@@ -424,11 +424,24 @@ static int advance(run_ctx *r, double t_limit, kl_error *err) {
 static int check_finite(run_ctx *r, kl_error *err) {
   /* y * 0 is 0 for finite y and NaN for NaN/Inf: one vectorised pass, and the
    * slow scan only once something is wrong. */
-  double probe = 0;
+  /* A double is NaN or Inf iff its exponent bits are all ones: with
+   * e = bits & EXP (e <= EXP), e + 2^52 sets bit 63 exactly then.  An integer
+   * OR reduction vectorizes with no dependency chain worth the name (a
+   * floating-point probe sum took 2 cycles per entry, 20 % of a Cucker-Smale
+   * grid step); the slow scan below runs only once something is wrong. */
+  const uint64_t EXP = UINT64_C(0x7FF0000000000000), ONE = UINT64_C(1) << 52;
+  uint64_t any = 0;
   const double *y = r->y;
-#pragma omp simd reduction(+ : probe)
-  for (size_t i = 0; i < r->n; i++) probe += y[i] * 0.0;
-  if (probe == 0) return KL_OK;
+  const size_t n = r->n;
+  /* (An OpenMP split of this pass was slower: libgomp's spin-wait cost more than
+   * the second core's bandwidth gained, 10.2 s vs 9.2 s for paper 004's Table 1.) */
+#pragma omp simd reduction(| : any)
+  for (size_t i = 0; i < n; i++) {
+    uint64_t bits;
+    memcpy(&bits, y + i, sizeof bits);
+    any |= (bits & EXP) + ONE;
+  }
+  if (!(any >> 63)) return KL_OK;
   for (size_t i = 0; i < r->n; i++)
     if (!isfinite(r->y[i]))
       return kl_error_set(err, KL_ENUMERIC,

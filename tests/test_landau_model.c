@@ -132,59 +132,63 @@ static void test_thread_determinism(void) {
 #endif
 }
 
-/* Maxwell molecules: the O(N) moment expansion (pair_sum: moments) equals the
- * direct pair sum.  Both are sums of the same N^2 terms, reordered: the
- * difference is round-off, a few eps_machine x sum_j w_j |A(z)| |F_i - F_j|;
- * measured 3e-16 (d = 2) and 1e-15 (d = 3) relative to max |dv/dt| with
- * particles displaced from the mesh and a drifting mean.  Tolerance 1e-12: a
- * wrong sign or factor in any moment term is O(1).  The moment path is also
- * bit-identical for 1 and 2 threads (serial moments, independent rows). */
+/* Polynomial kernels (gamma = 0, Maxwell molecules, and gamma = 2): the O(N)
+ * moment expansion (pair_sum: moments) equals the direct pair sum.  Both are sums
+ * of the same N^2 terms, regrouped: the difference is round-off, a few
+ * eps_machine x sum_j w_j |A(z)| |F_i - F_j|; measured (relative to max |dv/dt|,
+ * particles displaced from the mesh, drifting mean) gamma = 0: 4e-16 (d = 2),
+ * 1e-15 (d = 3); gamma = 2: 7e-16 (d = 2), 9e-16 (d = 3).  Tolerance 1e-12: a
+ * wrong sign in any moment term is 1e-4 or more (the smallest terms flipped:
+ * W of gamma = 0, 7e-4; WY of gamma = 2, 1.4e-4 / 7.7e-4 in d = 2 / 3).  The moment path is also bit-identical for 1 and 2
+ * threads (serial moments, independent rows). */
 static void test_moments_vs_direct(void) {
-  for (unsigned d = 2; d <= 3; d++) {
-    kl_instance *init = kl_test_instance(
-        KL_KIND_INITIAL,
-        d == 2 ? "{type: maxwellian, mean: [0.7, -0.4], temperature: 0.9}"
-               : "{type: maxwellian, mean: [0.7, -0.4, 0.2], temperature: 0.9}",
-        d, 0, NULL, NULL);
-    const int n = d == 2 ? 16 : 8;
-    const double box = 4, h = 2 * box / n;
-    kl_instance *direct =
-        init ? make_model(init, d, n, box, ", kernel: {type: power_law, gamma: 0, C: 0.3}, "
-                                           "pair_sum: direct")
-             : NULL;
-    kl_instance *moments =
-        init ? make_model(init, d, n, box, ", kernel: {type: power_law, gamma: 0, C: 0.3}, "
-                                           "pair_sum: moments")
-             : NULL;
-    CU_ASSERT_PTR_NOT_NULL(direct);
-    CU_ASSERT_PTR_NOT_NULL(moments);
-    if (direct && moments) {
-      size_t len;
-      double *y = random_state(direct, h, &len);
-      double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
-      kl_error err = {0, ""};
-      CU_ASSERT_EQUAL(kl_model_rhs(direct, 0, y, a, &err), KL_OK);
-      CU_ASSERT_EQUAL(kl_model_rhs(moments, 0, y, b, &err), KL_OK);
-      const double rel = max_relative_difference(a, b, len);
-      KL_ASSERT_CLOSE(rel, 0.0, 1e-12);
-      printf("\n    d = %u: max |moments - direct| / max |direct| = %.2g ", d, rel);
+  const double gammas_poly[] = {0, 2};
+  for (size_t gi = 0; gi < 2; gi++)
+    for (unsigned d = 2; d <= 3; d++) {
+      kl_instance *init = kl_test_instance(
+          KL_KIND_INITIAL,
+          d == 2 ? "{type: maxwellian, mean: [0.7, -0.4], temperature: 0.9}"
+                 : "{type: maxwellian, mean: [0.7, -0.4, 0.2], temperature: 0.9}",
+          d, 0, NULL, NULL);
+      const int n = d == 2 ? 16 : 8;
+      const double box = 4, h = 2 * box / n;
+      char xd[128], xm[128];
+      snprintf(xd, sizeof xd, ", kernel: {type: power_law, gamma: %g, C: 0.3}, pair_sum: direct",
+               gammas_poly[gi]);
+      snprintf(xm, sizeof xm, ", kernel: {type: power_law, gamma: %g, C: 0.3}, pair_sum: moments",
+               gammas_poly[gi]);
+      kl_instance *direct = init ? make_model(init, d, n, box, xd) : NULL;
+      kl_instance *moments = init ? make_model(init, d, n, box, xm) : NULL;
+      CU_ASSERT_PTR_NOT_NULL(direct);
+      CU_ASSERT_PTR_NOT_NULL(moments);
+      if (direct && moments) {
+        size_t len;
+        double *y = random_state(direct, h, &len);
+        double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
+        kl_error err = {0, ""};
+        CU_ASSERT_EQUAL(kl_model_rhs(direct, 0, y, a, &err), KL_OK);
+        CU_ASSERT_EQUAL(kl_model_rhs(moments, 0, y, b, &err), KL_OK);
+        const double rel = max_relative_difference(a, b, len);
+        KL_ASSERT_CLOSE(rel, 0.0, 1e-12);
+        printf("\n    gamma = %g, d = %u: max |moments - direct| / max |direct| = %.2g ",
+               gammas_poly[gi], d, rel);
 #ifdef _OPENMP
-      int saved = omp_get_max_threads();
-      omp_set_num_threads(1);
-      CU_ASSERT_EQUAL(kl_model_rhs(moments, 0, y, a, &err), KL_OK);
-      omp_set_num_threads(2);
-      CU_ASSERT_EQUAL(kl_model_rhs(moments, 0, y, b, &err), KL_OK);
-      omp_set_num_threads(saved);
-      CU_ASSERT(memcmp(a, b, len * sizeof *a) == 0);
+        int saved = omp_get_max_threads();
+        omp_set_num_threads(1);
+        CU_ASSERT_EQUAL(kl_model_rhs(moments, 0, y, a, &err), KL_OK);
+        omp_set_num_threads(2);
+        CU_ASSERT_EQUAL(kl_model_rhs(moments, 0, y, b, &err), KL_OK);
+        omp_set_num_threads(saved);
+        CU_ASSERT(memcmp(a, b, len * sizeof *a) == 0);
 #endif
-      free(y);
-      free(a);
-      free(b);
+        free(y);
+        free(a);
+        free(b);
+      }
+      kl_instance_free(direct);
+      kl_instance_free(moments);
+      kl_instance_free(init);
     }
-    kl_instance_free(direct);
-    kl_instance_free(moments);
-    kl_instance_free(init);
-  }
 }
 
 /* A mollifier plugin built against plugin ABI 1.0 has an ops table that ends

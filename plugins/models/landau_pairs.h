@@ -51,8 +51,8 @@ typedef struct lp_pairs {
   gamma_case gc;
   double C, gamma;
   kl_instance *kern;  /* for G_PLUGIN                                   */
-  bool moments;       /* gamma = 0: the exact O(N) moment expansion
-                         (lp_pairs_moments) instead of the tiles        */
+  bool moments;       /* gamma = 0 or 2: the exact O(N) moment expansion
+                         (lp_pairs_moments, _moments2) instead of tiles */
   int rank, ranks;    /* MPI: this rank computes the row blocks I with
                          I % ranks == rank (ranks 0 or 1: all of them); set
                          before lp_pairs_init                          */
@@ -374,13 +374,130 @@ static inline void lp_pairs_moments(unsigned d, size_t N, double C, const double
   }
 }
 
+/* gamma = 2: A(z) = C |z|^2 (|z|^2 I - z z^T) is quartic in z.  With x = u_i,
+ * y = u_j (centred velocities), c = g_i, X = |x|^2, Y = |y|^2 and the weighted
+ * moments over j
+ *   M0 = sum w, M1 = sum w y, S = sum w y y^T, V3 = sum w Y y, Y4 = sum w Y^2,
+ *   T3[a][b][c] = sum w y_a y_b y_c, SY = sum w Y y y^T,
+ *   P = sum w g, Q = sum w g y^T, T = tr Q, W = sum w (y.g) y, U3[a][b][c] =
+ *   sum w g_a y_b y_c, PY = sum w Y g, PY2 = sum w Y^2 g, QY = sum w Y g y^T,
+ *   SQ = sum w (y.g) y y^T, TY = sum w Y (y.g), WY = sum w Y (y.g) y,
+ * and |z|^2 = X - 2 x.y + Y, the two sums of the pair term are
+ *   (a) sum_j w_j A(z) c / C = [X^2 M0 + 4 x.Sx + Y4 - 4X x.M1 + 2X trS - 4 x.V3] c
+ *       - { X [(x.c) M0 x - (c.M1) x - (x.c) M1 + S c]
+ *           - 2 [(x.c)(x.M1) x - (x.Sc) x - (x.c) S x + T3(x, c)]
+ *           + (x.c) trS x - (c.V3) x - (x.c) V3 + SY c },
+ *   (b) sum_j w_j A(z) g_j / C = X^2 P + 4 U3(x, x) + PY2 - 4X Q x + 2X PY - 4 QY x
+ *       - { X [(x.P) x - T x - Q^T x + W]
+ *           - 2 [(x.Qx) x - (x.W) x - V(x, x) + SQ x]
+ *           + (x.PY) x - TY x - QY^T x + WY },
+ * with T3(x, c)_a = sum_bc T3[a][b][c] x_b c_c, U3(x, x)_a = sum_bc U3[a][b][c] x_b x_c
+ * and V(x, x)_a = sum_j w y_a (y.x)(g.x) = sum_bc U3[c][a][b] x_b x_c; then
+ * dv_i/dt = -C ((a) - (b)).  Same properties as the gamma = 0 expansion. */
+static inline void lp_pairs_moments2(unsigned d, size_t N, double C, const double *v,
+                                     const double *F, const double *w, double *dvdt) {
+  double M0 = 0, m[3] = {0, 0, 0}, Fbar[3] = {0, 0, 0};
+  for (size_t j = 0; j < N; j++) {
+    M0 += w[j];
+    for (unsigned a = 0; a < d; a++) {
+      m[a] += w[j] * v[a * N + j];
+      Fbar[a] += w[j] * F[a * N + j];
+    }
+  }
+  if (!(M0 != 0)) {
+    memset(dvdt, 0, d * N * sizeof *dvdt);
+    return;
+  }
+  for (unsigned a = 0; a < d; a++) m[a] /= M0, Fbar[a] /= M0;
+  double M1[3] = {0}, S[3][3] = {{0}}, V3[3] = {0}, Y4 = 0, T3[3][3][3] = {{{0}}},
+         SY[3][3] = {{0}}, P[3] = {0}, Q[3][3] = {{0}}, W[3] = {0}, U3[3][3][3] = {{{0}}},
+         PY[3] = {0}, PY2[3] = {0}, QY[3][3] = {{0}}, SQ[3][3] = {{0}}, TY = 0, WY[3] = {0};
+  for (size_t j = 0; j < N; j++) {
+    double y[3] = {0, 0, 0}, g[3] = {0, 0, 0}, Y = 0, q = 0;
+    for (unsigned a = 0; a < d; a++) {
+      y[a] = v[a * N + j] - m[a];
+      g[a] = F[a * N + j] - Fbar[a];
+      Y += y[a] * y[a];
+      q += y[a] * g[a];
+    }
+    const double wj = w[j];
+    Y4 += wj * Y * Y;
+    TY += wj * Y * q;
+    for (unsigned a = 0; a < d; a++) {
+      M1[a] += wj * y[a];
+      V3[a] += wj * Y * y[a];
+      P[a] += wj * g[a];
+      W[a] += wj * q * y[a];
+      PY[a] += wj * Y * g[a];
+      PY2[a] += wj * Y * Y * g[a];
+      WY[a] += wj * Y * q * y[a];
+      for (unsigned b = 0; b < d; b++) {
+        S[a][b] += wj * y[a] * y[b];
+        SY[a][b] += wj * Y * y[a] * y[b];
+        Q[a][b] += wj * g[a] * y[b];
+        QY[a][b] += wj * Y * g[a] * y[b];
+        SQ[a][b] += wj * q * y[a] * y[b];
+        for (unsigned c = 0; c < d; c++) {
+          T3[a][b][c] += wj * y[a] * y[b] * y[c];
+          U3[a][b][c] += wj * g[a] * y[b] * y[c];
+        }
+      }
+    }
+  }
+  double trS = 0, T = 0;
+  for (unsigned a = 0; a < d; a++) trS += S[a][a], T += Q[a][a];
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < N; i++) {
+    double x[3] = {0, 0, 0}, c[3] = {0, 0, 0}, X = 0;
+    for (unsigned a = 0; a < d; a++) {
+      x[a] = v[a * N + i] - m[a];
+      c[a] = F[a * N + i] - Fbar[a];
+      X += x[a] * x[a];
+    }
+    double Sx[3] = {0}, Sc[3] = {0}, SYc[3] = {0}, Qx[3] = {0}, QTx[3] = {0}, QYx[3] = {0},
+           QYTx[3] = {0}, SQx[3] = {0}, T3xc[3] = {0}, U3xx[3] = {0}, Vxx[3] = {0};
+    double xc = 0, xM1 = 0, cM1 = 0, xV3 = 0, cV3 = 0, xP = 0, xW = 0, xPY = 0;
+    for (unsigned a = 0; a < d; a++) {
+      xc += x[a] * c[a], xM1 += x[a] * M1[a], cM1 += c[a] * M1[a];
+      xV3 += x[a] * V3[a], cV3 += c[a] * V3[a], xP += x[a] * P[a];
+      xW += x[a] * W[a], xPY += x[a] * PY[a];
+      for (unsigned b = 0; b < d; b++) {
+        Sx[a] += S[a][b] * x[b], Sc[a] += S[a][b] * c[b], SYc[a] += SY[a][b] * c[b];
+        Qx[a] += Q[a][b] * x[b], QTx[a] += Q[b][a] * x[b];
+        QYx[a] += QY[a][b] * x[b], QYTx[a] += QY[b][a] * x[b];
+        SQx[a] += SQ[a][b] * x[b];
+        for (unsigned e = 0; e < d; e++) {
+          T3xc[a] += T3[a][b][e] * x[b] * c[e];
+          U3xx[a] += U3[a][b][e] * x[b] * x[e];
+          Vxx[a] += U3[e][a][b] * x[b] * x[e];
+        }
+      }
+    }
+    double xSx = 0, xSc = 0, xQx = 0;
+    for (unsigned a = 0; a < d; a++) xSx += x[a] * Sx[a], xSc += x[a] * Sc[a], xQx += x[a] * Qx[a];
+    const double a1 = X * X * M0 + 4 * xSx + Y4 - 4 * X * xM1 + 2 * X * trS - 4 * xV3;
+    for (unsigned a = 0; a < d; a++) {
+      const double a2 = X * (xc * M0 * x[a] - cM1 * x[a] - xc * M1[a] + Sc[a]) -
+                        2 * (xc * xM1 * x[a] - xSc * x[a] - xc * Sx[a] + T3xc[a]) +
+                        xc * trS * x[a] - cV3 * x[a] - xc * V3[a] + SYc[a];
+      const double b1 = X * X * P[a] + 4 * U3xx[a] + PY2[a] - 4 * X * Qx[a] + 2 * X * PY[a] -
+                        4 * QYx[a];
+      const double b2 = X * (xP * x[a] - T * x[a] - QTx[a] + W[a]) -
+                        2 * (xQx * x[a] - xW * x[a] - Vxx[a] + SQx[a]) + xPY * x[a] -
+                        TY * x[a] - QYTx[a] + WY[a];
+      dvdt[a * N + i] = -C * ((a1 * c[a] - a2) - (b1 - b2));
+    }
+  }
+}
+
 /* dvdt = -sum_j w_j A(v_i - v_j)(F_i - F_j) for all i; v, F, dvdt of stride N.
- * With p->moments (gamma = 0 only) the O(N) moment expansion below, complete
+ * With p->moments (gamma = 0 or 2 only) the O(N) moment expansions above, complete
  * on every rank; otherwise the tiles, of this rank's row blocks only. */
 static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, const double *w,
                                double *dvdt) {
   if (p->moments) { /* every rank computes the whole O(N) sum */
-    lp_pairs_moments(p->d, p->N, p->C, v, F, w, dvdt);
+    if (p->gc == G_2) lp_pairs_moments2(p->d, p->N, p->C, v, F, w, dvdt);
+    else lp_pairs_moments(p->d, p->N, p->C, v, F, w, dvdt);
     return KL_OK;
   }
   const unsigned d = p->d;

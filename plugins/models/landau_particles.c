@@ -130,8 +130,9 @@ static const kl_param_spec lp_params[] = {
      "integrator's dt (from the runner's check_dt), or, without one, at every distinct t"},
     {"pair_sum", KL_PARAM_ENUM, "auto", 0, 0, 0, "auto|direct|moments", NULL,
      "collisions: full: how the pair sum is computed: direct = each unordered pair once, "
-     "O(N^2); moments = the exact O(N) moment expansion, valid for Maxwell molecules "
-     "(power_law gamma = 0) only; auto = moments for gamma = 0, direct otherwise"},
+     "O(N^2); moments = the exact O(N) moment expansion, valid for polynomial kernels "
+     "(power_law gamma = 0, Maxwell molecules, or gamma = 2) only; auto = moments for "
+     "gamma = 0 and 2, direct otherwise"},
     KL_PARAM_END};
 
 static const char *const names2[] = {"mass", "momentum_x", "momentum_y", "energy", "m4",
@@ -300,14 +301,16 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
                 : !strcmp(coll, "none")         ? COLL_NONE
                                                 : COLL_FULL;
   const char *how = kl_params_string(p, "pair_sum");
-  if (!strcmp(how, "moments") && s->gc != G_0) {
+  const bool polynomial = s->gc == G_0 || s->gc == G_2; /* A(z) polynomial in z */
+  if (!strcmp(how, "moments") && !polynomial) {
     rc = kl_params_error(err, KL_EINVAL, p, "pair_sum",
-                         "'moments' is exact for Maxwell molecules only (a power_law kernel with "
-                         "gamma = 0); this kernel has gamma = %g%s: expected auto or direct",
+                         "'moments' is exact for polynomial kernels only (a power_law kernel "
+                         "with gamma = 0 or 2); this kernel has gamma = %g%s: expected auto or "
+                         "direct",
                          s->gamma, s->gc == G_PLUGIN ? " and is not a power law" : "");
     goto fail;
   }
-  s->pairs.moments = s->gc == G_0 && strcmp(how, "direct") != 0;
+  s->pairs.moments = polynomial && strcmp(how, "direct") != 0;
   s->pairs.gc = s->gc;
   s->pairs.C = s->C;
   s->pairs.gamma = s->gamma;

@@ -4,7 +4,8 @@
 
 # ---- mollifiers
 plugin_LTLIBRARIES += plugins/mollifiers/gaussian.la plugins/mollifiers/exponential.la
-plugins_mollifiers_gaussian_la_SOURCES = plugins/mollifiers/gaussian.c plugins/mollifiers/incgamma.h
+plugins_mollifiers_gaussian_la_SOURCES = plugins/mollifiers/gaussian.c plugins/mollifiers/incgamma.h \
+	plugins/common/simd_math.h
 plugins_mollifiers_gaussian_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 plugins_mollifiers_gaussian_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_mollifiers_gaussian_la_LDFLAGS = $(PLUGIN_LDFLAGS)
@@ -31,11 +32,12 @@ PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/initial/.libs
 
 # ---- the model.  -fno-math-errno lets sqrt vectorize in the pair sum.
 plugin_LTLIBRARIES += plugins/models/landau_particles.la
-plugins_models_landau_particles_la_SOURCES = plugins/models/landau_particles.c
-plugins_models_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS)
+plugins_models_landau_particles_la_SOURCES = plugins/models/landau_particles.c \
+	plugins/models/landau_pairs.h plugins/common/simd_math.h
+plugins_models_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 plugins_models_landau_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_models_landau_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_models_landau_particles_la_LIBADD = $(PLUGIN_LIBADD)
+plugins_models_landau_particles_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS)
 PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/models/.libs
 
 # ---- diagnostics (bkw_error, particles)

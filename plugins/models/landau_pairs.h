@@ -33,6 +33,8 @@
 
 #include <kinlab/kinlab.h>
 
+#include "../common/simd_math.h"
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
     !defined(LP_NO_CLONES)
 #define LP_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -227,17 +229,28 @@ typedef struct lp_tile {
   }                                                                                           \
   const double *restrict phi = a->phi;
 
+/* phi[q] = C r2^(gamma/2) for a generic gamma, branch-free so that the loop
+ * vectorizes with libmvec's SIMD pow (plugins/common/simd_math.h): r2 = 0 is
+ * replaced by 1 inside pow and the result multiplied by 0. */
+KL_SIMD_CLONES static void lp_phi_pow(double C, double hg, size_t m, const double *restrict r2,
+                                      double *restrict phi) {
+#pragma omp simd
+  for (size_t q = 0; q < m; q++) {
+    const double pos = (double)(r2[q] > 0);
+    phi[q] = pos * C * pow(r2[q] + (1.0 - pos), hg);
+  }
+}
+
 /* phi[q] for the m squared distances r2[q]: pow (generic gamma) or the kernel
  * plugin; 0 at r2 = 0 (coincident particles do not interact). */
 static inline void lp_phi_fill(const lp_tile *a, size_t m) {
   if (a->kern) {
     kl_kernel_weight(a->kern, m, a->r2, a->phi);
+    for (size_t q = 0; q < m; q++)
+      if (!(a->r2[q] > 0)) a->phi[q] = 0.0;
   } else {
-    const double hg = 0.5 * a->gamma;
-    for (size_t q = 0; q < m; q++) a->phi[q] = a->r2[q] > 0 ? a->C * pow(a->r2[q], hg) : 0.0;
+    lp_phi_pow(a->C, 0.5 * a->gamma, m, a->r2, a->phi);
   }
-  for (size_t q = 0; q < m; q++)
-    if (!(a->r2[q] > 0)) a->phi[q] = 0.0;
 }
 
 LP_TILE2(lp_tile2_m3, LP_PHI_M3, LP_PRE_NONE, 1.0)

@@ -24,20 +24,9 @@
 
 #include "incgamma.h"
 
-/* The profile is the inner loop of the landau_particles mollifier sums (tens of
- * exp per particle).  glibc's libmvec has SIMD exp (max error 4 ulp); math.h
- * declares it only under -ffast-math, which we do not want for this file, so
- * it is declared here when configure found libmvec, and the loop is built for
- * AVX-512, AVX2 and the x86-64 baseline (the loader picks one, as in
- * landau_pairs.h).  Elsewhere the loop stays scalar. */
-#if defined(KL_HAVE_LIBMVEC) && defined(__GNUC__) && !defined(__clang__) && \
-    defined(__x86_64__) && defined(__linux__)
-__attribute__((simd("notinbranch"))) extern double exp(double);
-#define GAUSSIAN_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define GAUSSIAN_CLONES
-#endif
+/* The profile and the factor are the inner loops of the landau_particles
+ * mollifier sums: SIMD exp where libmvec exists (plugins/common/simd_math.h). */
+#include "../common/simd_math.h"
 
 typedef struct gaussian_state {
   int length; /* 0: eps is the variance, 1: eps is the standard deviation */
@@ -64,7 +53,7 @@ static double variance_of(const gaussian_state *s, double eps) {
   return s->length ? eps * eps : eps;
 }
 
-GAUSSIAN_CLONES
+KL_SIMD_CLONES
 static void gaussian_profile(void *state, unsigned d, double eps, size_t n, const double *r2,
                              double *value, double *grad_factor) {
   const gaussian_state *s = state;
@@ -110,7 +99,7 @@ static double gaussian_cutoff(void *state, unsigned d, double eps, double rtol) 
 }
 
 /* G^eps(z) = prod_a g(z_a), g(x) = (2 pi s2)^{-1/2} exp(-x^2 / (2 s2)) in any d. */
-GAUSSIAN_CLONES
+KL_SIMD_CLONES
 static void gaussian_factor(void *state, unsigned d, double eps, size_t n, const double *x,
                             double *g, double *dg) {
   (void)d;

@@ -48,6 +48,19 @@ static double max_relative_difference(const double *ref, const double *x, size_t
   return mx > 0 ? de / mx : INFINITY;
 }
 
+/* max |rhs_b - rhs_a| / max |rhs_a| of two models at the same state y. */
+static double rhs_relative_difference(kl_instance *ma, kl_instance *mb, const double *y,
+                                      size_t len) {
+  double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_model_rhs(ma, 0, y, a, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_model_rhs(mb, 0, y, b, &err), KL_OK);
+  const double rel = max_relative_difference(a, b, len);
+  free(a);
+  free(b);
+  return rel;
+}
+
 /* Momentum sum_i w_i dv_i/dt = 0 (pair antisymmetry) and energy
  * sum_i w_i v_i.dv_i/dt = 0 (A(z) z = 0) to round-off: each is a sum of N^2
  * terms of size <= sum_i w_i |dv_i| (resp. w_i |v_i| |dv_i|); relative
@@ -166,9 +179,7 @@ static void test_moments_vs_direct(void) {
         double *y = random_state(direct, h, &len);
         double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
         kl_error err = {0, ""};
-        CU_ASSERT_EQUAL(kl_model_rhs(direct, 0, y, a, &err), KL_OK);
-        CU_ASSERT_EQUAL(kl_model_rhs(moments, 0, y, b, &err), KL_OK);
-        const double rel = max_relative_difference(a, b, len);
+        const double rel = rhs_relative_difference(direct, moments, y, len);
         KL_ASSERT_CLOSE(rel, 0.0, 1e-12);
         printf("\n    gamma = %g, d = %u: max |moments - direct| / max |direct| = %.2g ",
                gammas_poly[gi], d, rel);
@@ -197,24 +208,38 @@ static void test_moments_vs_direct(void) {
  * the Gaussian's separable path to round-off (the same terms, exp of a sum
  * against a product of exps: measured 5e-16 (d = 2) and 1.2e-15 (d = 3)
  * relative); a wrong factor-table index is O(1). */
+/* Registers (once) a copy of the Gaussian mollifier plugin under `name`, its
+ * descriptor and ops table (static storage: the registry keeps pointers)
+ * changed by edit(); false when that failed. */
+static bool gaussian_variant(const char *name, kl_mollifier_ops *ops, kl_plugin_info *info,
+                             bool *added, void (*edit)(kl_mollifier_ops *, kl_plugin_info *)) {
+  if (*added) return true;
+  kl_registry *reg = kl_test_registry();
+  const kl_plugin_info *g = kl_registry_find(reg, "gaussian");
+  CU_ASSERT_PTR_NOT_NULL(g);
+  if (!g) return false;
+  kl_error err = {0, ""};
+  memcpy(ops, g->ops, sizeof *ops);
+  *info = *g;
+  info->name = name;
+  info->ops = ops;
+  edit(ops, info);
+  *added = kl_registry_add(reg, info, "test", &err) == KL_OK;
+  CU_ASSERT(*added);
+  return *added;
+}
+
+/* the table as a plugin built against ABI 1.0 has it: no `separable` */
+static void make_abi10(kl_mollifier_ops *ops, kl_plugin_info *info) {
+  ops->struct_size = (uint32_t)offsetof(kl_mollifier_ops, separable);
+  info->abi_minor = 0;
+}
+
 static void test_abi10_mollifier(void) {
   static kl_mollifier_ops old_ops;
   static kl_plugin_info old_info;
   static bool added;
-  kl_registry *reg = kl_test_registry();
-  const kl_plugin_info *g = kl_registry_find(reg, "gaussian");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-  if (!added) {
-    kl_error err = {0, ""};
-    memcpy(&old_ops, g->ops, sizeof old_ops);
-    old_ops.struct_size = (uint32_t)offsetof(kl_mollifier_ops, separable);
-    old_info = *g;
-    old_info.abi_minor = 0;
-    old_info.name = "gaussian_abi10";
-    old_info.ops = &old_ops;
-    CU_ASSERT_EQUAL_FATAL(kl_registry_add(reg, &old_info, "test", &err), KL_OK);
-    added = true;
-  }
+  CU_ASSERT_FATAL(gaussian_variant("gaussian_abi10", &old_ops, &old_info, &added, make_abi10));
   kl_instance *m10 = kl_test_instance(KL_KIND_MOLLIFIER, "{type: gaussian_abi10}", 2, 0, NULL, NULL);
   kl_instance *m11 = kl_test_instance(KL_KIND_MOLLIFIER, "{type: gaussian}", 2, 0, NULL, NULL);
   CU_ASSERT(m10 && !kl_mollifier_is_separable(m10));
@@ -238,16 +263,10 @@ static void test_abi10_mollifier(void) {
     if (radial && separable) {
       size_t len;
       double *y = random_state(radial, 2 * box / n, &len);
-      double *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
-      kl_error err = {0, ""};
-      CU_ASSERT_EQUAL(kl_model_rhs(radial, 0, y, a, &err), KL_OK);
-      CU_ASSERT_EQUAL(kl_model_rhs(separable, 0, y, b, &err), KL_OK);
-      const double rel = max_relative_difference(a, b, len);
+      const double rel = rhs_relative_difference(radial, separable, y, len);
       KL_ASSERT_CLOSE(rel, 0.0, 1e-12);
       printf("\n    d = %u: max |separable - radial| / max |radial| = %.2g ", d, rel);
       free(y);
-      free(a);
-      free(b);
     }
     kl_instance_free(radial);
     kl_instance_free(separable);
@@ -267,24 +286,17 @@ static void nan_profile(void *state, unsigned d, double eps, size_t n, const dou
   }
 }
 
+static void make_nan(kl_mollifier_ops *ops, kl_plugin_info *info) {
+  (void)info;
+  ops->profile = nan_profile;
+  ops->separable = NULL;
+}
+
 static void test_nan_mollifier(void) {
   static kl_mollifier_ops nan_ops;
   static kl_plugin_info nan_info;
   static bool added;
-  kl_registry *reg = kl_test_registry();
-  const kl_plugin_info *g = kl_registry_find(reg, "gaussian");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-  if (!added) {
-    kl_error err = {0, ""};
-    memcpy(&nan_ops, g->ops, sizeof nan_ops);
-    nan_ops.profile = nan_profile;
-    nan_ops.separable = NULL;
-    nan_info = *g;
-    nan_info.name = "nan_blob";
-    nan_info.ops = &nan_ops;
-    CU_ASSERT_EQUAL_FATAL(kl_registry_add(reg, &nan_info, "test", &err), KL_OK);
-    added = true;
-  }
+  CU_ASSERT_FATAL(gaussian_variant("nan_blob", &nan_ops, &nan_info, &added, make_nan));
   kl_instance *init = kl_test_instance(KL_KIND_INITIAL, "{type: maxwellian}", 2, 0, NULL, NULL);
   kl_instance *model =
       init ? make_model(init, 2, 8, 4, ", mollifier: {type: nan_blob}, epsilon: 0.3") : NULL;

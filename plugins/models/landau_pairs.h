@@ -309,6 +309,41 @@ static inline void lp_pairs_serial(unsigned d, gamma_case gc, double C, double g
   lp_tile_run(d, gc, &t);
 }
 
+/* The total weight M0 and the weighted means m of v and Fbar of F, summed in
+ * index order (the moment expansions centre on them: the pair sum depends on
+ * differences only, and centring keeps the cancellation small); false when
+ * M0 = 0. */
+static inline bool lp_weighted_means(unsigned d, size_t N, const double *v, const double *F,
+                                     const double *w, double *M0, double *m, double *Fbar) {
+  double M = 0;
+  for (unsigned a = 0; a < 3; a++) m[a] = 0, Fbar[a] = 0;
+  for (size_t j = 0; j < N; j++) {
+    M += w[j];
+    for (unsigned a = 0; a < d; a++) {
+      m[a] += w[j] * v[a * N + j];
+      Fbar[a] += w[j] * F[a * N + j];
+    }
+  }
+  *M0 = M;
+  if (!(M != 0)) return false;
+  for (unsigned a = 0; a < d; a++) m[a] /= M, Fbar[a] /= M;
+  return true;
+}
+
+/* Particle j centred: u = v_j - m, g = F_j - Fbar (zero beyond d), |u|^2, u.g. */
+static inline void lp_centred(unsigned d, size_t N, size_t j, const double *v, const double *F,
+                              const double *m, const double *Fbar, double *u, double *g,
+                              double *uu, double *ug) {
+  double s2 = 0, sg = 0;
+  for (unsigned a = 0; a < 3; a++) {
+    u[a] = a < d ? v[a * N + j] - m[a] : 0.0;
+    g[a] = a < d ? F[a * N + j] - Fbar[a] : 0.0;
+    s2 += u[a] * u[a];
+    sg += u[a] * g[a];
+  }
+  *uu = s2, *ug = sg;
+}
+
 /* ------------------------------------------------------ moment expansion */
 /* Maxwell molecules (gamma = 0): A(z) = C (|z|^2 I - z z^T) is a quadratic
  * polynomial in z = v_i - v_j, so the pair sum is a polynomial in v_i whose
@@ -326,29 +361,16 @@ static inline void lp_pairs_serial(unsigned d, gamma_case gc, double C, double g
  * particle instead of ~ (N/2) x 45 per particle for the tiles. */
 static inline void lp_pairs_moments(unsigned d, size_t N, double C, const double *v,
                                     const double *F, const double *w, double *dvdt) {
-  double M0 = 0, m[3] = {0, 0, 0}, Fbar[3] = {0, 0, 0};
-  for (size_t j = 0; j < N; j++) {
-    M0 += w[j];
-    for (unsigned a = 0; a < d; a++) {
-      m[a] += w[j] * v[a * N + j];
-      Fbar[a] += w[j] * F[a * N + j];
-    }
-  }
-  if (!(M0 != 0)) {
+  double M0, m[3], Fbar[3];
+  if (!lp_weighted_means(d, N, v, F, w, &M0, m, Fbar)) {
     memset(dvdt, 0, d * N * sizeof *dvdt);
     return;
   }
-  for (unsigned a = 0; a < d; a++) m[a] /= M0, Fbar[a] /= M0;
   double M1[3] = {0, 0, 0}, S[3][3] = {{0}}, P[3] = {0, 0, 0}, Q[3][3] = {{0}},
          R[3] = {0, 0, 0}, W[3] = {0, 0, 0};
   for (size_t j = 0; j < N; j++) {
-    double u[3] = {0, 0, 0}, g[3] = {0, 0, 0}, uu = 0, ug = 0;
-    for (unsigned a = 0; a < d; a++) {
-      u[a] = v[a * N + j] - m[a];
-      g[a] = F[a * N + j] - Fbar[a];
-      uu += u[a] * u[a];
-      ug += u[a] * g[a];
-    }
+    double u[3], g[3], uu, ug;
+    lp_centred(d, N, j, v, F, m, Fbar, u, g, &uu, &ug);
     const double wj = w[j];
     for (unsigned a = 0; a < d; a++) {
       M1[a] += wj * u[a];
@@ -409,30 +431,17 @@ static inline void lp_pairs_moments(unsigned d, size_t N, double C, const double
  * dv_i/dt = -C ((a) - (b)).  Same properties as the gamma = 0 expansion. */
 static inline void lp_pairs_moments2(unsigned d, size_t N, double C, const double *v,
                                      const double *F, const double *w, double *dvdt) {
-  double M0 = 0, m[3] = {0, 0, 0}, Fbar[3] = {0, 0, 0};
-  for (size_t j = 0; j < N; j++) {
-    M0 += w[j];
-    for (unsigned a = 0; a < d; a++) {
-      m[a] += w[j] * v[a * N + j];
-      Fbar[a] += w[j] * F[a * N + j];
-    }
-  }
-  if (!(M0 != 0)) {
+  double M0, m[3], Fbar[3];
+  if (!lp_weighted_means(d, N, v, F, w, &M0, m, Fbar)) {
     memset(dvdt, 0, d * N * sizeof *dvdt);
     return;
   }
-  for (unsigned a = 0; a < d; a++) m[a] /= M0, Fbar[a] /= M0;
   double M1[3] = {0}, S[3][3] = {{0}}, V3[3] = {0}, Y4 = 0, T3[3][3][3] = {{{0}}},
          SY[3][3] = {{0}}, P[3] = {0}, Q[3][3] = {{0}}, W[3] = {0}, U3[3][3][3] = {{{0}}},
          PY[3] = {0}, PY2[3] = {0}, QY[3][3] = {{0}}, SQ[3][3] = {{0}}, TY = 0, WY[3] = {0};
   for (size_t j = 0; j < N; j++) {
-    double y[3] = {0, 0, 0}, g[3] = {0, 0, 0}, Y = 0, q = 0;
-    for (unsigned a = 0; a < d; a++) {
-      y[a] = v[a * N + j] - m[a];
-      g[a] = F[a * N + j] - Fbar[a];
-      Y += y[a] * y[a];
-      q += y[a] * g[a];
-    }
+    double y[3], g[3], Y, q;
+    lp_centred(d, N, j, v, F, m, Fbar, y, g, &Y, &q);
     const double wj = w[j];
     Y4 += wj * Y * Y;
     TY += wj * Y * q;

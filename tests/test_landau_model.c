@@ -12,7 +12,7 @@
 
 #include "test_landau_common.h"
 
-static const double gammas[] = {1, 0, -1, -2, -2.5, -3};
+static const double gammas[] = {1.5, 1, 0.5, 0, -0.5, -1, -1.5, -2, -2.5, -2.7, -3};
 
 static kl_instance *make_model(kl_instance *init, unsigned d, int n, double box,
                                const char *extra) {
@@ -366,21 +366,24 @@ static void reference_rhs(kl_instance *moll, kl_instance *kern, unsigned d, int 
 /* Truncated sums (cut-off rtol 1e-12) against the untruncated reference.  The
  * terms dropped are below 1e-12 G(0) each, so F changes by ~1e-12 |log rho|
  * relative: tolerance 1e-9 of max |dv/dt| and 1e-10 relative on the entropy.
- * The kernels cover the named sqrt/div path (gamma = -1) and the generic one
- * (gamma = -2.5: SIMD pow, against the kernel plugin's scalar pow). */
+ * The kernels cover named sqrt/div paths (gamma = -1, the half-integers -2.5
+ * and 1.5) and the generic one (gamma = -2.7: SIMD pow), all against the kernel
+ * plugin's scalar pow. */
 static void test_truncation(void) {
   static const struct {
     unsigned d;
     int n;
     const char *moll, *mspec;
-    double gamma; /* -1: a named sqrt/div kernel; -2.5: the generic (SIMD pow) one */
+    double gamma; /* -1, -2.5: named sqrt/div kernels; -2.7: the generic (SIMD pow) one */
   } cases[] = {
       {2, 10, ", mollifier: {type: gaussian}", "{type: gaussian}", -1},
       {2, 10, ", mollifier: {type: exponential}, epsilon: 0.3", "{type: exponential}", -1},
       {3, 5, ", mollifier: {type: gaussian, scaling: length}, epsilon: 0.6",
        "{type: gaussian, scaling: length}", -1},
       {2, 10, ", mollifier: {type: gaussian}", "{type: gaussian}", -2.5},
-      {3, 5, ", mollifier: {type: gaussian}, epsilon: 0.36", "{type: gaussian}", -2.5},
+      {2, 10, ", mollifier: {type: gaussian}", "{type: gaussian}", -2.7},
+      {3, 5, ", mollifier: {type: gaussian}, epsilon: 0.36", "{type: gaussian}", -2.7},
+      {3, 5, ", mollifier: {type: gaussian}, epsilon: 0.36", "{type: gaussian}", 1.5},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     unsigned d = cases[c].d;

@@ -14,7 +14,8 @@
  *
  * The inner loop is one fused `omp simd` loop per (d, gamma) case; for the named
  * power laws phi is a sqrt/div chain (gamma = -3: C / (r2 sqrt r2), -2: C / r2,
- * -1: C / sqrt r2, 0: C, 1: C sqrt r2, 2: C r2), never pow.  The kernels are
+ * -1: C / sqrt r2, 0: C, 1: C sqrt r2, 2: C r2, and the half-integers -2.5 ...
+ * 1.5 with r2^(1/4) = sqrt sqrt r2), never pow.  The kernels are
  * built three times (x86-64 baseline SSE2, x86-64-v3 = AVX2 + FMA, x86-64-v4 =
  * AVX-512) with GCC's target_clones; the loader picks the best one the CPU runs
  * (ifunc), so the binary stays portable.  FMA contraction makes the clones
@@ -42,7 +43,9 @@
 #define LP_CLONES
 #endif
 
-typedef enum { G_PLUGIN, G_GENERIC, G_M3, G_M2, G_M1, G_0, G_1, G_2 } gamma_case;
+typedef enum {
+  G_PLUGIN, G_GENERIC, G_M3, G_M5_2, G_M2, G_M3_2, G_M1, G_M1_2, G_0, G_1_2, G_1, G_3_2, G_2
+} gamma_case;
 
 enum { LP_MAX_BLOCKS = 64, LP_MIN_BLOCK = 32 };
 
@@ -65,8 +68,9 @@ typedef struct lp_pairs {
 
 static inline gamma_case lp_gamma_case(double C, double g) {
   if (isnan(C)) return G_PLUGIN;
-  return g == -3 ? G_M3 : g == -2 ? G_M2 : g == -1 ? G_M1 : g == 0 ? G_0 : g == 1 ? G_1
-       : g == 2 ? G_2 : G_GENERIC;
+  return g == -3 ? G_M3 : g == -2.5 ? G_M5_2 : g == -2 ? G_M2 : g == -1.5 ? G_M3_2
+       : g == -1 ? G_M1 : g == -0.5 ? G_M1_2 : g == 0 ? G_0 : g == 0.5 ? G_1_2 : g == 1 ? G_1
+       : g == 1.5 ? G_3_2 : g == 2 ? G_2 : G_GENERIC;
 }
 
 static inline bool lp_owns_block(const lp_pairs *p, size_t I) {
@@ -124,6 +128,11 @@ typedef struct lp_tile {
  * at rr = 0 (coincident particles) z = 0, so t = phi (rr dF - (z.dF) z) = 0
  * for the finite phi(rs = 1) = C: coincident particles do not interact. */
 #define LP_PHI_M3 (C / (rs * sqrt(rs)))
+#define LP_PHI_M5_2 (C / (rs * sqrt(sqrt(rs)))) /* half-integer gamma: |z|^(1/2) = r2^(1/4) */
+#define LP_PHI_M3_2 (C / (sqrt(rs) * sqrt(sqrt(rs))))
+#define LP_PHI_M1_2 (C / sqrt(sqrt(rs)))
+#define LP_PHI_1_2 (C * sqrt(sqrt(rr)))
+#define LP_PHI_3_2 (C * sqrt(rr) * sqrt(sqrt(rr)))
 #define LP_PHI_M2 (C / rs)
 #define LP_PHI_M1 (C / sqrt(rs))
 #define LP_PHI_0 (1.0) /* with K = C: the constant leaves the inner loop */
@@ -254,6 +263,11 @@ static inline void lp_phi_fill(const lp_tile *a, size_t m) {
 }
 
 LP_TILE2(lp_tile2_m3, LP_PHI_M3, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_m5_2, LP_PHI_M5_2, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_m3_2, LP_PHI_M3_2, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_m1_2, LP_PHI_M1_2, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_1_2, LP_PHI_1_2, LP_PRE_NONE, 1.0)
+LP_TILE2(lp_tile2_3_2, LP_PHI_3_2, LP_PRE_NONE, 1.0)
 LP_TILE2(lp_tile2_m2, LP_PHI_M2, LP_PRE_NONE, 1.0)
 LP_TILE2(lp_tile2_m1, LP_PHI_M1, LP_PRE_NONE, 1.0)
 LP_TILE2(lp_tile2_0, LP_PHI_0, LP_PRE_NONE, C)
@@ -261,6 +275,11 @@ LP_TILE2(lp_tile2_1, LP_PHI_1, LP_PRE_NONE, 1.0)
 LP_TILE2(lp_tile2_2, LP_PHI_2, LP_PRE_NONE, 1.0)
 LP_TILE2(lp_tile2_tab, LP_PHI_TAB, LP_PRE_TAB2, 1.0)
 LP_TILE3(lp_tile3_m3, LP_PHI_M3, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_m5_2, LP_PHI_M5_2, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_m3_2, LP_PHI_M3_2, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_m1_2, LP_PHI_M1_2, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_1_2, LP_PHI_1_2, LP_PRE_NONE, 1.0)
+LP_TILE3(lp_tile3_3_2, LP_PHI_3_2, LP_PRE_NONE, 1.0)
 LP_TILE3(lp_tile3_m2, LP_PHI_M2, LP_PRE_NONE, 1.0)
 LP_TILE3(lp_tile3_m1, LP_PHI_M1, LP_PRE_NONE, 1.0)
 LP_TILE3(lp_tile3_0, LP_PHI_0, LP_PRE_NONE, C)
@@ -272,6 +291,11 @@ static inline void lp_tile_run(unsigned d, gamma_case gc, const lp_tile *a) {
   if (d == 2) {
     switch (gc) {
     case G_M3: lp_tile2_m3(a); break;
+    case G_M5_2: lp_tile2_m5_2(a); break;
+    case G_M3_2: lp_tile2_m3_2(a); break;
+    case G_M1_2: lp_tile2_m1_2(a); break;
+    case G_1_2: lp_tile2_1_2(a); break;
+    case G_3_2: lp_tile2_3_2(a); break;
     case G_M2: lp_tile2_m2(a); break;
     case G_M1: lp_tile2_m1(a); break;
     case G_0: lp_tile2_0(a); break;
@@ -282,6 +306,11 @@ static inline void lp_tile_run(unsigned d, gamma_case gc, const lp_tile *a) {
   } else {
     switch (gc) {
     case G_M3: lp_tile3_m3(a); break;
+    case G_M5_2: lp_tile3_m5_2(a); break;
+    case G_M3_2: lp_tile3_m3_2(a); break;
+    case G_M1_2: lp_tile3_m1_2(a); break;
+    case G_1_2: lp_tile3_1_2(a); break;
+    case G_3_2: lp_tile3_3_2(a); break;
     case G_M2: lp_tile3_m2(a); break;
     case G_M1: lp_tile3_m1(a); break;
     case G_0: lp_tile3_0(a); break;
@@ -579,11 +608,14 @@ static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, co
  * accumulations (w_j t into row i, w_i t into column j) 2x3 + 2x3; phi:
  * gamma = -3: 3 (sqrt, mul, div), -2: 1, -1: 2, 0: 0 and no multiplication by
  * phi (the constant is factored out of the loop: 3 fewer), 1: 2, 2: 1;
+ * half-integers: -2.5, -1.5: 4 (2 sqrt, mul, div), -0.5: 3, 0.5: 3, 1.5: 4;
  * d = 2: z 2, |z|^2 3, dF 2, z.dF 3, t 4x2, accumulations 8. */
 static inline double lp_pair_flops(unsigned d, gamma_case gc) {
   double base = d == 3 ? 3 + 5 + 3 + 5 + 12 + 12 : 2 + 3 + 2 + 3 + 8 + 8;
   double ph = gc == G_M3 ? 3 : gc == G_M2 ? 1 : gc == G_M1 ? 2 : gc == G_0 ? -(double)d
-            : gc == G_1 ? 2 : gc == G_2 ? 1 : 2;
+            : gc == G_1 ? 2 : gc == G_2 ? 1
+            : gc == G_M5_2 || gc == G_M3_2 || gc == G_3_2 ? 4
+            : gc == G_M1_2 || gc == G_1_2 ? 3 : 2;
   return base + ph;
 }
 

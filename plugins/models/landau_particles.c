@@ -20,14 +20,15 @@
  * H_i = sum_k h^d grad G(v_i - c_k), the midpoint rule for int grad G = 0:
  * negligible for a blob wider than h, see docs/landau.md.)
  *
- * Cost per right-hand side: the pair sum visits each unordered pair once, O(N^2),
- * in tiles of a fixed block decomposition (it depends on N only, never on the
- * thread count): the row block I owns the contributions to itself and writes
- * those to block J > I into the private buffer of tile (I, J); the buffers are
- * then summed in I order.  So the result is bit-identical for any number of
- * OpenMP threads.  The two mollifier sums are truncated at the mollifier's
- * cut-off radius R(eps, cutoff_rtol) and use cell lists (particles binned with
- * bins of width >= R; mesh points found by index arithmetic): O(N + M).
+ * Cost per right-hand side: the pair sum (landau_pairs.h) visits each unordered
+ * pair once, O(N^2), in tiles of a fixed block decomposition (it depends on N
+ * only, never on the thread count), or for gamma = 0 and 2 (A polynomial in z)
+ * is the exact O(N) moment expansion (pair_sum: auto).  The two mollifier sums
+ * are truncated at the mollifier's cut-off radius R(eps, cutoff_rtol): the mesh
+ * points within R of a velocity are enumerated exactly as runs, the density is
+ * scattered plane by plane from the particles sorted by plane, and a separable
+ * mollifier is evaluated through 1-D factor tables: O(N + M).  Every sum has a
+ * fixed order, so the result is bit-identical for any number of OpenMP threads.
  */
 #include <math.h>
 #include <stdbool.h>

@@ -19,7 +19,11 @@
  * built three times (x86-64 baseline SSE2, x86-64-v3 = AVX2 + FMA, x86-64-v4 =
  * AVX-512) with GCC's target_clones; the loader picks the best one the CPU runs
  * (ifunc), so the binary stays portable.  FMA contraction makes the clones
- * differ in the last bits; on one machine every run uses the same clone.
+ * differ in the last bits; on one machine every run uses the same clone.  Other
+ * gamma fill a per-row table with SIMD pow (plugins/common/simd_math.h).
+ *
+ * For gamma = 0 and 2, A is a polynomial in z and lp_pairs_moments(2) give the
+ * same sum exactly in O(N) from moments of the particles (p->moments).
  */
 #ifndef KL_LANDAU_PAIRS_H
 #define KL_LANDAU_PAIRS_H

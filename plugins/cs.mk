@@ -5,7 +5,8 @@
 
 # ---- models.  -fno-math-errno lets fmin/fabs/sqrt vectorize in the hot loops.
 plugin_LTLIBRARIES += plugins/models/cs_kinetic.la plugins/models/cs_particles.la
-plugins_models_cs_kinetic_la_SOURCES = plugins/models/cs_kinetic.c plugins/models/cs_gauss.h
+plugins_models_cs_kinetic_la_SOURCES = plugins/models/cs_kinetic.c plugins/models/cs_gauss.h \
+	plugins/common/simd_math.h
 plugins_models_cs_kinetic_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_models_cs_kinetic_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_models_cs_kinetic_la_LIBADD = $(PLUGIN_LIBADD)

@@ -44,6 +44,7 @@
 
 #include <kinlab/kinlab.h>
 
+#include "../common/simd_math.h" /* kl_max_finite: fmax stayed a libm call in the simd loops */
 #include "cs_gauss.h"
 
 enum { BC_PERIODIC, BC_INFLOW_ZERO };
@@ -282,12 +283,6 @@ fail:
 
 static size_t size(void *state) { return ((cs_kinetic *)state)->n; }
 
-/* max/min of finite operands as plain comparisons: fmax/fmin must order NaNs and
- * stayed libm calls inside the simd loops (a fifth of a grid step).  A NaN in f
- * still reaches the runner's finiteness check. */
-static inline double cs_max(double a, double b) { return a > b ? a : b; }
-static inline double cs_min(double a, double b) { return a < b ? a : b; }
-
 
 static double fmax_abs(const double *f, size_t n) {
   double m = 0;
@@ -389,14 +384,14 @@ static void slope_row(const cs_kinetic *s, const double *pad, size_t pc, double 
 #pragma omp simd
     for (size_t J = 0; J < n; J++) {
       double l = b[J] - a[J], r = c[J] - b[J];
-      double m = cs_min(fabs(l), fabs(r));
+      double m = kl_min_finite(fabs(l), fabs(r));
       out[J] = l * r > 0 ? copysign(m, l) : 0.0;
     }
   } else {
 #pragma omp simd
     for (size_t J = 0; J < n; J++) {
       double l = b[J] - a[J], r = c[J] - b[J];
-      double m = cs_min(2 * cs_min(fabs(l), fabs(r)), 0.5 * fabs(l + r));
+      double m = kl_min_finite(2 * kl_min_finite(fabs(l), fabs(r)), 0.5 * fabs(l + r));
       out[J] = l * r > 0 ? copysign(m, l) : 0.0;
     }
   }
@@ -410,7 +405,7 @@ static void flux_row(const cs_kinetic *s, const double *pad, size_t pc, const do
                *c = s->cJ + s->J0;
 #pragma omp simd
   for (size_t J = 0; J < n; J++) {
-    double np = cs_max(nu[J], 0.0), nm = cs_min(nu[J], 0.0);
+    double np = kl_max_finite(nu[J], 0.0), nm = kl_min_finite(nu[J], 0.0);
     F[J] = np * (a[J] + c[J] * sl[J]) + nm * (b[J] - c[J] * sr[J]);
   }
 }
@@ -469,7 +464,7 @@ static int transport_muscl(cs_kinetic *s, double dt, double *y) {
       double v = old[J] - (Fr[J] - Fl[J]);
       v = fabs(v) < tiny ? 0.0 : v;
       out[J] = v;
-      mx = cs_max(mx, fabs(v));
+      mx = kl_max_finite(mx, fabs(v));
     }
     s->colnz[lo + k] = mx > 0;
     t = Fl, Fl = Fr, Fr = t;
@@ -540,17 +535,17 @@ static void split_dir(const cs_kinetic *s, unsigned k, double *g, const double *
   for (size_t o = 0; o < outer; o++) {
     double *G = g + o * nk * inner, *T = tmp + o * nk * inner;
     if (small && inner == 1) {
-      T[0] = G[0] * (1 - fabs(w[0])) + cs_max(w[1], 0.0) * G[1];
+      T[0] = G[0] * (1 - fabs(w[0])) + kl_max_finite(w[1], 0.0) * G[1];
       const size_t last = nk - 1;
 #pragma omp simd
       for (size_t j = 1; j < last; j++)
-        T[j] = G[j] * (1 - fabs(w[j])) + cs_max(w[j + 1], 0.0) * G[j + 1] +
-               cs_max(-w[j - 1], 0.0) * G[j - 1];
-      T[nk - 1] = G[nk - 1] * (1 - fabs(w[nk - 1])) + cs_max(-w[nk - 2], 0.0) * G[nk - 2];
+        T[j] = G[j] * (1 - fabs(w[j])) + kl_max_finite(w[j + 1], 0.0) * G[j + 1] +
+               kl_max_finite(-w[j - 1], 0.0) * G[j - 1];
+      T[nk - 1] = G[nk - 1] * (1 - fabs(w[nk - 1])) + kl_max_finite(-w[nk - 2], 0.0) * G[nk - 2];
     } else if (small) {
       for (size_t j = 0; j < nk; j++) {
-        double a = 1 - fabs(w[j]), bp = j + 1 < nk ? cs_max(w[j + 1], 0.0) : 0,
-               bm = j > 0 ? cs_max(-w[j - 1], 0.0) : 0;
+        double a = 1 - fabs(w[j]), bp = j + 1 < nk ? kl_max_finite(w[j + 1], 0.0) : 0,
+               bm = j > 0 ? kl_max_finite(-w[j - 1], 0.0) : 0;
         const double *c = G + j * inner, *cp = j + 1 < nk ? c + inner : c,
                      *cm = j > 0 ? c - inner : c;
         double *t = T + j * inner;
@@ -579,16 +574,16 @@ static void split_dir(const cs_kinetic *s, unsigned k, double *g, const double *
  * towards lower index); |w| <= 1 everywhere: three-point stencil. */
 static void line_split(double *G, size_t n, const double *w, double *T) {
   double maxw = 0;
-  for (size_t j = 0; j < n; j++) maxw = cs_max(maxw, fabs(w[j]));
+  for (size_t j = 0; j < n; j++) maxw = kl_max_finite(maxw, fabs(w[j]));
   if (n == 1) return;
   if (maxw <= 1) {
     const size_t last = n - 1;
-    T[0] = G[0] * (1 - fabs(w[0])) + cs_max(w[1], 0.0) * G[1];
+    T[0] = G[0] * (1 - fabs(w[0])) + kl_max_finite(w[1], 0.0) * G[1];
 #pragma omp simd
     for (size_t j = 1; j < last; j++)
-      T[j] = G[j] * (1 - fabs(w[j])) + cs_max(w[j + 1], 0.0) * G[j + 1] +
-             cs_max(-w[j - 1], 0.0) * G[j - 1];
-    T[last] = G[last] * (1 - fabs(w[last])) + cs_max(-w[last - 1], 0.0) * G[last - 1];
+      T[j] = G[j] * (1 - fabs(w[j])) + kl_max_finite(w[j + 1], 0.0) * G[j + 1] +
+             kl_max_finite(-w[j - 1], 0.0) * G[j - 1];
+    T[last] = G[last] * (1 - fabs(w[last])) + kl_max_finite(-w[last - 1], 0.0) * G[last - 1];
   } else {
     memset(T, 0, n * sizeof *T);
     for (size_t j = 0; j < n; j++) {
@@ -649,18 +644,18 @@ static void align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
     double c = -expm1(-rate * dt) / dv;
 #pragma omp simd
     for (size_t j = 0; j < n; j++) w[j] = c * (v[j] - u);
-    w[0] = cs_min(w[0], 0.0), w[n - 1] = cs_max(w[n - 1], 0.0);
+    w[0] = kl_min_finite(w[0], 0.0), w[n - 1] = kl_max_finite(w[n - 1], 0.0);
     line_split(G, n, w, tmp);
     return;
   }
-  double vr = (cs_max(fabs(v[0] - u), fabs(v[n - 1] - u)) + dv) / dv;
+  double vr = (kl_max_finite(fabs(v[0] - u), fabs(v[n - 1] - u)) + dv) / dv;
   double cfl = rate * dt * vr;
   unsigned nsub = cfl <= 1 ? 1 : (unsigned)ceil(cfl);
   double h = dt / nsub, c = rate * h / dv;
   for (unsigned it = 0; it < nsub; it++) {
     if (s->alignment == AL_UPWIND) {
       for (size_t j = 0; j < n; j++) w[j] = c * (v[j] - u);
-      w[0] = cs_min(w[0], 0.0), w[n - 1] = cs_max(w[n - 1], 0.0);
+      w[0] = kl_min_finite(w[0], 0.0), w[n - 1] = kl_max_finite(w[n - 1], 0.0);
       line_split(G, n, w, tmp);
     } else {
       double ub = s->alignment == AL_UPWIND_BALANCED ? balanced_u(G, 1, n, 1, v, dv, u) : u;
@@ -715,11 +710,11 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
       double maxw = 0;
       for (size_t j = 0; j < nk; j++) {
         s->wk[j] = one_minus_lambda * (s->vc[k][j] - mu[k]) / s->dv[k];
-        maxw = cs_max(maxw, fabs(s->wk[j]));
+        maxw = kl_max_finite(maxw, fabs(s->wk[j]));
       }
       /* u lies in [v_0, v_nk-1]; round-off must not push mass off the grid */
-      s->wk[0] = cs_min(s->wk[0], 0.0);
-      s->wk[nk - 1] = cs_max(s->wk[nk - 1], 0.0);
+      s->wk[0] = kl_min_finite(s->wk[0], 0.0);
+      s->wk[nk - 1] = kl_max_finite(s->wk[nk - 1], 0.0);
       split_dir(s, k, g, s->wk, maxw <= 1, tmp, s->wk);
     }
     return KL_OK;
@@ -727,8 +722,8 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
   /* flux schemes, forward Euler, sub-cycled to keep every fraction <= 1 */
   double vr = 0;
   for (unsigned k = 0; k < s->d; k++) {
-    double a = cs_max(fabs(s->vc[k][0] - mu[k]), fabs(s->vc[k][s->nv[k] - 1] - mu[k]));
-    vr = cs_max(vr, (a + s->dv[k]) / s->dv[k]);
+    double a = kl_max_finite(fabs(s->vc[k][0] - mu[k]), fabs(s->vc[k][s->nv[k] - 1] - mu[k]));
+    vr = kl_max_finite(vr, (a + s->dv[k]) / s->dv[k]);
   }
   double cfl = rate * dt * vr * (s->alignment == AL_UPWIND ? 1.0 : (double)s->d);
   unsigned nsub = cfl <= 1 ? 1 : (unsigned)ceil(cfl);

@@ -17,8 +17,8 @@
  * -1: C / sqrt r2, 0: C, 1: C sqrt r2, 2: C r2, and the half-integers -2.5 ...
  * 1.5 with r2^(1/4) = sqrt sqrt r2), never pow.  The kernels are
  * built three times (x86-64 baseline SSE2, x86-64-v3 = AVX2 + FMA, x86-64-v4 =
- * AVX-512) with GCC's target_clones; the loader picks the best one the CPU runs
- * (ifunc), so the binary stays portable.  FMA contraction makes the clones
+ * AVX-512) with GCC's target_clones (KL_ISA_CLONES, plugins/common/simd_math.h);
+ * the loader picks the best one the CPU runs (ifunc), so the binary stays portable.  FMA contraction makes the clones
  * differ in the last bits; on one machine every run uses the same clone.  Other
  * gamma fill a per-row table with SIMD pow (plugins/common/simd_math.h).
  *
@@ -39,13 +39,6 @@
 #include <kinlab/kinlab.h>
 
 #include "../common/simd_math.h"
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(LP_NO_CLONES)
-#define LP_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LP_CLONES
-#endif
 
 typedef enum {
   G_PLUGIN, G_GENERIC, G_M3, G_M5_2, G_M2, G_M3_2, G_M1, G_M1_2, G_0, G_1_2, G_1, G_3_2, G_2
@@ -145,7 +138,7 @@ typedef struct lp_tile {
 #define LP_PHI_TAB (phi[q])
 
 #define LP_TILE2(NAME, PHI, PRE, K)                                                            \
-  LP_CLONES static void NAME(const lp_tile *a) {                                              \
+  KL_ISA_CLONES static void NAME(const lp_tile *a) {                                              \
     const size_t N = a->N;                                                                    \
     const double C = a->C;                                                                    \
     (void)C;                                                                                  \
@@ -180,7 +173,7 @@ typedef struct lp_tile {
   }
 
 #define LP_TILE3(NAME, PHI, PRE, K)                                                            \
-  LP_CLONES static void NAME(const lp_tile *a) {                                              \
+  KL_ISA_CLONES static void NAME(const lp_tile *a) {                                              \
     const size_t N = a->N;                                                                    \
     const double C = a->C;                                                                    \
     (void)C;                                                                                  \
@@ -245,7 +238,7 @@ typedef struct lp_tile {
 /* phi[q] = C r2^(gamma/2) for a generic gamma, branch-free so that the loop
  * vectorizes with libmvec's SIMD pow (plugins/common/simd_math.h): r2 = 0 is
  * replaced by 1 inside pow and the result multiplied by 0. */
-KL_SIMD_CLONES static void lp_phi_pow(double C, double hg, size_t m, const double *restrict r2,
+KL_ISA_CLONES static void lp_phi_pow(double C, double hg, size_t m, const double *restrict r2,
                                       double *restrict phi) {
 #pragma omp simd
   for (size_t q = 0; q < m; q++) {

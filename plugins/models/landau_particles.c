@@ -403,10 +403,6 @@ static int lp_initial(void *state, double *t0, double *y, kl_error *err) {
 }
 
 /* ------------------------------------------------------ mollifier sums */
-/* max/min for finite operands: inlined (fmax/fmin must order NaNs, a libm call) */
-static inline double lp_max(double a, double b) { return a > b ? a : b; }
-static inline double lp_min(double a, double b) { return a < b ? a : b; }
-
 /* The mesh points c_k with |c_k - v| < R, exactly, as runs along the last
  * axis: the first indices by range, the ends of each run from
  * sqrt(R^2 - (partial |z|^2)), so no distance is computed for a point outside
@@ -420,19 +416,19 @@ typedef struct ball_run {
  * ball_cap / ball_side of them); returns their number.  v must be finite
  * (build_planes checked).  Built per ISA like the pair tiles: at x86-64-v3 and
  * up ceil/floor are one instruction (roundsd), at the baseline a libm call. */
-LP_CLONES static size_t ball_runs(const lp_state *s, const double *v, double p_lo, double p_hi,
+KL_ISA_CLONES static size_t ball_runs(const lp_state *s, const double *v, double p_lo, double p_hi,
                                   ball_run *runs) {
   const size_t n = (size_t)s->n;
   const double h = s->h, ih = 1.0 / s->h, lo = s->lo, R = s->R, R2 = s->R2, top = (double)(n - 1);
   size_t nr = 0;
   /* index ranges in double first: a far particle's bound may not fit a size_t */
-  const double l0 = lp_max(ceil((v[0] - R - lo) * ih), p_lo), u0 = lp_min(floor((v[0] + R - lo) * ih), p_hi);
+  const double l0 = kl_max_finite(ceil((v[0] - R - lo) * ih), p_lo), u0 = kl_min_finite(floor((v[0] + R - lo) * ih), p_hi);
   if (!(l0 <= u0)) return 0;
   for (size_t j0 = (size_t)l0; (double)j0 <= u0; j0++) {
     const double z0 = v[0] - (lo + (double)j0 * h), rem0 = R2 - z0 * z0;
     if (!(rem0 > 0)) continue;
     const double r0 = sqrt(rem0);
-    const double l1 = lp_max(ceil((v[1] - r0 - lo) * ih), 0), u1 = lp_min(floor((v[1] + r0 - lo) * ih), top);
+    const double l1 = kl_max_finite(ceil((v[1] - r0 - lo) * ih), 0), u1 = kl_min_finite(floor((v[1] + r0 - lo) * ih), top);
     if (!(l1 <= u1)) continue;
     if (s->d == 2) { /* the run is along j1 */
       runs[nr++] = (ball_run){j0 * n + (size_t)l1, {j0, (size_t)l1, 0}, (size_t)u1 - (size_t)l1 + 1};
@@ -442,7 +438,7 @@ LP_CLONES static size_t ball_runs(const lp_state *s, const double *v, double p_l
       const double z1 = v[1] - (lo + (double)j1 * h), rem1 = rem0 - z1 * z1;
       if (!(rem1 > 0)) continue;
       const double r1 = sqrt(rem1);
-      const double l2 = lp_max(ceil((v[2] - r1 - lo) * ih), 0), u2 = lp_min(floor((v[2] + r1 - lo) * ih), top);
+      const double l2 = kl_max_finite(ceil((v[2] - r1 - lo) * ih), 0), u2 = kl_min_finite(floor((v[2] + r1 - lo) * ih), top);
       if (!(l2 <= u2)) continue;
       runs[nr++] = (ball_run){(j0 * n + j1) * n + (size_t)l2, {j0, j1, (size_t)l2},
                               (size_t)u2 - (size_t)l2 + 1};
@@ -488,7 +484,7 @@ static void factor_tables(const lp_state *s, const double *v, size_t *start, dou
   const size_t side = s->ball_side;
   const double h = s->h, ih = 1.0 / s->h, lo = s->lo, R = s->R, top = (double)(s->n - 1);
   for (unsigned a = 0; a < d; a++) {
-    const double l = lp_max(ceil((v[a] - R - lo) * ih), 0), u = lp_min(floor((v[a] + R - lo) * ih), top);
+    const double l = kl_max_finite(ceil((v[a] - R - lo) * ih), 0), u = kl_min_finite(floor((v[a] + R - lo) * ih), top);
     size_t len = 0;
     start[a] = 0;
     if (l <= u) {

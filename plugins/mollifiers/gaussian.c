@@ -53,7 +53,7 @@ static double variance_of(const gaussian_state *s, double eps) {
   return s->length ? eps * eps : eps;
 }
 
-KL_SIMD_CLONES
+KL_ISA_CLONES
 static void gaussian_profile(void *state, unsigned d, double eps, size_t n, const double *r2,
                              double *value, double *grad_factor) {
   const gaussian_state *s = state;
@@ -99,7 +99,7 @@ static double gaussian_cutoff(void *state, unsigned d, double eps, double rtol) 
 }
 
 /* G^eps(z) = prod_a g(z_a), g(x) = (2 pi s2)^{-1/2} exp(-x^2 / (2 s2)) in any d. */
-KL_SIMD_CLONES
+KL_ISA_CLONES
 static void gaussian_factor(void *state, unsigned d, double eps, size_t n, const double *x,
                             double *g, double *dg) {
   (void)d;

@@ -335,11 +335,11 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
     s->mesh_displs = malloc(K * sizeof(int));
     s->part_counts = malloc(K * sizeof(int));
     s->part_displs = malloc(K * sizeof(int));
+    /* whole mesh planes (first index) per rank: mesh_density works by plane */
+    const size_t nn = (size_t)s->n, plane = s->M / nn;
     if (!s->mesh_counts || !s->mesh_displs || !s->part_counts || !s->part_displs) prc = 1;
     else
       for (size_t r = 0; r < K; r++) {
-        /* whole mesh planes (first index) per rank: mesh_density works by plane */
-        const size_t nn = (size_t)s->n, plane = s->M / nn;
         s->mesh_displs[r] = (int)(nn * r / K * plane);
         s->mesh_counts[r] = (int)(nn * (r + 1) / K * plane) - s->mesh_displs[r];
         s->part_displs[r] = (int)(N * r / K);
@@ -412,36 +412,43 @@ typedef struct ball_run {
   size_t k, j[3], cnt;
 } ball_run;
 
+/* The mesh indices j in [j_lo, j_hi] with |x - c_j| <= r on one axis, as
+ * *first and *count; false when there are none.  The bounds are clamped in
+ * double first: a far particle's bound may not fit a size_t.  The factor tables
+ * and the ball use this one rule, so a ball's indices always lie in the
+ * particle's table window. */
+static inline bool mesh_window(const lp_state *s, double x, double r, double j_lo, double j_hi,
+                               size_t *first, size_t *count) {
+  const double ih = 1.0 / s->h;
+  const double l = kl_max_finite(ceil((x - r - s->lo) * ih), j_lo),
+               u = kl_min_finite(floor((x + r - s->lo) * ih), j_hi);
+  if (!(l <= u)) return false;
+  *first = (size_t)l;
+  *count = (size_t)u - *first + 1;
+  return true;
+}
+
 /* The runs of v's ball within the planes j_1 in [p_lo, p_hi] (at most
  * ball_cap / ball_side of them); returns their number.  v must be finite
  * (build_planes checked).  Built per ISA like the pair tiles: at x86-64-v3 and
  * up ceil/floor are one instruction (roundsd), at the baseline a libm call. */
-KL_ISA_CLONES static size_t ball_runs(const lp_state *s, const double *v, double p_lo, double p_hi,
-                                  ball_run *runs) {
+KL_ISA_CLONES static size_t ball_runs(const lp_state *s, const double *v, double p_lo,
+                                      double p_hi, ball_run *runs) {
   const size_t n = (size_t)s->n;
-  const double h = s->h, ih = 1.0 / s->h, lo = s->lo, R = s->R, R2 = s->R2, top = (double)(n - 1);
-  size_t nr = 0;
-  /* index ranges in double first: a far particle's bound may not fit a size_t */
-  const double l0 = kl_max_finite(ceil((v[0] - R - lo) * ih), p_lo), u0 = kl_min_finite(floor((v[0] + R - lo) * ih), p_hi);
-  if (!(l0 <= u0)) return 0;
-  for (size_t j0 = (size_t)l0; (double)j0 <= u0; j0++) {
+  const double h = s->h, lo = s->lo, R2 = s->R2, top = (double)(n - 1);
+  size_t nr = 0, j0a, c0, j1a, c1, j2a, c2;
+  if (!mesh_window(s, v[0], s->R, p_lo, p_hi, &j0a, &c0)) return 0;
+  for (size_t j0 = j0a; j0 < j0a + c0; j0++) {
     const double z0 = v[0] - (lo + (double)j0 * h), rem0 = R2 - z0 * z0;
-    if (!(rem0 > 0)) continue;
-    const double r0 = sqrt(rem0);
-    const double l1 = kl_max_finite(ceil((v[1] - r0 - lo) * ih), 0), u1 = kl_min_finite(floor((v[1] + r0 - lo) * ih), top);
-    if (!(l1 <= u1)) continue;
+    if (!(rem0 > 0) || !mesh_window(s, v[1], sqrt(rem0), 0, top, &j1a, &c1)) continue;
     if (s->d == 2) { /* the run is along j1 */
-      runs[nr++] = (ball_run){j0 * n + (size_t)l1, {j0, (size_t)l1, 0}, (size_t)u1 - (size_t)l1 + 1};
+      runs[nr++] = (ball_run){j0 * n + j1a, {j0, j1a, 0}, c1};
       continue;
     }
-    for (size_t j1 = (size_t)l1; (double)j1 <= u1; j1++) {
+    for (size_t j1 = j1a; j1 < j1a + c1; j1++) {
       const double z1 = v[1] - (lo + (double)j1 * h), rem1 = rem0 - z1 * z1;
-      if (!(rem1 > 0)) continue;
-      const double r1 = sqrt(rem1);
-      const double l2 = kl_max_finite(ceil((v[2] - r1 - lo) * ih), 0), u2 = kl_min_finite(floor((v[2] + r1 - lo) * ih), top);
-      if (!(l2 <= u2)) continue;
-      runs[nr++] = (ball_run){(j0 * n + j1) * n + (size_t)l2, {j0, j1, (size_t)l2},
-                              (size_t)u2 - (size_t)l2 + 1};
+      if (!(rem1 > 0) || !mesh_window(s, v[2], sqrt(rem1), 0, top, &j2a, &c2)) continue;
+      runs[nr++] = (ball_run){(j0 * n + j1) * n + j2a, {j0, j1, j2a}, c2};
     }
   }
   return nr;
@@ -482,18 +489,11 @@ static void factor_tables(const lp_state *s, const double *v, size_t *start, dou
                           double *dg) {
   const unsigned d = s->d;
   const size_t side = s->ball_side;
-  const double h = s->h, ih = 1.0 / s->h, lo = s->lo, R = s->R, top = (double)(s->n - 1);
   for (unsigned a = 0; a < d; a++) {
-    const double l = kl_max_finite(ceil((v[a] - R - lo) * ih), 0), u = kl_min_finite(floor((v[a] + R - lo) * ih), top);
     size_t len = 0;
-    start[a] = 0;
-    if (l <= u) {
-      start[a] = (size_t)l;
-      len = (size_t)u - start[a] + 1;
-      if (len > side) len = side; /* cannot happen: side >= 2R/h + 1 or n */
-    }
-    for (size_t q = 0; q < side; q++)
-      x[a * side + q] = q < len ? v[a] - (lo + (double)(start[a] + q) * h) : 0.0;
+    if (!mesh_window(s, v[a], s->R, 0, (double)(s->n - 1), &start[a], &len)) start[a] = 0;
+    for (size_t q = 0; q < side; q++) /* len <= side: side >= 2R/h + 1, or n */
+      x[a * side + q] = q < len ? v[a] - (s->lo + (double)(start[a] + q) * s->h) : 0.0;
   }
   kl_mollifier_factor(s->moll, d, s->eps, d * side, x, g, dg);
 }
@@ -604,8 +604,9 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
   if (rc) return rc;
   const unsigned d = s->d;
   const size_t N = s->N, n = (size_t)s->n, plane = d == 2 ? n : n * n;
-  const size_t max_runs = s->ball_cap / s->ball_side;  /* runs of one ball             */
-  const size_t per_plane = max_runs;                   /* one particle's points in a plane */
+  /* ball_side^(d-1) bounds both the runs of one ball and one particle's points
+   * in one plane */
+  const size_t per_plane = s->ball_cap / s->ball_side;
   const size_t cap = per_plane > LP_BATCH ? per_plane : LP_BATCH;
   const size_t reach = (size_t)ceil(s->R / s->h) + 1; /* buckets that can reach a plane */
   const size_t j_lo = s->ranks > 1 ? (size_t)s->mesh_displs[s->rank] / plane : 0,
@@ -613,7 +614,7 @@ static int mesh_density(lp_state *s, const double *y, kl_error *err) {
   int fail = 0;
 #pragma omp parallel
   {
-    ball_run *runs = malloc(max_runs * sizeof *runs);
+    ball_run *runs = malloc(per_plane * sizeof *runs);
     size_t *kidx = s->separable ? NULL : malloc(cap * sizeof *kidx);
     double *r2 = s->separable ? NULL : malloc(cap * sizeof *r2),
            *ww = s->separable ? NULL : malloc(cap * sizeof *ww),

@@ -384,14 +384,11 @@ static inline void lp_centred(unsigned d, size_t N, size_t j, const double *v, c
  * and dv_i/dt = -C (a_i g_i - b_i).  (The j = i term is A(0) = 0 either way.)
  * The moments are summed serially in index order and every row is independent:
  * the result is bit-identical for any thread count.  Work: about 40 d flops per
- * particle instead of ~ (N/2) x 45 per particle for the tiles. */
+ * particle instead of ~ (N/2) x 45 per particle for the tiles.  M0 > 0, m and
+ * Fbar: from lp_weighted_means (lp_pairs_sum). */
 static inline void lp_pairs_moments(unsigned d, size_t N, double C, const double *v,
-                                    const double *F, const double *w, double *dvdt) {
-  double M0, m[3], Fbar[3];
-  if (!lp_weighted_means(d, N, v, F, w, &M0, m, Fbar)) {
-    memset(dvdt, 0, d * N * sizeof *dvdt);
-    return;
-  }
+                                    const double *F, const double *w, double M0,
+                                    const double *m, const double *Fbar, double *dvdt) {
   double M1[3] = {0, 0, 0}, S[3][3] = {{0}}, P[3] = {0, 0, 0}, Q[3][3] = {{0}},
          R[3] = {0, 0, 0}, W[3] = {0, 0, 0};
   for (size_t j = 0; j < N; j++) {
@@ -413,14 +410,9 @@ static inline void lp_pairs_moments(unsigned d, size_t N, double C, const double
   for (unsigned a = 0; a < d; a++) trS += S[a][a], trQ += Q[a][a];
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < N; i++) {
-    double u[3] = {0, 0, 0}, g[3] = {0, 0, 0}, uu = 0, uM1 = 0, uP = 0;
-    for (unsigned a = 0; a < d; a++) {
-      u[a] = v[a * N + i] - m[a];
-      g[a] = F[a * N + i] - Fbar[a];
-      uu += u[a] * u[a];
-      uM1 += u[a] * M1[a];
-      uP += u[a] * P[a];
-    }
+    double u[3], g[3], uu, ug, uM1 = 0, uP = 0;
+    lp_centred(d, N, i, v, F, m, Fbar, u, g, &uu, &ug);
+    for (unsigned a = 0; a < d; a++) uM1 += u[a] * M1[a], uP += u[a] * P[a];
     const double diag = M0 * uu - 2 * uM1 + trS;
     for (unsigned a = 0; a < d; a++) {
       double ag = diag * g[a], Qu = 0, QTu = 0;
@@ -456,12 +448,8 @@ static inline void lp_pairs_moments(unsigned d, size_t N, double C, const double
  * and V(x, x)_a = sum_j w y_a (y.x)(g.x) = sum_bc U3[c][a][b] x_b x_c; then
  * dv_i/dt = -C ((a) - (b)).  Same properties as the gamma = 0 expansion. */
 static inline void lp_pairs_moments2(unsigned d, size_t N, double C, const double *v,
-                                     const double *F, const double *w, double *dvdt) {
-  double M0, m[3], Fbar[3];
-  if (!lp_weighted_means(d, N, v, F, w, &M0, m, Fbar)) {
-    memset(dvdt, 0, d * N * sizeof *dvdt);
-    return;
-  }
+                                     const double *F, const double *w, double M0,
+                                     const double *m, const double *Fbar, double *dvdt) {
   double M1[3] = {0}, S[3][3] = {{0}}, V3[3] = {0}, Y4 = 0, T3[3][3][3] = {{{0}}},
          SY[3][3] = {{0}}, P[3] = {0}, Q[3][3] = {{0}}, W[3] = {0}, U3[3][3][3] = {{{0}}},
          PY[3] = {0}, PY2[3] = {0}, QY[3][3] = {{0}}, SQ[3][3] = {{0}}, TY = 0, WY[3] = {0};
@@ -496,17 +484,13 @@ static inline void lp_pairs_moments2(unsigned d, size_t N, double C, const doubl
   for (unsigned a = 0; a < d; a++) trS += S[a][a], T += Q[a][a];
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < N; i++) {
-    double x[3] = {0, 0, 0}, c[3] = {0, 0, 0}, X = 0;
-    for (unsigned a = 0; a < d; a++) {
-      x[a] = v[a * N + i] - m[a];
-      c[a] = F[a * N + i] - Fbar[a];
-      X += x[a] * x[a];
-    }
+    double x[3], c[3], X, xc;
+    lp_centred(d, N, i, v, F, m, Fbar, x, c, &X, &xc);
     double Sx[3] = {0}, Sc[3] = {0}, SYc[3] = {0}, Qx[3] = {0}, QTx[3] = {0}, QYx[3] = {0},
            QYTx[3] = {0}, SQx[3] = {0}, T3xc[3] = {0}, U3xx[3] = {0}, Vxx[3] = {0};
-    double xc = 0, xM1 = 0, cM1 = 0, xV3 = 0, cV3 = 0, xP = 0, xW = 0, xPY = 0;
+    double xM1 = 0, cM1 = 0, xV3 = 0, cV3 = 0, xP = 0, xW = 0, xPY = 0;
     for (unsigned a = 0; a < d; a++) {
-      xc += x[a] * c[a], xM1 += x[a] * M1[a], cM1 += c[a] * M1[a];
+      xM1 += x[a] * M1[a], cM1 += c[a] * M1[a];
       xV3 += x[a] * V3[a], cV3 += c[a] * V3[a], xP += x[a] * P[a];
       xW += x[a] * W[a], xPY += x[a] * PY[a];
       for (unsigned b = 0; b < d; b++) {
@@ -544,8 +528,13 @@ static inline void lp_pairs_moments2(unsigned d, size_t N, double C, const doubl
 static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, const double *w,
                                double *dvdt) {
   if (p->moments) { /* every rank computes the whole O(N) sum */
-    if (p->gc == G_2) lp_pairs_moments2(p->d, p->N, p->C, v, F, w, dvdt);
-    else lp_pairs_moments(p->d, p->N, p->C, v, F, w, dvdt);
+    double M0, m[3], Fbar[3];
+    if (!lp_weighted_means(p->d, p->N, v, F, w, &M0, m, Fbar))
+      memset(dvdt, 0, p->d * p->N * sizeof *dvdt); /* no mass: no collisions */
+    else if (p->gc == G_2)
+      lp_pairs_moments2(p->d, p->N, p->C, v, F, w, M0, m, Fbar, dvdt);
+    else
+      lp_pairs_moments(p->d, p->N, p->C, v, F, w, M0, m, Fbar, dvdt);
     return KL_OK;
   }
   const unsigned d = p->d;

@@ -250,7 +250,7 @@ static const char *md_value(const variant *v, const char *key) {
 }
 
 /* --------------------------------------------------- summary.json */
-/* A small reader for the flat JSON that run.c writes: the top-level members
+/* A small reader for the flat JSON that run/summary.c writes: the top-level members
  * that are strings, numbers (null: NaN) or lists of strings. */
 static const char *json_ws(const char *p) {
   while (*p && isspace((unsigned char)*p)) p++;

@@ -9,7 +9,16 @@ framework_core_libkinlab_la_SOURCES = \
 	framework/core/schema.c \
 	framework/core/experiment.c \
 	framework/core/output.c \
-	framework/core/run.c \
+	framework/core/run/setup.c \
+	framework/core/run/schedule.c \
+	framework/core/run/observe.c \
+	framework/core/run/loop.c \
+	framework/core/run/checkpoint.c \
+	framework/core/run/summary.c \
+	framework/core/run/rundir.c \
+	framework/core/run/run.c \
+	framework/core/run/variants.c \
+	framework/core/run/run_internal.h \
 	framework/core/compare.c \
 	framework/core/default_experiment.c \
 	framework/core/internal.h \

@@ -1,0 +1,141 @@
+/* observe.c - the output columns (base, model invariants, diagnostics), one
+ * row of timeseries.csv per output time, and the snapshot groups. */
+#include <errno.h>
+#include <string.h>
+
+#include "run_internal.h"
+
+static int add_column(run_ctx *r, const char *name, size_t *cap, kl_error *err) {
+  if (r->n_cols == *cap) {
+    *cap = *cap ? 2 * *cap : 32;
+    char **p = realloc(r->col_names, *cap * sizeof *p);
+    if (!p) return kl_error_set(err, KL_ENOMEM, "out of memory");
+    r->col_names = p;
+  }
+  /* Column names must be unique: a second "energy" becomes "diag.energy". */
+  for (size_t i = 0; i < r->n_cols; i++)
+    if (strcmp(r->col_names[i], name) == 0)
+      return kl_error_set(err, KL_EPLUGIN, "two diagnostics write the column '%s'", name);
+  if (!(r->col_names[r->n_cols] = strdup(name))) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  r->n_cols++;
+  return KL_OK;
+}
+
+const char *const kl_run_base_columns[KL_RUN_N_BASE_COLUMNS] = {"t", "step", "dt", "accepted", "rejected",
+                                           "rhs_evals", "wall_s"};
+
+int run_setup_columns(run_ctx *r, kl_error *err) {
+  size_t cap = 0;
+  int rc = KL_OK;
+  for (size_t i = 0; i < KL_RUN_N_BASE_COLUMNS && !rc; i++) rc = add_column(r, kl_run_base_columns[i], &cap, err);
+  const char *const *names;
+  r->n_inv = kl_model_invariant_names(r->model, &names);
+  for (size_t i = 0; i < r->n_inv && !rc; i++) rc = add_column(r, names[i], &cap, err);
+  r->diag_col_start = calloc(r->n_diags + 1, sizeof *r->diag_col_start);
+  if (!r->diag_col_start) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  for (size_t d = 0; d < r->n_diags && !rc; d++) {
+    r->diag_col_start[d] = r->n_cols;
+    size_t nc = kl_diagnostic_columns(r->diags[d], &names);
+    for (size_t i = 0; i < nc && !rc; i++) {
+      char buf[256];
+      kl_pathf(buf, sizeof buf, "%s", names[i]);
+      for (size_t j = 0; j < r->n_cols; j++)
+        if (strcmp(r->col_names[j], buf) == 0) {
+          kl_pathf(buf, sizeof buf, "%s.%s", kl_instance_name(r->diags[d]), names[i]);
+          break;
+        }
+      rc = add_column(r, buf, &cap, err);
+    }
+  }
+  r->diag_col_start[r->n_diags] = r->n_cols;
+  if (rc) return rc;
+  r->row = calloc(r->n_cols, sizeof *r->row);
+  return r->row ? KL_OK : kl_error_set(err, KL_ENOMEM, "out of memory");
+}
+
+int run_write_csv_header(run_ctx *r, kl_error *err) {
+  for (size_t i = 0; i < r->n_cols; i++)
+    fprintf(r->csv.fp, "%s%s", i ? "," : "", r->col_names[i]);
+  fputc('\n', r->csv.fp);
+  return ferror(r->csv.fp) ? kl_error_set(err, KL_EIO, "writing timeseries.csv failed: %s",
+                                          strerror(errno))
+                           : KL_OK;
+}
+
+static int write_view_snapshot(const kl_view *v, kl_snapshot *snap, kl_error *err) {
+  int rc = KL_OK;
+  if (v->kind == KL_VIEW_PARTICLES) {
+    const kl_particle_view *p = &v->particles;
+    size_t dims[2] = {v->dim_v, p->n};
+    /* Components are separate arrays in the view: gather (d x N). */
+    double *buf = malloc((size_t)(v->dim_v > v->dim_x ? v->dim_v : v->dim_x) * (p->n ? p->n : 1) *
+                         sizeof *buf);
+    if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory");
+    for (unsigned k = 0; k < v->dim_v; k++) memcpy(buf + k * p->n, p->v[k], p->n * sizeof *buf);
+    rc = kl_snapshot_write(snap, "velocities", 2, dims, buf, err);
+    if (!rc && v->dim_x && p->x[0]) {
+      dims[0] = v->dim_x;
+      for (unsigned k = 0; k < v->dim_x; k++) memcpy(buf + k * p->n, p->x[k], p->n * sizeof *buf);
+      rc = kl_snapshot_write(snap, "positions", 2, dims, buf, err);
+    }
+    free(buf);
+    if (!rc && p->w) rc = kl_snapshot_write(snap, "weights", 1, &p->n, p->w, err);
+  } else if (v->kind == KL_VIEW_GRID) {
+    const kl_grid_view *g = &v->grid;
+    size_t dims[4] = {g->nx, g->nv[0], g->nv[1] ? g->nv[1] : 1, g->nv[2] ? g->nv[2] : 1};
+    unsigned rank = 1 + (v->dim_v ? v->dim_v : 1);
+    rc = kl_snapshot_write(snap, "f", rank, dims, g->f, err);
+    /* Cell k of an axis covers [lo + k d, lo + (k+1) d]: axis order x, v0, v1, v2. */
+    double x_lo[1] = {g->x_lo}, dx[1] = {g->dx};
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "x_lo", 1, x_lo, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "dx", 1, dx, err);
+    unsigned dv = v->dim_v ? v->dim_v : 1;
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "v_lo", dv, g->v_lo, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "dv", dv, g->dv, err);
+  }
+  return rc;
+}
+
+int run_observe(run_ctx *r, kl_error *err) {
+  kl_view view;
+  int rc = kl_model_view(r->model, r->y, &view, err);
+  if (rc) return kl_error_prefix(err, "model '%s' view", kl_instance_name(r->model));
+  view.dim_v = view.dim_v ? view.dim_v : r->cfg->dim_v;
+  kl_observation obs = {r->t, r->step, r->y, &view, r->model, r->initial};
+  double *row = r->row;
+  row[0] = r->t;
+  row[1] = (double)r->step;
+  row[2] = r->dt;
+  row[3] = (double)r->stats.accepted;
+  row[4] = (double)r->stats.rejected;
+  row[5] = (double)r->stats.rhs_evals;
+  row[6] = r->wall_before + (kl_wall_now() - r->wall_start);
+  rc = kl_model_invariants(r->model, r->t, r->y, row + KL_RUN_N_BASE_COLUMNS, err);
+  if (rc) return kl_error_prefix(err, "model '%s' invariants", kl_instance_name(r->model));
+  for (size_t d = 0; d < r->n_diags && !rc; d++) {
+    if (r->diag_col_start[d + 1] > r->diag_col_start[d])
+      rc = kl_diagnostic_observe(r->diags[d], &obs, row + r->diag_col_start[d], err);
+    if (rc) return kl_error_prefix(err, "diagnostic '%s' at t = %.17g", kl_instance_name(r->diags[d]), r->t);
+  }
+  for (size_t i = 0; i < r->n_cols; i++) fprintf(r->csv.fp, "%s%.17g", i ? "," : "", row[i]);
+  fputc('\n', r->csv.fp);
+  if (fflush(r->csv.fp) != 0 || ferror(r->csv.fp))
+    return kl_error_set(err, KL_EIO, "writing %s/timeseries.csv failed: %s (disk full?)", r->dir,
+                        strerror(errno));
+  size_t k = r->rows++;
+  bool last = r->t >= r->t_final;
+  if (r->snapshots && (k % (size_t)r->snapshot_every == 0 || last)) {
+    kl_snapshot *snap = NULL;
+    rc = kl_h5_begin_snapshot(r->h5, k, r->t, &snap, err);
+    if (!rc) rc = write_view_snapshot(&view, snap, err);
+    for (size_t d = 0; d < r->n_diags && !rc; d++)
+      if (kl_diagnostic_has_snapshot(r->diags[d])) {
+        rc = kl_diagnostic_snapshot(r->diags[d], &obs, snap, err);
+        if (rc) kl_error_prefix(err, "diagnostic '%s' snapshot", kl_instance_name(r->diags[d]));
+      }
+    int rc2 = kl_h5_end_snapshot(snap, err);
+    if (!rc) rc = rc2;
+    if (rc) kl_error_prefix(err, "writing %s/snapshots.h5 at t = %.17g", r->dir, r->t);
+  }
+  return rc;
+}

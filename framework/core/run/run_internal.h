@@ -1,0 +1,118 @@
+/* framework/core/run/run_internal.h - the run of one variant, split by job:
+ *
+ *   setup.c       instances, initial state, dt and view checks (the dry set-up
+ *                 `kinlab validate` shares with `run`)
+ *   schedule.c    output times
+ *   observe.c     CSV columns, one output row, snapshot groups
+ *   loop.c        the time loop: steps, stop conditions, progress line
+ *   checkpoint.c  checkpoint.h5 and restart from it
+ *   summary.c     summary.json and config.resolved.yaml
+ *   rundir.c      run directories: creation, the .kinlab-run marker, --force
+ *   variants.c    kl_experiment_run: variants as processes, jobs at a time
+ */
+#ifndef KINLAB_CORE_RUN_INTERNAL_H
+#define KINLAB_CORE_RUN_INTERNAL_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "../internal.h"
+
+typedef struct part_ctx {
+  const kl_instance *model;
+  unsigned part;
+} part_ctx;
+
+/* Everything one variant's run owns; freed by run_free(). */
+typedef struct run_ctx {
+  const kl_experiment *exp;
+  const kl_run_config *cfg;
+  const kl_run_options *opt;
+  char dir[PATH_MAX];
+  kl_log *log;
+  kl_instance *initial, *model, *integrator;
+  kl_instance **diags;
+  size_t n_diags;
+  size_t n;
+  double *y;
+  double t, t_start, t_final, dt, part_dt;
+  uint64_t step;
+  kl_step_stats stats;
+  double *outputs;      /* output times, outputs[0] = t_start, last = t_final */
+  size_t n_out, next_out;
+  size_t rows;          /* rows written to timeseries.csv */
+  /* columns */
+  size_t n_cols, n_inv;
+  char **col_names;
+  double *row;
+  size_t *diag_col_start;
+  /* files */
+  kl_atomic_file csv;
+  kl_h5 *h5;
+  bool snapshots;
+  long snapshot_every;
+  /* time keeping */
+  double wall_start, wall_before;
+  long max_steps;
+  double wall_limit;
+  long checkpoint_every;
+  bool unsplit;
+  kl_system sys;
+  part_ctx *parts;
+  kl_system *part_sys;
+  /* progress */
+  bool progress;
+  double last_progress;
+} run_ctx;
+
+/* The columns every timeseries.csv starts with (compare.c reads them too). */
+extern const char *const kl_run_base_columns[];
+#define KL_RUN_N_BASE_COLUMNS 7
+
+double kl_wall_now(void);
+int kl_run_path(char *out, size_t size, const char *dir, const char *name, kl_error *err);
+bool kl_file_exists(const char *path);
+
+/* setup.c: everything before the first step that writes no file.  With
+ * r->dir empty nothing is written at all (the dry set-up of validate). */
+int run_setup(run_ctx *r, kl_error *err);
+void run_free(run_ctx *r);
+
+/* schedule.c */
+int run_setup_output_times(run_ctx *r, kl_error *err);
+
+/* observe.c */
+int run_setup_columns(run_ctx *r, kl_error *err);
+int run_write_csv_header(run_ctx *r, kl_error *err);
+int run_observe(run_ctx *r, kl_error *err);
+
+/* loop.c */
+bool kl_run_stop_requested(void);
+void kl_run_clear_stop(void);
+int run_loop(run_ctx *r, kl_error *stop_err, kl_error *err);
+int run_check_finite(run_ctx *r, kl_error *err);
+void run_progress_update(run_ctx *r, bool force);
+void run_progress_clear(void *ctx);
+
+/* checkpoint.c */
+int run_write_checkpoint(run_ctx *r, kl_error *err);
+int run_restore_checkpoint(run_ctx *r, kl_error *err);
+
+/* summary.c */
+void kl_json_string(FILE *f, const char *s);
+void kl_json_number(FILE *f, double x);
+int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error *err);
+int run_write_resolved_config(run_ctx *r, kl_error *err);
+
+/* run.c: one variant from set-up to published outputs. */
+int run_variant(kl_experiment *exp, size_t i, const char *dir, bool restart,
+                const kl_run_options *opt, kl_error *err);
+
+/* rundir.c */
+bool kl_is_run_dir(const char *dir);
+int kl_remove_tree(const char *path);
+int kl_prepare_run_dir(const char *dir, const kl_run_options *opt, kl_error *err);
+int kl_write_experiment_copy(const kl_experiment *exp, const char *base, kl_error *err);
+bool kl_variant_completed(const char *dir);
+
+#endif

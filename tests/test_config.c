@@ -555,7 +555,7 @@ static void test_variants_and_sweep(void) {
       "variants:\n"
       "  - {name: small, set: {model.n: 5}}\n"
       "  - name: euler\n"
-      "    set: {integrator: {type: euler, dt: 0.02}}\n"
+      "    set: {integrator: {type: euler}}\n"
       "sweep:\n"
       "  model.mollifier.epsilon: [0.1, 0.2, 0.3]\n"
       "  integrator.dt: [0.01, 0.001]\n";
@@ -621,6 +621,55 @@ static void test_variants_and_sweep(void) {
                "scalar");
   expect_error(0, NULL, "sweep: {plugin_path.0: [a]}\n",
                "t.yaml:9:9: key sweep.plugin_path.0: plugin_path cannot be changed per run");
+  expect_error(0, NULL, "sweep: {description: [a, b]}\n",
+               "t.yaml:9:9: key sweep.description: description cannot be changed per run");
+  /* A typo in the first component of a sweep or variant key would add an
+   * unknown top-level key that nothing reads: identical runs. */
+  expect_error(0, NULL, "sweep: {modle.n: [4, 8]}\n",
+               "t.yaml:9:9: key sweep.modle.n: unknown top-level key 'modle' (did you mean "
+               "'model.n'?); expected a dotted key below model, initial, integrator, time, "
+               "diagnostics or output");
+  expect_error(0, NULL, "variants:\n  - {name: a, set: {modle.n: 8}}\n",
+               "t.yaml:10:21: key variants.0.set.modle.n: unknown top-level key 'modle' (did "
+               "you mean 'model.n'?); expected a dotted key below model, initial, integrator, "
+               "time, diagnostics or output");
+  /* A value given twice: the later setting would silently undo the earlier. */
+  expect_error(0, NULL,
+               "variants:\n  - {name: a, set: {model.n: 8}}\nsweep: {model: [{type: fmodel}]}\n",
+               "t.yaml:11:9: key sweep.model: would override the value that variants.0.set.model.n "
+               "(at 10:21) gives, which would then have no effect; give the value in one place");
+  expect_error(0, NULL,
+               "variants:\n  - {name: a, set: {integrator: {type: euler, dt: 0.02}}}\n"
+               "sweep: {integrator.dt: [0.1]}\n",
+               "t.yaml:11:9: key sweep.integrator.dt: would override the value that "
+               "variants.0.set.integrator (at 10:21) gives, which would then have no effect; "
+               "give the value in one place");
+  expect_error(0, NULL, "variants:\n  - {name: a, set: {model.n: 8, model: {type: fmodel}}}\n",
+               "t.yaml:10:33: key variants.0.set.model: would override the value that "
+               "variants.0.set.model.n (at 10:21) gives, which would then have no effect; give "
+               "the value in one place");
+  text = experiment_text(0, NULL, "sweep: {model.n: [4, 8]}\n");
+  const char *typo_set[] = {"sweep={n: [4, 5]}"};
+  expect_prefix(text, typo_set, 1, KL_EINVAL,
+                "--set:1:2: key sweep.n: unknown top-level key 'n'; expected a dotted key below");
+  const char *twice[] = {"model.n=5"};
+  expect_prefix(text, twice, 1, KL_EINVAL,
+                "t.yaml:9:9: key sweep.model.n: also set by --set model.n, which the sweep "
+                "would silently override; give the value in one place");
+  const char *twice_below[] = {"model={type: fmodel, n: 5}"};
+  expect_prefix(text, twice_below, 1, KL_EINVAL,
+                "t.yaml:9:9: key sweep.model.n: also set by --set model, which the sweep would");
+  /* A --set the sweep composes with (a key it does not give) is fine. */
+  const char *apart[] = {"model.d=1"};
+  kl_experiment *exp2 = NULL;
+  CU_ASSERT_EQUAL(load(text, apart, 1, &exp2, &err), KL_OK);
+  kl_experiment_free(exp2);
+  free(text);
+  text = experiment_text(0, NULL, "variants:\n  - {name: a, set: {model.n: 8}}\n");
+  expect_prefix(text, twice, 1, KL_EINVAL,
+                "t.yaml:10:21: key variants.0.set.model.n: also set by --set model.n, which the "
+                "variant would silently override");
+  free(text);
 }
 
 /* ------------------------------------------------------------ resolved */

@@ -672,6 +672,77 @@ static void test_variants_and_sweep(void) {
   free(text);
 }
 
+/* ------------------------------------------------------------ schedule */
+/* Checks of the time section that `validate` makes (issue 13): output times,
+ * their number, the step count of a fixed-step run. */
+static void test_schedule(void) {
+  expect_error(8, "time: {t_final: 1, outputs: [0.5, 0.25]}", NULL,
+               "t.yaml:8:29: key time.outputs: expected increasing output times, found "
+               "outputs.1 = 0.25 before outputs.0 = 0.5");
+  expect_error(8, "time: {t_final: 1, outputs: [0.5, 0.5]}", NULL,
+               "t.yaml:8:29: key time.outputs: expected increasing output times, found "
+               "outputs.1 = 0.5 equal to outputs.0 = 0.5");
+  expect_error(8, "time: {t_final: 1, outputs: [2]}", NULL,
+               "t.yaml:8:29: key time.outputs: expected output times within [0, 1], found "
+               "outputs.0 = 2");
+  expect_error(8, "time: {t_final: 1, output_every: 1e-8}", NULL,
+               "t.yaml:8:34: key time.output_every: expected at most time.max_outputs = "
+               "10000000 output times, found 1e+08 (raise time.max_outputs for a run that needs "
+               "more)");
+  expect_error(7, "integrator: {type: rk4, dt: 1e-300}", NULL,
+               "t.yaml:7:29: key integrator.dt: a fixed step of 1e-300 takes 1e+300 steps from "
+               "t = 0 to t_final = 1; expected at most time.max_fixed_steps = 1000000000 (raise "
+               "it, or set time.max_steps, for a run that needs more)");
+  expect_error(8, "time: {t_final: 1e8, max_fixed_steps: 1000}", NULL,
+               "t.yaml:7:29: key integrator.dt: a fixed step of 0.01 takes 1e+10 steps from "
+               "t = 0 to t_final = 1e+08; expected at most time.max_fixed_steps = 1000 (raise "
+               "it, or set time.max_steps, for a run that needs more)");
+  expect_error(0, NULL, "output: {dir: ''}\n",
+               "t.yaml:9:15: key output.dir: expected a non-empty string, found \"\"");
+  expect_error(0, NULL, "diagnostics: [fdiag, {type: fdiag}]\n",
+               "t.yaml:9:22: key diagnostics.1: diagnostic 'fdiag' is already listed as "
+               "diagnostics.0 (at 9:15); expected each diagnostic once");
+
+  /* Raised limits, or max_steps ending the run first, are accepted; the
+   * output times are the output_every grid merged with the list. */
+  const char *ok[] = {"integrator.dt=1e-10", "integrator.dt=1e-10"};
+  const char *const extra[] = {"time.max_fixed_steps=20000000000", "time.max_steps=100"};
+  for (int i = 0; i < 2; i++) {
+    char *text = experiment_text(0, NULL, NULL);
+    const char *ov[] = {ok[i], extra[i]};
+    kl_experiment *exp = NULL;
+    kl_error err;
+    int rc = load(text, ov, 2, &exp, &err);
+    if (rc) fprintf(stderr, "\n%s\n", err.message);
+    CU_ASSERT_EQUAL(rc, KL_OK);
+    kl_experiment_free(exp);
+    free(text);
+  }
+  char *text = experiment_text(8, "time: {t_final: 1, output_every: 0.5, outputs: [0.25, 0.5]}",
+                               NULL);
+  kl_experiment *exp = NULL;
+  kl_error err;
+  CU_ASSERT_EQUAL_FATAL(load(text, NULL, 0, &exp, &err), KL_OK);
+  double *times = NULL;
+  size_t n = 0;
+  CU_ASSERT_EQUAL(kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 0, &times, &n,
+                                         &err), KL_OK);
+  CU_ASSERT_EQUAL_FATAL(n, 4);
+  CU_ASSERT(times[0] == 0 && times[1] == 0.25 && times[2] == 0.5 && times[3] == 1);
+  free(times);
+  /* The runner's start time (after t_final, or after an output time). */
+  CU_ASSERT_EQUAL(kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 2, NULL, NULL,
+                                         &err), KL_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err.message, "t.yaml:8:17: key time.t_final: expected an end time after "
+                         "the start time 2 of the initial data, found 1 (t_final is absolute)");
+  CU_ASSERT_EQUAL(kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 0.3, NULL,
+                                         NULL, &err), KL_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err.message, "t.yaml:8:48: key time.outputs: expected output times "
+                         "within [0.3, 1], found outputs.0 = 0.25");
+  kl_experiment_free(exp);
+  free(text);
+}
+
 /* ------------------------------------------------------------ resolved */
 static char *emit(const kl_node *n) {
   char *buf = NULL;
@@ -823,6 +894,7 @@ static CU_TestInfo param_tests[] = {
     {"empty and bad documents", test_empty_and_bad_documents},
     {"--set overrides", test_overrides},
     {"variants and sweep", test_variants_and_sweep},
+    {"time schedule", test_schedule},
     {"resolved round trip", test_resolved_roundtrip},
     {"did you mean", test_did_you_mean},
     {"schema", test_schema},

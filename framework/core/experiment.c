@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,11 @@ const kl_param_spec kl_time_specs[] = {
      "Stop with a checkpoint after this much wall-clock time (0: no limit)."},
     {"checkpoint_every", KL_PARAM_INT, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "steps",
      "Write a checkpoint every this many steps (0: only at the end and on signals)."},
+    {"max_fixed_steps", KL_PARAM_INT, "1000000000", 1, 0, KL_PARAM_HAS_MIN, NULL, "steps",
+     "Refuse a fixed-step run of more than this many steps ((t_final - start time) / dt), "
+     "which a typo in dt or t_final would make endless; raise it for a run that needs more."},
+    {"max_outputs", KL_PARAM_INT, "10000000", 1, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "Refuse more than this many output times; raise it for a run that needs more."},
     KL_PARAM_END};
 
 const kl_param_spec kl_output_specs[] = {
@@ -251,10 +257,104 @@ static int validate_run(kl_node *tree, const kl_registry *reg, kl_run_config *rc
                                  &rc->diagnostic_info[i], &rc->diagnostics[i], err);
       if (r) return r;
       rc->n_diagnostics = i + 1;
+      /* Two instances of one diagnostic write the same columns and snapshot
+       * datasets: the run would fail (or, for columns, rename) at output time. */
+      for (size_t j = 0; j < i; j++)
+        if (rc->diagnostic_info[j] == rc->diagnostic_info[i])
+          return where_error(err, diag->items[i], path,
+                             "diagnostic '%s' is already listed as diagnostics.%zu (at %u:%u); "
+                             "expected each diagnostic once",
+                             rc->diagnostic_info[i]->name, j, diag->items[j]->line,
+                             diag->items[j]->col);
     }
   }
-  return kl_params_build(kl_output_specs, kl_node_map_get(tree, "output"), tree, "output", NULL,
-                         reg, &rc->output, err);
+  r = kl_params_build(kl_output_specs, kl_node_map_get(tree, "output"), tree, "output", NULL,
+                      reg, &rc->output, err);
+  /* The start time of the initial data is known once they are created; it is
+   * >= 0, so counting from 0 bounds the steps and outputs from above. */
+  return r ? r : kl_run_config_schedule(rc, rc->integrator, 0, NULL, NULL, err);
+}
+
+/* ------------------------------------------------------- schedule */
+const char *kl_fmt_real(double x, char *buf, size_t size); /* params.c */
+
+int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator, double t_start,
+                           double **times, size_t *n_times, kl_error *err) {
+  if (times) *times = NULL, *n_times = 0;
+  const kl_params *tp = rc->time;
+  const double t_final = kl_params_real(tp, "t_final");
+  char t0s[40], tfs[40], a[40], b[40];
+  kl_fmt_real(t_start, t0s, sizeof t0s);
+  kl_fmt_real(t_final, tfs, sizeof tfs);
+  if (!(t_final > t_start))
+    return kl_params_error(err, KL_EINVAL, tp, "t_final",
+                           "expected an end time after the start time %s of the initial data, "
+                           "found %s (t_final is absolute)",
+                           t0s, tfs);
+  const double *list = NULL;
+  size_t n_list = kl_params_is_set(tp, "outputs") ? kl_params_real_list(tp, "outputs", &list) : 0;
+  for (size_t i = 0; i < n_list; i++) {
+    kl_fmt_real(list[i], a, sizeof a);
+    if (list[i] < t_start || list[i] > t_final)
+      return kl_params_error(err, KL_EINVAL, tp, "outputs",
+                             "expected output times within [%s, %s], found outputs.%zu = %s", t0s,
+                             tfs, i, a);
+    if (i && !(list[i] > list[i - 1]))
+      return kl_params_error(err, KL_EINVAL, tp, "outputs",
+                             "expected increasing output times, found outputs.%zu = %s %s "
+                             "outputs.%zu = %s",
+                             i, a, list[i] == list[i - 1] ? "equal to" : "before", i - 1,
+                             kl_fmt_real(list[i - 1], b, sizeof b));
+  }
+  /* The output_every grid (a tenth of the run without outputs), plus the list. */
+  const bool grid = kl_params_is_set(tp, "output_every") || !n_list;
+  const double every = kl_params_is_set(tp, "output_every") ? kl_params_real(tp, "output_every")
+                                                            : (t_final - t_start) / 10;
+  const double n_grid = grid ? ceil((t_final - t_start) / every - 1e-9) : 0;
+  const long max_outputs = kl_params_int(tp, "max_outputs");
+  if (n_grid + (double)n_list > (double)max_outputs)
+    return kl_params_error(err, KL_EINVAL, tp, n_grid > (double)n_list ? "output_every" : "outputs",
+                           "expected at most time.max_outputs = %ld output times, found %.3g "
+                           "(raise time.max_outputs for a run that needs more)",
+                           max_outputs, n_grid + (double)n_list);
+  /* A fixed step covers the run in (t_final - t_start) / dt steps, unless
+   * max_steps stops it first. */
+  const kl_integrator_ops *ops = rc->integrator_info ? rc->integrator_info->ops : NULL;
+  const kl_param_spec *dts = rc->integrator_info ? find_spec(rc->integrator_info, "dt") : NULL;
+  const long max_fixed = kl_params_int(tp, "max_fixed_steps");
+  const long max_steps = kl_params_int(tp, "max_steps");
+  if (ops && !(ops->flags & KL_INTEGRATOR_ADAPTIVE) && dts && dts->type == KL_PARAM_REAL &&
+      !(max_steps > 0 && max_steps <= max_fixed)) {
+    double dt = kl_params_real(integrator, "dt");
+    double steps = (t_final - t_start) / dt;
+    if (!(steps <= (double)max_fixed))
+      return kl_params_error(err, KL_EINVAL, integrator, "dt",
+                             "a fixed step of %g takes %.3g steps from t = %g to t_final = %g; "
+                             "expected at most time.max_fixed_steps = %ld (raise it, or set "
+                             "time.max_steps, for a run that needs more)",
+                             dt, steps, t_start, t_final, max_fixed);
+  }
+  if (!times) return KL_OK;
+  double *t = malloc(((size_t)n_grid + n_list + 2) * sizeof *t);
+  if (!t) return nomem(err);
+  /* Merge the grid and the list; a time within rounding of the last is the same. */
+  const double same = 1e-12 * fmax(fabs(t_final), t_final - t_start);
+  size_t m = 0, next_list = 0;
+  t[m++] = t_start;
+  for (size_t k = 1;; k++) {
+    double tk = grid ? t_start + (double)k * every : t_final;
+    if (grid && tk >= t_final * (1 - 1e-12) - 1e-300) tk = t_final;
+    while (next_list < n_list && list[next_list] <= tk) {
+      if (list[next_list] > t[m - 1] + same) t[m++] = list[next_list];
+      next_list++;
+    }
+    if (tk > t[m - 1] + same) t[m++] = tk;
+    if (tk >= t_final) break;
+  }
+  if (t[m - 1] < t_final) t[m - 1] = t_final; /* within rounding of t_final: t_final */
+  *times = t;
+  *n_times = m;
+  return KL_OK;
 }
 
 /* -------------------------------------------------------- variants */

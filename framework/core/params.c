@@ -465,6 +465,8 @@ static int parse_value(const vctx *c, const kl_param_spec *s, const kl_node *n, 
     char f[300];
     if (n->type != KL_NODE_SCALAR || is_null(n))
       return bad_value(c, n, "expected a string, found %s", found_text(n, f, sizeof f));
+    if (!*n->scalar) /* "" is never a useful path or label, and reads as "unset" nowhere */
+      return bad_value(c, n, "expected a non-empty string, found \"\"");
     v->string = strdup(n->scalar);
     return v->string ? KL_OK : kl_error_set(c->err, KL_ENOMEM, "out of memory");
   }

@@ -213,6 +213,48 @@ static void test_yaml_errors(void) {
   parse_fails("a: *nope\n", KL_EINVAL, "y.yaml:1:4: alias *nope refers to an unknown anchor");
   parse_fails("a: \xff\xfe\n", KL_EINVAL, "y.yaml:1:4: not valid UTF-8 text");
   parse_fails("a: !custom 3\n", KL_EINVAL, "y.yaml:1:4: unsupported YAML tag '!custom'");
+  /* Core tags need text of their type (issue 13: they were ignored). */
+  parse_fails("a: !!null 0.01\n", KL_EINVAL,
+              "y.yaml:1:4: !!null '0.01': expected empty, ~ or null after the tag");
+  parse_fails("a: !!bool 4\n", KL_EINVAL, "y.yaml:1:4: !!bool '4': expected true or false");
+  parse_fails("a: !!int 1.5\n", KL_EINVAL, "y.yaml:1:4: !!int '1.5': expected an integer");
+  parse_fails("a: !!float x\n", KL_EINVAL, "y.yaml:1:4: !!float 'x': expected a number");
+}
+
+/* A byte-order mark is skipped; core tags type the scalar, also when quoted. */
+static void test_yaml_bom_and_tags(void) {
+  kl_node *root = NULL;
+  kl_error err;
+  const char *text = "\xEF\xBB\xBF" "a: !!str 5\nb: !!int '7'\nc: !!float 3\nd: !!null\n";
+  CU_ASSERT_EQUAL_FATAL(kl_yaml_parse_string(text, strlen(text), "t.yaml", &root, &err), KL_OK);
+  const kl_node *a = kl_node_map_get(root, "a"), *b = kl_node_map_get(root, "b"),
+                *c = kl_node_map_get(root, "c");
+  CU_ASSERT_EQUAL(root->key_line[0], 1);
+  CU_ASSERT_EQUAL(root->key_col[0], 1);
+  CU_ASSERT_FALSE(a->plain);
+  CU_ASSERT_TRUE(b->plain);
+  CU_ASSERT_FALSE(b->float_tag);
+  CU_ASSERT_TRUE(c->plain && c->float_tag);
+  /* !!float 3 stays a real through the emitter. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  CU_ASSERT_EQUAL(kl_node_emit_yaml(root, f, &err), KL_OK);
+  fclose(f);
+  kl_node *back = NULL;
+  CU_ASSERT_EQUAL_FATAL(kl_yaml_parse_string(buf, len, "e.yaml", &back, &err), KL_OK);
+  CU_ASSERT_TRUE(kl_node_map_get(back, "c")->float_tag);
+  CU_ASSERT_FALSE(kl_node_map_get(back, "a")->plain);
+  kl_node_free(back);
+  free(buf);
+  kl_node_free(root);
+  /* A tagged value given to a parameter: !!str is no number, !!float no integer. */
+  expect_error(4, "  n: !!float 10", NULL,
+               "t.yaml:4:6: key model.n: expected an integer, found !!float 10");
+  expect_error(7, "integrator: {type: rk4, dt: !!str 0.01}", NULL,
+               "t.yaml:7:29: key integrator.dt: expected a number, found the string \"0.01\"");
+  expect_error(7, "integrator: {type: rk4, dt: !!null 0.01}", NULL,
+               "t.yaml:7:29: !!null '0.01': expected empty, ~ or null after the tag");
 }
 
 static void test_yaml_duplicates_large_map(void) {
@@ -895,6 +937,7 @@ static CU_TestInfo param_tests[] = {
     {"--set overrides", test_overrides},
     {"variants and sweep", test_variants_and_sweep},
     {"time schedule", test_schedule},
+    {"byte-order mark and tags", test_yaml_bom_and_tags},
     {"resolved round trip", test_resolved_roundtrip},
     {"did you mean", test_did_you_mean},
     {"schema", test_schema},

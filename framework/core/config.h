@@ -16,6 +16,7 @@ typedef struct kl_node {
   kl_node_type type;
   char *scalar;          /* SCALAR: the text                                      */
   bool plain;            /* SCALAR: unquoted (so 1e3 is a number, "1e3" a string) */
+  bool float_tag;        /* SCALAR: tagged !!float, so an integer text is a real   */
   size_t n;              /* MAP: pairs; SEQ: items                                */
   char **keys;           /* MAP: key texts                                        */
   unsigned *key_line, *key_col; /* MAP: 1-based position of each key              */

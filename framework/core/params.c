@@ -325,6 +325,8 @@ static int parse_int(const vctx *c, const kl_param_spec *s, const kl_node *n, lo
   char f[300];
   if (n->type != KL_NODE_SCALAR || !n->plain || is_null(n))
     return bad_value(c, n, "expected an integer, found %s", found_text(n, f, sizeof f));
+  if (n->float_tag)
+    return bad_value(c, n, "expected an integer, found !!float %s", n->scalar);
   long v;
   int k = plain_int(n->scalar, &v);
   if (k == -1)

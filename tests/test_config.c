@@ -213,6 +213,48 @@ static void test_yaml_errors(void) {
   parse_fails("a: *nope\n", KL_EINVAL, "y.yaml:1:4: alias *nope refers to an unknown anchor");
   parse_fails("a: \xff\xfe\n", KL_EINVAL, "y.yaml:1:4: not valid UTF-8 text");
   parse_fails("a: !custom 3\n", KL_EINVAL, "y.yaml:1:4: unsupported YAML tag '!custom'");
+  /* Core tags need text of their type (issue 13: they were ignored). */
+  parse_fails("a: !!null 0.01\n", KL_EINVAL,
+              "y.yaml:1:4: !!null '0.01': expected empty, ~ or null after the tag");
+  parse_fails("a: !!bool 4\n", KL_EINVAL, "y.yaml:1:4: !!bool '4': expected true or false");
+  parse_fails("a: !!int 1.5\n", KL_EINVAL, "y.yaml:1:4: !!int '1.5': expected an integer");
+  parse_fails("a: !!float x\n", KL_EINVAL, "y.yaml:1:4: !!float 'x': expected a number");
+}
+
+/* A byte-order mark is skipped; core tags type the scalar, also when quoted. */
+static void test_yaml_bom_and_tags(void) {
+  kl_node *root = NULL;
+  kl_error err;
+  const char *text = "\xEF\xBB\xBF" "a: !!str 5\nb: !!int '7'\nc: !!float 3\nd: !!null\n";
+  CU_ASSERT_EQUAL_FATAL(kl_yaml_parse_string(text, strlen(text), "t.yaml", &root, &err), KL_OK);
+  const kl_node *a = kl_node_map_get(root, "a"), *b = kl_node_map_get(root, "b"),
+                *c = kl_node_map_get(root, "c");
+  CU_ASSERT_EQUAL(root->key_line[0], 1);
+  CU_ASSERT_EQUAL(root->key_col[0], 1);
+  CU_ASSERT_FALSE(a->plain);
+  CU_ASSERT_TRUE(b->plain);
+  CU_ASSERT_FALSE(b->float_tag);
+  CU_ASSERT_TRUE(c->plain && c->float_tag);
+  /* !!float 3 stays a real through the emitter. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  CU_ASSERT_EQUAL(kl_node_emit_yaml(root, f, &err), KL_OK);
+  fclose(f);
+  kl_node *back = NULL;
+  CU_ASSERT_EQUAL_FATAL(kl_yaml_parse_string(buf, len, "e.yaml", &back, &err), KL_OK);
+  CU_ASSERT_TRUE(kl_node_map_get(back, "c")->float_tag);
+  CU_ASSERT_FALSE(kl_node_map_get(back, "a")->plain);
+  kl_node_free(back);
+  free(buf);
+  kl_node_free(root);
+  /* A tagged value given to a parameter: !!str is no number, !!float no integer. */
+  expect_error(4, "  n: !!float 10", NULL,
+               "t.yaml:4:6: key model.n: expected an integer, found !!float 10");
+  expect_error(7, "integrator: {type: rk4, dt: !!str 0.01}", NULL,
+               "t.yaml:7:29: key integrator.dt: expected a number, found the string \"0.01\"");
+  expect_error(7, "integrator: {type: rk4, dt: !!null 0.01}", NULL,
+               "t.yaml:7:29: !!null '0.01': expected empty, ~ or null after the tag");
 }
 
 static void test_yaml_duplicates_large_map(void) {
@@ -555,7 +597,7 @@ static void test_variants_and_sweep(void) {
       "variants:\n"
       "  - {name: small, set: {model.n: 5}}\n"
       "  - name: euler\n"
-      "    set: {integrator: {type: euler, dt: 0.02}}\n"
+      "    set: {integrator: {type: euler}}\n"
       "sweep:\n"
       "  model.mollifier.epsilon: [0.1, 0.2, 0.3]\n"
       "  integrator.dt: [0.01, 0.001]\n";
@@ -621,6 +663,126 @@ static void test_variants_and_sweep(void) {
                "scalar");
   expect_error(0, NULL, "sweep: {plugin_path.0: [a]}\n",
                "t.yaml:9:9: key sweep.plugin_path.0: plugin_path cannot be changed per run");
+  expect_error(0, NULL, "sweep: {description: [a, b]}\n",
+               "t.yaml:9:9: key sweep.description: description cannot be changed per run");
+  /* A typo in the first component of a sweep or variant key would add an
+   * unknown top-level key that nothing reads: identical runs. */
+  expect_error(0, NULL, "sweep: {modle.n: [4, 8]}\n",
+               "t.yaml:9:9: key sweep.modle.n: unknown top-level key 'modle' (did you mean "
+               "'model.n'?); expected a dotted key below model, initial, integrator, time, "
+               "diagnostics or output");
+  expect_error(0, NULL, "variants:\n  - {name: a, set: {modle.n: 8}}\n",
+               "t.yaml:10:21: key variants.0.set.modle.n: unknown top-level key 'modle' (did "
+               "you mean 'model.n'?); expected a dotted key below model, initial, integrator, "
+               "time, diagnostics or output");
+  /* A value given twice: the later setting would silently undo the earlier. */
+  expect_error(0, NULL,
+               "variants:\n  - {name: a, set: {model.n: 8}}\nsweep: {model: [{type: fmodel}]}\n",
+               "t.yaml:11:9: key sweep.model: would override the value that variants.0.set.model.n "
+               "(at 10:21) gives, which would then have no effect; give the value in one place");
+  expect_error(0, NULL,
+               "variants:\n  - {name: a, set: {integrator: {type: euler, dt: 0.02}}}\n"
+               "sweep: {integrator.dt: [0.1]}\n",
+               "t.yaml:11:9: key sweep.integrator.dt: would override the value that "
+               "variants.0.set.integrator (at 10:21) gives, which would then have no effect; "
+               "give the value in one place");
+  expect_error(0, NULL, "variants:\n  - {name: a, set: {model.n: 8, model: {type: fmodel}}}\n",
+               "t.yaml:10:33: key variants.0.set.model: would override the value that "
+               "variants.0.set.model.n (at 10:21) gives, which would then have no effect; give "
+               "the value in one place");
+  text = experiment_text(0, NULL, "sweep: {model.n: [4, 8]}\n");
+  const char *typo_set[] = {"sweep={n: [4, 5]}"};
+  expect_prefix(text, typo_set, 1, KL_EINVAL,
+                "--set:1:2: key sweep.n: unknown top-level key 'n'; expected a dotted key below");
+  const char *twice[] = {"model.n=5"};
+  expect_prefix(text, twice, 1, KL_EINVAL,
+                "t.yaml:9:9: key sweep.model.n: also set by --set model.n, which the sweep "
+                "would silently override; give the value in one place");
+  const char *twice_below[] = {"model={type: fmodel, n: 5}"};
+  expect_prefix(text, twice_below, 1, KL_EINVAL,
+                "t.yaml:9:9: key sweep.model.n: also set by --set model, which the sweep would");
+  /* A --set the sweep composes with (a key it does not give) is fine. */
+  const char *apart[] = {"model.d=1"};
+  kl_experiment *exp2 = NULL;
+  CU_ASSERT_EQUAL(load(text, apart, 1, &exp2, &err), KL_OK);
+  kl_experiment_free(exp2);
+  free(text);
+  text = experiment_text(0, NULL, "variants:\n  - {name: a, set: {model.n: 8}}\n");
+  expect_prefix(text, twice, 1, KL_EINVAL,
+                "t.yaml:10:21: key variants.0.set.model.n: also set by --set model.n, which the "
+                "variant would silently override");
+  free(text);
+}
+
+/* ------------------------------------------------------------ schedule */
+/* Checks of the time section that `validate` makes (issue 13): output times,
+ * their number, the step count of a fixed-step run. */
+static void test_schedule(void) {
+  expect_error(8, "time: {t_final: 1, outputs: [0.5, 0.25]}", NULL,
+               "t.yaml:8:29: key time.outputs: expected increasing output times, found "
+               "outputs.1 = 0.25 before outputs.0 = 0.5");
+  expect_error(8, "time: {t_final: 1, outputs: [0.5, 0.5]}", NULL,
+               "t.yaml:8:29: key time.outputs: expected increasing output times, found "
+               "outputs.1 = 0.5 equal to outputs.0 = 0.5");
+  expect_error(8, "time: {t_final: 1, outputs: [2]}", NULL,
+               "t.yaml:8:29: key time.outputs: expected output times within [0, 1], found "
+               "outputs.0 = 2");
+  expect_error(8, "time: {t_final: 1, output_every: 1e-8}", NULL,
+               "t.yaml:8:34: key time.output_every: expected at most time.max_outputs = "
+               "10000000 output times, found 1e+08 (raise time.max_outputs for a run that needs "
+               "more)");
+  expect_error(7, "integrator: {type: rk4, dt: 1e-300}", NULL,
+               "t.yaml:7:29: key integrator.dt: a fixed step of 1e-300 takes 1e+300 steps from "
+               "t = 0 to t_final = 1; expected at most time.max_fixed_steps = 1000000000 (raise "
+               "it, or set time.max_steps, for a run that needs more)");
+  expect_error(8, "time: {t_final: 1e8, max_fixed_steps: 1000}", NULL,
+               "t.yaml:7:29: key integrator.dt: a fixed step of 0.01 takes 1e+10 steps from "
+               "t = 0 to t_final = 1e+08; expected at most time.max_fixed_steps = 1000 (raise "
+               "it, or set time.max_steps, for a run that needs more)");
+  expect_error(0, NULL, "output: {dir: ''}\n",
+               "t.yaml:9:15: key output.dir: expected a non-empty string, found \"\"");
+  expect_error(0, NULL, "diagnostics: [fdiag, {type: fdiag}]\n",
+               "t.yaml:9:22: key diagnostics.1: diagnostic 'fdiag' is already listed as "
+               "diagnostics.0 (at 9:15); expected each diagnostic once");
+
+  /* Raised limits, or max_steps ending the run first, are accepted; the
+   * output times are the output_every grid merged with the list. */
+  const char *ok[] = {"integrator.dt=1e-10", "integrator.dt=1e-10"};
+  const char *const extra[] = {"time.max_fixed_steps=20000000000", "time.max_steps=100"};
+  for (int i = 0; i < 2; i++) {
+    char *text = experiment_text(0, NULL, NULL);
+    const char *ov[] = {ok[i], extra[i]};
+    kl_experiment *exp = NULL;
+    kl_error err;
+    int rc = load(text, ov, 2, &exp, &err);
+    if (rc) fprintf(stderr, "\n%s\n", err.message);
+    CU_ASSERT_EQUAL(rc, KL_OK);
+    kl_experiment_free(exp);
+    free(text);
+  }
+  char *text = experiment_text(8, "time: {t_final: 1, output_every: 0.5, outputs: [0.25, 0.5]}",
+                               NULL);
+  kl_experiment *exp = NULL;
+  kl_error err;
+  CU_ASSERT_EQUAL_FATAL(load(text, NULL, 0, &exp, &err), KL_OK);
+  double *times = NULL;
+  size_t n = 0;
+  CU_ASSERT_EQUAL(kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 0, &times, &n,
+                                         &err), KL_OK);
+  CU_ASSERT_EQUAL_FATAL(n, 4);
+  CU_ASSERT(times[0] == 0 && times[1] == 0.25 && times[2] == 0.5 && times[3] == 1);
+  free(times);
+  /* The runner's start time (after t_final, or after an output time). */
+  CU_ASSERT_EQUAL(kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 2, NULL, NULL,
+                                         &err), KL_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err.message, "t.yaml:8:17: key time.t_final: expected an end time after "
+                         "the start time 2 of the initial data, found 1 (t_final is absolute)");
+  CU_ASSERT_EQUAL(kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 0.3, NULL,
+                                         NULL, &err), KL_EINVAL);
+  CU_ASSERT_STRING_EQUAL(err.message, "t.yaml:8:48: key time.outputs: expected output times "
+                         "within [0.3, 1], found outputs.0 = 0.25");
+  kl_experiment_free(exp);
+  free(text);
 }
 
 /* ------------------------------------------------------------ resolved */
@@ -774,6 +936,8 @@ static CU_TestInfo param_tests[] = {
     {"empty and bad documents", test_empty_and_bad_documents},
     {"--set overrides", test_overrides},
     {"variants and sweep", test_variants_and_sweep},
+    {"time schedule", test_schedule},
+    {"byte-order mark and tags", test_yaml_bom_and_tags},
     {"resolved round trip", test_resolved_roundtrip},
     {"did you mean", test_did_you_mean},
     {"schema", test_schema},

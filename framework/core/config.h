@@ -16,6 +16,7 @@ typedef struct kl_node {
   kl_node_type type;
   char *scalar;          /* SCALAR: the text                                      */
   bool plain;            /* SCALAR: unquoted (so 1e3 is a number, "1e3" a string) */
+  bool float_tag;        /* SCALAR: tagged !!float, so an integer text is a real   */
   size_t n;              /* MAP: pairs; SEQ: items                                */
   char **keys;           /* MAP: key texts                                        */
   unsigned *key_line, *key_col; /* MAP: 1-based position of each key              */
@@ -106,6 +107,18 @@ struct kl_experiment {
  * every default filled in, plugin_path made absolute): config.resolved.yaml,
  * which `kinlab run` accepts as it is. */
 kl_node *kl_run_config_resolved(const kl_experiment *exp, const kl_run_config *run);
+
+/* The time schedule of a run that starts at t_start: refuses t_final <=
+ * t_start, output times out of order, repeated or outside [t_start,
+ * t_final], more than time.max_outputs output times, and a fixed-step
+ * integrator taking more than time.max_fixed_steps steps (unless
+ * time.max_steps stops it first).  With `times`, also returns the output
+ * times (t_start, the output_every grid merged with time.outputs, t_final;
+ * malloc'ed).  Validation calls it with t_start = 0, the runner with the start
+ * time of the initial data.  `integrator`: the parameters of rc's integrator
+ * (the runner hands rc->integrator to the instance it creates). */
+int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator, double t_start,
+                           double **times, size_t *n_times, kl_error *err);
 
 /* Parameter tables of the core sections (also used for the JSON Schema). */
 extern const kl_param_spec kl_time_specs[];

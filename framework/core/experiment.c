@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,11 @@ const kl_param_spec kl_time_specs[] = {
      "Stop with a checkpoint after this much wall-clock time (0: no limit)."},
     {"checkpoint_every", KL_PARAM_INT, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "steps",
      "Write a checkpoint every this many steps (0: only at the end and on signals)."},
+    {"max_fixed_steps", KL_PARAM_INT, "1000000000", 1, 0, KL_PARAM_HAS_MIN, NULL, "steps",
+     "Refuse a fixed-step run of more than this many steps ((t_final - start time) / dt), "
+     "which a typo in dt or t_final would make endless; raise it for a run that needs more."},
+    {"max_outputs", KL_PARAM_INT, "10000000", 1, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "Refuse more than this many output times; raise it for a run that needs more."},
     KL_PARAM_END};
 
 const kl_param_spec kl_output_specs[] = {
@@ -251,10 +257,104 @@ static int validate_run(kl_node *tree, const kl_registry *reg, kl_run_config *rc
                                  &rc->diagnostic_info[i], &rc->diagnostics[i], err);
       if (r) return r;
       rc->n_diagnostics = i + 1;
+      /* Two instances of one diagnostic write the same columns and snapshot
+       * datasets: the run would fail (or, for columns, rename) at output time. */
+      for (size_t j = 0; j < i; j++)
+        if (rc->diagnostic_info[j] == rc->diagnostic_info[i])
+          return where_error(err, diag->items[i], path,
+                             "diagnostic '%s' is already listed as diagnostics.%zu (at %u:%u); "
+                             "expected each diagnostic once",
+                             rc->diagnostic_info[i]->name, j, diag->items[j]->line,
+                             diag->items[j]->col);
     }
   }
-  return kl_params_build(kl_output_specs, kl_node_map_get(tree, "output"), tree, "output", NULL,
-                         reg, &rc->output, err);
+  r = kl_params_build(kl_output_specs, kl_node_map_get(tree, "output"), tree, "output", NULL,
+                      reg, &rc->output, err);
+  /* The start time of the initial data is known once they are created; it is
+   * >= 0, so counting from 0 bounds the steps and outputs from above. */
+  return r ? r : kl_run_config_schedule(rc, rc->integrator, 0, NULL, NULL, err);
+}
+
+/* ------------------------------------------------------- schedule */
+const char *kl_fmt_real(double x, char *buf, size_t size); /* params.c */
+
+int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator, double t_start,
+                           double **times, size_t *n_times, kl_error *err) {
+  if (times) *times = NULL, *n_times = 0;
+  const kl_params *tp = rc->time;
+  const double t_final = kl_params_real(tp, "t_final");
+  char t0s[40], tfs[40], a[40], b[40];
+  kl_fmt_real(t_start, t0s, sizeof t0s);
+  kl_fmt_real(t_final, tfs, sizeof tfs);
+  if (!(t_final > t_start))
+    return kl_params_error(err, KL_EINVAL, tp, "t_final",
+                           "expected an end time after the start time %s of the initial data, "
+                           "found %s (t_final is absolute)",
+                           t0s, tfs);
+  const double *list = NULL;
+  size_t n_list = kl_params_is_set(tp, "outputs") ? kl_params_real_list(tp, "outputs", &list) : 0;
+  for (size_t i = 0; i < n_list; i++) {
+    kl_fmt_real(list[i], a, sizeof a);
+    if (list[i] < t_start || list[i] > t_final)
+      return kl_params_error(err, KL_EINVAL, tp, "outputs",
+                             "expected output times within [%s, %s], found outputs.%zu = %s", t0s,
+                             tfs, i, a);
+    if (i && !(list[i] > list[i - 1]))
+      return kl_params_error(err, KL_EINVAL, tp, "outputs",
+                             "expected increasing output times, found outputs.%zu = %s %s "
+                             "outputs.%zu = %s",
+                             i, a, list[i] == list[i - 1] ? "equal to" : "before", i - 1,
+                             kl_fmt_real(list[i - 1], b, sizeof b));
+  }
+  /* The output_every grid (a tenth of the run without outputs), plus the list. */
+  const bool grid = kl_params_is_set(tp, "output_every") || !n_list;
+  const double every = kl_params_is_set(tp, "output_every") ? kl_params_real(tp, "output_every")
+                                                            : (t_final - t_start) / 10;
+  const double n_grid = grid ? ceil((t_final - t_start) / every - 1e-9) : 0;
+  const long max_outputs = kl_params_int(tp, "max_outputs");
+  if (n_grid + (double)n_list > (double)max_outputs)
+    return kl_params_error(err, KL_EINVAL, tp, n_grid > (double)n_list ? "output_every" : "outputs",
+                           "expected at most time.max_outputs = %ld output times, found %.3g "
+                           "(raise time.max_outputs for a run that needs more)",
+                           max_outputs, n_grid + (double)n_list);
+  /* A fixed step covers the run in (t_final - t_start) / dt steps, unless
+   * max_steps stops it first. */
+  const kl_integrator_ops *ops = rc->integrator_info ? rc->integrator_info->ops : NULL;
+  const kl_param_spec *dts = rc->integrator_info ? find_spec(rc->integrator_info, "dt") : NULL;
+  const long max_fixed = kl_params_int(tp, "max_fixed_steps");
+  const long max_steps = kl_params_int(tp, "max_steps");
+  if (ops && !(ops->flags & KL_INTEGRATOR_ADAPTIVE) && dts && dts->type == KL_PARAM_REAL &&
+      !(max_steps > 0 && max_steps <= max_fixed)) {
+    double dt = kl_params_real(integrator, "dt");
+    double steps = (t_final - t_start) / dt;
+    if (!(steps <= (double)max_fixed))
+      return kl_params_error(err, KL_EINVAL, integrator, "dt",
+                             "a fixed step of %g takes %.3g steps from t = %g to t_final = %g; "
+                             "expected at most time.max_fixed_steps = %ld (raise it, or set "
+                             "time.max_steps, for a run that needs more)",
+                             dt, steps, t_start, t_final, max_fixed);
+  }
+  if (!times) return KL_OK;
+  double *t = malloc(((size_t)n_grid + n_list + 2) * sizeof *t);
+  if (!t) return nomem(err);
+  /* Merge the grid and the list; a time within rounding of the last is the same. */
+  const double same = 1e-12 * fmax(fabs(t_final), t_final - t_start);
+  size_t m = 0, next_list = 0;
+  t[m++] = t_start;
+  for (size_t k = 1;; k++) {
+    double tk = grid ? t_start + (double)k * every : t_final;
+    if (grid && tk >= t_final * (1 - 1e-12) - 1e-300) tk = t_final;
+    while (next_list < n_list && list[next_list] <= tk) {
+      if (list[next_list] > t[m - 1] + same) t[m++] = list[next_list];
+      next_list++;
+    }
+    if (tk > t[m - 1] + same) t[m++] = tk;
+    if (tk >= t_final) break;
+  }
+  if (t[m - 1] < t_final) t[m - 1] = t_final; /* within rounding of t_final: t_final */
+  *times = t;
+  *n_times = m;
+  return KL_OK;
 }
 
 /* -------------------------------------------------------- variants */
@@ -271,25 +371,157 @@ typedef struct runspec {
   setop *ops;
 } runspec;
 
+/* Keys that name the experiment rather than one run (description too: runs
+ * that differ only in it would be identical). */
 static bool forbidden_target(const char *key) {
-  static const char *const no[] = {"name", "plugin_path", "variants", "sweep"};
+  static const char *const no[] = {"name", "description", "plugin_path", "variants", "sweep"};
   size_t len = strcspn(key, ".");
   for (size_t i = 0; i < sizeof no / sizeof *no; i++)
     if (strlen(no[i]) == len && !strncmp(no[i], key, len)) return true;
   return false;
 }
 
+/* A dotted key of `variants.N.set` or `sweep` must start with a top-level key
+ * that can change per run: the deeper components are checked against the
+ * parameter tables when each run's tree is validated, but a typo in the first
+ * would add an unknown top-level key that nothing reads (identical runs). */
 static int check_set_map(kl_error *err, const kl_node *set, const char *path) {
   if (set->type != KL_NODE_MAP)
     return where_error(err, set, path,
                        "expected a mapping of dotted keys to values (model.n: 40), found %s",
                        found(set));
-  for (size_t i = 0; i < set->n; i++)
-    if (forbidden_target(set->keys[i]))
+  static const char *const per_run[] = {"model", "initial", "integrator", "time", "diagnostics",
+                                        "output"};
+  const size_t n_per_run = sizeof per_run / sizeof *per_run;
+  for (size_t i = 0; i < set->n; i++) {
+    const char *key = set->keys[i];
+    int first_len = (int)strcspn(key, ".");
+    if (forbidden_target(key))
       return kl_error_set(err, KL_EINVAL, "%s:%u:%u: key %s.%s: %.*s cannot be changed per run",
-                          set->file, set->key_line[i], set->key_col[i], path, set->keys[i],
-                          (int)strcspn(set->keys[i], "."), set->keys[i]);
+                          set->file, set->key_line[i], set->key_col[i], path, key, first_len,
+                          key);
+    char first[256];
+    snprintf(first, sizeof first, "%.*s", first_len, key);
+    bool known = false;
+    for (size_t j = 0; j < n_per_run && !known; j++) known = !strcmp(first, per_run[j]);
+    if (known) continue;
+    const char *m = kl_did_you_mean(first, per_run, n_per_run);
+    char sg[300] = "";
+    if (m) snprintf(sg, sizeof sg, " (did you mean '%s%s'?)", m, key + first_len);
+    return kl_error_set(err, KL_EINVAL,
+                        "%s:%u:%u: key %s.%s: unknown top-level key '%s'%s; expected a dotted "
+                        "key below model, initial, integrator, time, diagnostics or output",
+                        set->file, set->key_line[i], set->key_col[i], path, key, first, sg);
+  }
   return KL_OK;
+}
+
+/* Whether `path` is `pre` or lies below it (whole dotted components). */
+static bool path_within(const char *path, const char *pre) {
+  size_t n = strlen(pre);
+  return !strncmp(path, pre, n) && (path[n] == '\0' || path[n] == '.');
+}
+
+/* Whether node has a value at the dotted path `rest` (map keys, list indices). */
+static bool node_has_path(const kl_node *n, const char *rest) {
+  while (n && *rest) {
+    size_t len = strcspn(rest, ".");
+    const kl_node *next = NULL;
+    if (n->type == KL_NODE_MAP) {
+      for (size_t i = 0; i < n->n && !next; i++)
+        if (strlen(n->keys[i]) == len && !strncmp(n->keys[i], rest, len)) next = n->items[i];
+    } else if (n->type == KL_NODE_SEQ) {
+      char *end;
+      unsigned long idx = strtoul(rest, &end, 10);
+      if (end == rest + len && idx < n->n) next = n->items[idx];
+    }
+    if (!next) return false;
+    n = next;
+    rest += len;
+    if (*rest == '.') rest++;
+  }
+  return n != NULL;
+}
+
+/* Whether setting `later` after `earlier` (to the value `earlier_value`) throws
+ * away what `earlier` set: the same key, a key above it, or a key below it
+ * that the earlier value gives explicitly.  Setting a key the earlier value
+ * lacks (sweep integrator.dt after a variant's {type: euler}) composes. */
+static bool overrides(const char *later, const char *earlier, const kl_node *earlier_value) {
+  if (path_within(earlier, later)) return true;
+  if (!path_within(later, earlier)) return false;
+  return node_has_path(earlier_value, later + strlen(earlier) + 1);
+}
+
+/* One value set for every run: a --set KEY (its value is in the tree), a
+ * variant's set key, a sweep key (each of its values). */
+typedef struct setting {
+  const char *key, *origin; /* origin: "--set" or "variants.N.set" or "sweep" */
+  const kl_node *map;       /* the set/sweep mapping (NULL for --set)         */
+  size_t index;             /* key index in map                               */
+} setting;
+
+static int override_error(kl_error *err, const setting *later, const setting *earlier) {
+  const kl_node *m = later->map;
+  if (!earlier->map)
+    return kl_error_set(err, KL_EINVAL,
+                        "%s:%u:%u: key %s.%s: also set by --set %s, which %s would silently "
+                        "override; give the value in one place",
+                        m->file, m->key_line[later->index], m->key_col[later->index],
+                        later->origin, later->key, earlier->key,
+                        strcmp(later->origin, "sweep") ? "the variant" : "the sweep");
+  return kl_error_set(err, KL_EINVAL,
+                      "%s:%u:%u: key %s.%s: would override the value that %s.%s (at %u:%u) "
+                      "gives, which would then have no effect; give the value in one place",
+                      m->file, m->key_line[later->index], m->key_col[later->index],
+                      later->origin, later->key, earlier->origin, earlier->key,
+                      earlier->map->key_line[earlier->index], earlier->map->key_col[earlier->index]);
+}
+
+/* Refuse a setting that would silently undo another: --set keys come first
+ * (applied to the tree), then a variant's set keys in order, then the sweep
+ * keys in order. */
+static int check_overrides(const kl_node *root, const char *const *set_keys, size_t n_set_keys,
+                           const kl_node *variants, const kl_node *sweep, kl_error *err) {
+  size_t nv = variants ? variants->n : 1, n_sweep = sweep ? sweep->n : 0, most_set = 0;
+  for (size_t vi = 0; variants && vi < nv; vi++) {
+    const kl_node *set = kl_node_map_get(variants->items[vi], "set");
+    if (set && set->type == KL_NODE_MAP && set->n > most_set) most_set = set->n;
+  }
+  size_t cap = n_set_keys + most_set + n_sweep;
+  setting *ops = malloc((cap ? cap : 1) * sizeof *ops);
+  if (!ops) return nomem(err);
+  int rc = KL_OK;
+  for (size_t vi = 0; vi < nv && !rc; vi++) {
+    size_t n = 0;
+    for (size_t k = 0; k < n_set_keys; k++) ops[n++] = (setting){set_keys[k], "--set", NULL, 0};
+    char origin[48];
+    snprintf(origin, sizeof origin, "variants.%zu.set", vi);
+    const kl_node *set = variants ? kl_node_map_get(variants->items[vi], "set") : NULL;
+    for (size_t k = 0; set && set->type == KL_NODE_MAP && k < set->n; k++)
+      ops[n++] = (setting){set->keys[k], origin, set, k};
+    for (size_t k = 0; sweep && k < sweep->n; k++)
+      ops[n++] = (setting){sweep->keys[k], "sweep", sweep, k};
+    for (size_t j = n_set_keys; j < n && !rc; j++)
+      for (size_t i = 0; i < j && !rc; i++) {
+        /* The value the earlier setting gives: the tree's for --set, each
+         * listed value for a sweep key. */
+        bool hit = false;
+        if (!ops[i].map) {
+          hit = path_within(ops[i].key, ops[j].key) ||
+                (path_within(ops[j].key, ops[i].key) && node_has_path(root, ops[j].key));
+        } else if (!strcmp(ops[i].origin, "sweep")) {
+          const kl_node *vals = ops[i].map->items[ops[i].index];
+          for (size_t v = 0; vals->type == KL_NODE_SEQ && v < vals->n && !hit; v++)
+            hit = overrides(ops[j].key, ops[i].key, vals->items[v]);
+        } else {
+          hit = overrides(ops[j].key, ops[i].key, ops[i].map->items[ops[i].index]);
+        }
+        if (hit) rc = override_error(err, &ops[j], &ops[i]);
+      }
+  }
+  free(ops);
+  return rc;
 }
 
 /* Label of a sweep value for run names. */
@@ -312,7 +544,8 @@ static void runspecs_free(runspec *rs, size_t n) {
 }
 
 /* Expand variants x sweep points into run specifications. */
-static int expand_runs(const kl_node *root, runspec **out, size_t *n_out, kl_error *err) {
+static int expand_runs(const kl_node *root, const char *const *set_keys, size_t n_set_keys,
+                       runspec **out, size_t *n_out, kl_error *err) {
   *out = NULL;
   *n_out = 0;
   const kl_node *variants = kl_node_map_get(root, "variants");
@@ -388,6 +621,10 @@ static int expand_runs(const kl_node *root, runspec **out, size_t *n_out, kl_err
         return where_error(err, sweep, "sweep", "expands to more than %d runs", MAX_RUNS);
       ns *= vals->n;
     }
+  }
+  if (variants || sweep) {
+    int r = check_overrides(root, set_keys, n_set_keys, variants, sweep, err);
+    if (r) return r;
   }
   if (nv * ns > MAX_RUNS)
     return where_error(err, root, "variants", "variants x sweep expand to more than %d runs",
@@ -562,7 +799,12 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
                       kl_node_where(tree, w, sizeof w),
                       node_is_null(tree) ? "an empty document" : found(tree));
   }
-  /* --set overrides come first: everything below sees their result. */
+  /* --set overrides come first: everything below sees their result.  The
+   * keys of those that set a run's values are kept to refuse a variant or
+   * sweep that would override them. */
+  char **set_keys = calloc(n_overrides ? n_overrides : 1, sizeof *set_keys);
+  size_t n_set_keys = 0;
+  if (!rc && !set_keys) rc = nomem(err);
   for (size_t i = 0; !rc && i < n_overrides; i++) {
     const char *o = overrides[i];
     const char *eq = o ? strchr(o, '=') : NULL;
@@ -577,7 +819,8 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
       break;
     }
     rc = kl_node_set_path(tree, key, eq + 1, "--set", err);
-    free(key);
+    if (!rc && !forbidden_target(key)) set_keys[n_set_keys++] = key;
+    else free(key);
   }
   /* Top-level keys. */
   for (size_t i = 0; !rc && i < tree->n; i++) {
@@ -614,7 +857,10 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
   if (!rc) rc = load_plugin_path(p, kl_node_map_get(tree, "plugin_path"), base_dir, reg, err);
   runspec *rs = NULL;
   size_t nrs = 0;
-  if (!rc) rc = expand_runs(tree, &rs, &nrs, err);
+  if (!rc)
+    rc = expand_runs(tree, (const char *const *)set_keys, n_set_keys, &rs, &nrs, err);
+  for (size_t i = 0; i < n_set_keys; i++) free(set_keys[i]);
+  free(set_keys);
   if (!rc && !(exp->runs = calloc(nrs, sizeof *exp->runs))) rc = nomem(err);
   for (size_t i = 0; !rc && i < nrs; i++) {
     kl_run_config *run = &exp->runs[i];

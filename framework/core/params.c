@@ -325,6 +325,8 @@ static int parse_int(const vctx *c, const kl_param_spec *s, const kl_node *n, lo
   char f[300];
   if (n->type != KL_NODE_SCALAR || !n->plain || is_null(n))
     return bad_value(c, n, "expected an integer, found %s", found_text(n, f, sizeof f));
+  if (n->float_tag)
+    return bad_value(c, n, "expected an integer, found !!float %s", n->scalar);
   long v;
   int k = plain_int(n->scalar, &v);
   if (k == -1)
@@ -465,6 +467,8 @@ static int parse_value(const vctx *c, const kl_param_spec *s, const kl_node *n, 
     char f[300];
     if (n->type != KL_NODE_SCALAR || is_null(n))
       return bad_value(c, n, "expected a string, found %s", found_text(n, f, sizeof f));
+    if (!*n->scalar) /* "" is never a useful path or label, and reads as "unset" nowhere */
+      return bad_value(c, n, "expected a non-empty string, found \"\"");
     v->string = strdup(n->scalar);
     return v->string ? KL_OK : kl_error_set(c->err, KL_ENOMEM, "out of memory");
   }

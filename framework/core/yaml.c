@@ -70,6 +70,7 @@ kl_node *kl_node_clone(const kl_node *node) {
   kl_node *c = node_new(node->type, node->file, node->line, node->col);
   if (!c) return NULL;
   c->plain = node->plain;
+  c->float_tag = node->float_tag;
   if (node->scalar && !(c->scalar = strdup(node->scalar))) goto fail;
   if (node->n) {
     if (node_reserve(c, node->n)) goto fail;
@@ -297,23 +298,69 @@ static int b_attach(builder *b, kl_node *node) {
   return KL_OK;
 }
 
-/* Typed plain scalars: tags that keep core-schema resolution, "!!str" and "!"
- * make a string; anything else is refused. */
-static int scalar_plainness(builder *b, const yaml_event_t *ev, bool *plain) {
+/* YAML 1.2 core-schema forms of the typed scalars. */
+static bool core_null(const char *s) {
+  return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static bool core_bool(const char *s) {
+  static const char *const words[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (!strcmp(s, words[i])) return true;
+  return false;
+}
+
+static bool core_int(const char *s) {
+  const char *p = s;
+  const char *digits = "0123456789";
+  if (p[0] == '0' && p[1] == 'o') digits = "01234567", p += 2;
+  else if (p[0] == '0' && p[1] == 'x') digits = "0123456789abcdefABCDEF", p += 2;
+  else if (*p == '+' || *p == '-') p++;
+  if (!*p) return false;
+  for (; *p; p++)
+    if (!strchr(digits, *p)) return false;
+  return true;
+}
+
+static bool core_float(const char *s) {
+  static const char *const words[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF",
+                                      "-.inf", "-.Inf", "-.INF", ".nan",  ".NaN",  ".NAN"};
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (!strcmp(s, words[i])) return true;
+  return kl_yaml_float_syntax(s);
+}
+
+/* Core tags are honoured: "!!str" and "!" make a string (so !!str 5 is no
+ * number); !!null, !!bool, !!int and !!float need text of their type (in any
+ * quoting) and make the scalar typed as if it were plain; !!float marks an
+ * integer text as a real.  Other tags are refused. */
+static int scalar_tag(builder *b, const yaml_event_t *ev, kl_node *n) {
   const char *tag = (const char *)ev->data.scalar.tag;
-  *plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+  n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
   if (!tag) return KL_OK;
   if (strcmp(tag, "!") == 0 || strcmp(tag, YAML_STR_TAG) == 0) {
-    *plain = false;
+    n->plain = false;
     return KL_OK;
   }
-  if (strcmp(tag, YAML_INT_TAG) == 0 || strcmp(tag, YAML_FLOAT_TAG) == 0 ||
-      strcmp(tag, YAML_BOOL_TAG) == 0 || strcmp(tag, YAML_NULL_TAG) == 0) {
-    *plain = true;
+  static const struct {
+    const char *tag, *name, *expected;
+    bool (*ok)(const char *);
+  } typed[] = {
+      {YAML_NULL_TAG, "!!null", "empty, ~ or null", core_null},
+      {YAML_BOOL_TAG, "!!bool", "true or false", core_bool},
+      {YAML_INT_TAG, "!!int", "an integer (digits, 0o octal or 0x hex)", core_int},
+      {YAML_FLOAT_TAG, "!!float", "a number, .inf or .nan", core_float},
+  };
+  for (size_t i = 0; i < sizeof typed / sizeof *typed; i++) {
+    if (strcmp(tag, typed[i].tag) != 0) continue;
+    if (!typed[i].ok(n->scalar))
+      return b_error(b, n->line, n->col, "%s '%.200s': expected %s after the tag",
+                     typed[i].name, n->scalar, typed[i].expected);
+    n->plain = true;
+    n->float_tag = strcmp(tag, YAML_FLOAT_TAG) == 0;
     return KL_OK;
   }
-  return b_error(b, ev->start_mark.line + 1, ev->start_mark.column + 1,
-                 "unsupported YAML tag '%s'", tag);
+  return b_error(b, n->line, n->col, "unsupported YAML tag '%s'", tag);
 }
 
 static int b_collection_tag(builder *b, const yaml_event_t *ev, const char *tag, bool map) {
@@ -446,13 +493,10 @@ static int b_event(builder *b, yaml_event_t *ev, bool *done, int *documents) {
     return b_attach(b, c);
   }
   case YAML_SCALAR_EVENT: {
-    bool plain;
-    int rc = scalar_plainness(b, ev, &plain);
-    if (!rc) rc = b_count(b, 1, line, col, false);
+    int rc = b_count(b, 1, line, col, false);
     if (rc) return rc;
     kl_node *n = node_new(KL_NODE_SCALAR, b->file, line, col);
     if (!n) return b_nomem(b);
-    n->plain = plain;
     n->scalar = malloc(ev->data.scalar.length + 1);
     if (!n->scalar) {
       kl_node_free(n);
@@ -463,6 +507,10 @@ static int b_event(builder *b, yaml_event_t *ev, bool *done, int *documents) {
     if (strlen(n->scalar) != ev->data.scalar.length) {
       kl_node_free(n);
       return b_error(b, line, col, "a scalar contains a NUL character");
+    }
+    if ((rc = scalar_tag(b, ev, n))) {
+      kl_node_free(n);
+      return rc;
     }
     if (ev->data.scalar.anchor) {
       rc = b_add_anchor(b, (const char *)ev->data.scalar.anchor, n);
@@ -508,6 +556,9 @@ int kl_yaml_parse_string(const char *text, size_t len, const char *display_name,
   if (len > KL_YAML_MAX_BYTES)
     return kl_error_set(err, KL_EINVAL, "%s: too large (%zu bytes; at most %u bytes)", file, len,
                         (unsigned)KL_YAML_MAX_BYTES);
+  /* A UTF-8 byte-order mark (some editors write one) is no content; libyaml
+   * only skips it when it detects the encoding itself. */
+  if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) text += 3, len -= 3;
   builder b = {.file = file, .text = text, .len = len, .err = err};
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser))
@@ -821,7 +872,11 @@ static int emit_node(yaml_emitter_t *em, const kl_node *n) {
       style = YAML_PLAIN_SCALAR_STYLE;
     else if (kl_yaml_plain_is_typed(s))
       style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+    /* An integer text read as a real (!!float 5) keeps its tag. */
+    bool float_int = n->float_tag && core_int(s);
+    if (!yaml_scalar_event_initialize(&ev, NULL,
+                                      float_int ? (yaml_char_t *)YAML_FLOAT_TAG : NULL,
+                                      (yaml_char_t *)s, (int)strlen(s), !float_int, !float_int,
                                       style))
       return -1;
     return yaml_emitter_emit(em, &ev) ? 0 : -1;

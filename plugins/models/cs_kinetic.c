@@ -168,9 +168,9 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   if (s->dim_x == 1) {
     s->x_lo = kl_params_real(p, "x_lo");
     double xh = kl_params_real(p, "x_hi");
-    if (!(xh > s->x_lo)) {
-      rc = kl_params_error(err, KL_EINVAL, p, "x_hi", "expected x_hi > x_lo = %g, found %g",
-                           s->x_lo, xh);
+    if (!(xh > s->x_lo) || !isfinite(xh - s->x_lo)) { /* a width of inf would blame dx */
+      rc = kl_params_error(err, KL_EINVAL, p, "x_hi",
+                           "expected x_hi > x_lo = %g with a finite width, found %g", s->x_lo, xh);
       goto fail;
     }
     if (kl_params_is_set(p, "nx")) s->nx = (size_t)kl_params_int(p, "nx");
@@ -191,6 +191,14 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   double vl[3], vh[3], dvl[3];
   if ((rc = read_dir_list(p, "v_lo", s->d, vl, err)) || (rc = read_dir_list(p, "v_hi", s->d, vh, err)))
     goto fail;
+  for (unsigned k = 0; k < s->d; k++)
+    if (!(vh[k] > vl[k]) || !isfinite(vh[k] - vl[k])) { /* before dv/nv use the width */
+      rc = kl_params_error(err, KL_EINVAL, p, "v_hi",
+                           "expected v_hi > v_lo with a finite width in direction %u, found "
+                           "[%g, %g]",
+                           k + 1, vl[k], vh[k]);
+      goto fail;
+    }
   if (kl_params_is_set(p, "nv")) {
     if ((rc = read_dir_list(p, "nv", s->d, dvl, err))) goto fail;
     for (unsigned k = 0; k < s->d; k++) {

@@ -166,8 +166,9 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
       goto fail;
     for (unsigned k = 0; k < s->dim_x; k++) {
       s->box_len[k] = hi[k] - s->box_lo[k];
-      if (!(s->box_len[k] > 0)) {
-        rc = kl_params_error(err, KL_EINVAL, p, "box_hi", "expected box_hi > box_lo");
+      if (!(s->box_len[k] > 0) || !isfinite(s->box_len[k])) {
+        rc = kl_params_error(err, KL_EINVAL, p, "box_hi",
+                             "expected box_hi > box_lo with a finite width");
         goto fail;
       }
       s->V *= s->box_len[k];

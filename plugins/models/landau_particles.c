@@ -203,6 +203,16 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   }
   s->h = 2.0 * s->L / (double)s->n;
   s->hd = d == 2 ? s->h * s->h : s->h * s->h * s->h;
+  /* Derived values are checked where they are derived, against the keys they
+   * come from: a later check (the cut-off radius) would blame its own key. */
+  if (!(s->hd > 0) || !isfinite(s->hd)) {
+    rc = kl_params_error(err, KL_EINVAL, p, "box",
+                         "the mesh cell h = 2 box / n = %g has a volume h^%u = %g: expected a "
+                         "box with a positive finite cell volume, found box = %g%s",
+                         s->h, d, s->hd, s->L,
+                         kl_params_is_set(p, "box") ? "" : " (from the initial data)");
+    goto fail;
+  }
   s->lo = -s->L + 0.5 * s->h;
   s->M = ipow((size_t)s->n, d);
 
@@ -212,6 +222,18 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
     s->eps = kl_params_real(p, "epsilon");
   else
     s->eps = kl_params_real(p, "epsilon_coeff") * pow(s->h, kl_params_real(p, "epsilon_power"));
+  if (!(s->eps > 0) || !isfinite(s->eps)) {
+    const char *key = kl_params_is_set(p, "box")             ? "box"
+                      : kl_params_is_set(p, "epsilon_power") ? "epsilon_power"
+                                                             : "epsilon_coeff";
+    rc = kl_params_error(err, KL_EINVAL, p, key,
+                         "eps = epsilon_coeff * h^epsilon_power = %g * %g^%g = %g: expected a "
+                         "positive finite eps (set epsilon, or a box giving a sensible h = 2 "
+                         "box / n)",
+                         kl_params_real(p, "epsilon_coeff"), s->h,
+                         kl_params_real(p, "epsilon_power"), s->eps);
+    goto fail;
+  }
   s->rtol = kl_params_real(p, "cutoff_rtol");
   s->R = kl_mollifier_cutoff(s->moll, d, s->eps, s->rtol);
   if (!(s->R > 0) || !isfinite(s->R)) {

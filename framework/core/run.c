@@ -567,6 +567,7 @@ static int write_summary(run_ctx *r, int status, const kl_error *run_err, kl_err
   fprintf(f, ",\n  \"wall_s\": ");
   json_number(f, r->wall_before + (wall_now() - r->wall_start));
   fprintf(f, ",\n  \"outputs\": %zu", r->rows);
+  kl_provenance_write_json(f, r->cfg->plugins);
   /* Which columns are the model's invariants (drift is meaningful for them). */
   fprintf(f, ",\n  \"invariants\": [");
   for (size_t i = 0; r->col_names && i < r->n_inv; i++) {
@@ -668,6 +669,7 @@ static int run_one(run_ctx *r, bool restart, kl_error *err) {
   r->log->console_ctx = r;
   kl_logf(r->log, KL_LOG_INFO, "%s %s%s%s in %s", restart ? "restarting" : "starting",
           r->exp->name, c->variant_name[0] ? " variant " : "", c->variant_name, r->dir);
+  kl_provenance_log(r->cfg->plugins, r->log);
   if (!restart && (rc = write_resolved_config(r, err))) return rc;
   if ((rc = create_instances(r, err))) return rc;
   r->n = kl_model_size(r->model);

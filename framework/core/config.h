@@ -112,7 +112,7 @@ typedef struct kl_run_config {
  * (provenance.c). */
 typedef struct kl_provenance_item {
   char *role;                      /* "model", "model.kernel", "diagnostics.1" */
-  char *name, *file;               /* plugin name; absolute module path ("builtin..." if compiled in) */
+  char *name, *file;               /* plugin; absolute module path ("builtin..." compiled in) */
   char sha256[KL_SHA256_HEX_SIZE]; /* of the module file when loaded; "" compiled in */
   uint32_t abi_major, abi_minor;
 } kl_provenance_item;

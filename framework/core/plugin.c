@@ -379,7 +379,8 @@ static int load_file_ranked(kl_registry *reg, const char *path, int rank, char *
     rc = kl_error_set(err, KL_ENOMEM, "out of memory registering plugins");
   for (uint32_t j = 0; !rc && j < count; j++) {
     entry e;
-    if (!(rc = prepare_entry(reg, path, file, sha256, rank, &e, err))) add_checked(reg, infos[j], &e);
+    if (!(rc = prepare_entry(reg, path, file, sha256, rank, &e, err)))
+      add_checked(reg, infos[j], &e);
   }
   return rc;
 }
@@ -392,11 +393,13 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* `source` says where dir came from in the missing-directory warning; NULL:
+ * no warning (the compiled-in default directory need not exist). */
 static int load_dir_ranked(kl_registry *reg, const char *dir, bool must_exist, int rank,
                            const char *source, kl_error *err);
 
 int kl_registry_load_dir(kl_registry *reg, const char *dir, bool must_exist, kl_error *err) {
-  return load_dir_ranked(reg, dir, must_exist, reg->next_rank++, NULL, err);
+  return load_dir_ranked(reg, dir, must_exist, reg->next_rank++, "a search-path directory", err);
 }
 
 /* A module of a search directory that does not load is skipped, not fatal:
@@ -426,8 +429,8 @@ static int load_dir_ranked(kl_registry *reg, const char *dir, bool must_exist, i
   DIR *d = opendir(dir);
   if (!d) {
     if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
-      return source ? kl_registry_note_missing_dir(reg, err, "plugin directory %s (%s) does not exist; "
-                                                 "ignored", dir, source)
+      return source ? kl_registry_note_missing_dir(
+                          reg, err, "plugin directory %s does not exist (%s); ignored", dir, source)
                     : KL_OK;
     return kl_error_set(err, KL_EPLUGIN, "plugin directory %s: %s", dir, strerror(errno));
   }

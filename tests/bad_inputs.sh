@@ -11,6 +11,8 @@
 #   # setup: SHELL COMMAND                 (run before, in the case's directory)
 #   # check: SHELL COMMAND                 (must succeed after the run)
 #   # ulimit: -f 8                         (limits for kinlab only; SIGXFSZ ignored)
+#   # env: NAME=VALUE...                   (environment of kinlab only; shell words,
+#                                           $KINLAB_PLUGIN_PATH is the suite's own)
 #   # stdout: text                         (a piece of stdout, for exit=0 cases)
 #   # xfail: REASON                        (a known bug: a failure is XFAIL, a pass XPASS)
 # Placeholders: @CASE@ the case file (copied, with placeholders replaced, to a
@@ -56,6 +58,7 @@ for case in "${cases[@]}"; do
   args=$(header args "$cf" | tail -n 1)
   [ -n "$args" ] || args="validate $name"
   limits=$(header ulimit "$cf" | tr '\n' ' ')
+  envs=$(header env "$cf" | tr '\n' ' ')
   xfail=$(header xfail "$cf" | head -n 1)
   why=""
   if [ -z "$want_exit" ]; then
@@ -69,7 +72,7 @@ for case in "${cases[@]}"; do
   if [ -z "$why" ]; then
     start=$(date +%s.%N)
     (cd "$dir" && trap '' XFSZ && eval "ulimit $limits" 2>/dev/null;
-     eval "exec timeout -s KILL $timeout_s \"$kinlab\" $args") \
+     eval "exec env $envs timeout -s KILL $timeout_s \"$kinlab\" $args") \
       > "$dir/.stdout" 2> "$dir/.stderr" < /dev/null
     got=$?
     secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo 0)

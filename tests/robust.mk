@@ -1,17 +1,22 @@
 # tests/robust.mk - robustness (issue 9): the bad-input suite and the fuzzers.
 #
 # make check runs tests/bad_inputs.sh over tests/bad_inputs/*.yaml (each case
-# a file with "# expect:" headers; see the script).  Two test modules whose
-# create() fails or crashes are built for it (never installed, never on the
-# plugin search path: the cases name them in plugin_path).
+# a file with "# expect:" headers; see the script).  Test modules whose
+# create() fails or crashes, and one named like a built-in, are built for it
+# (never installed, never on the plugin search path: the cases name them in
+# plugin_path or copy them into a directory).
 check_LTLIBRARIES += tests/bad_inputs/modules/fail_create.la \
-	tests/bad_inputs/modules/crash_create.la
+	tests/bad_inputs/modules/crash_create.la \
+	tests/bad_inputs/modules/shadow_power_law.la
 tests_bad_inputs_modules_fail_create_la_SOURCES = tests/bad_inputs/modules/fail_create.c
 tests_bad_inputs_modules_fail_create_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_bad_inputs_modules_fail_create_la_LIBADD = $(PLUGIN_LIBADD)
 tests_bad_inputs_modules_crash_create_la_SOURCES = tests/bad_inputs/modules/crash_create.c
 tests_bad_inputs_modules_crash_create_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_bad_inputs_modules_crash_create_la_LIBADD = $(PLUGIN_LIBADD)
+tests_bad_inputs_modules_shadow_power_law_la_SOURCES = tests/bad_inputs/modules/shadow_power_law.c
+tests_bad_inputs_modules_shadow_power_law_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_bad_inputs_modules_shadow_power_law_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/bad_inputs.sh
 # The fuzz sources are listed one by one: a directory named like the phony

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "testutil.h"
 
 static char module_path[4096];
@@ -67,7 +68,9 @@ static void test_duplicate_name(void) {
   kl_registry_free(reg);
 }
 
-/* Two directories of the search path: the earlier one shadows the later. */
+/* Two directories of the search path providing one name with different
+ * bytes: the name is ambiguous, using it is an error naming both files, until
+ * one file is named explicitly (pinned). */
 static void test_search_path_shadowing(void) {
   char a[] = "/tmp/kinlab-test-dirA-XXXXXX", b[] = "/tmp/kinlab-test-dirB-XXXXXX";
   CU_ASSERT_FATAL(mkdtemp(a) && mkdtemp(b));
@@ -84,13 +87,240 @@ static void test_search_path_shadowing(void) {
   CU_ASSERT_EQUAL(kl_registry_load_dir(reg, b, true, &err), KL_OK); /* b ranks first */
   CU_ASSERT_EQUAL(kl_registry_load_dir(reg, a, true, &err), KL_OK);
   CU_ASSERT_STRING_EQUAL(kl_registry_find(reg, "same_name")->summary, "second");
+  CU_ASSERT_EQUAL(kl_registry_check_name(reg, "same_name", &err), KL_EPLUGIN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "provided by two different files"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, la));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, lb));
+  kl_plugin_source src;
+  CU_ASSERT_FATAL(kl_registry_source(reg, kl_registry_find(reg, "same_name"), &src));
+  CU_ASSERT_EQUAL(src.n_others, 1);
+  CU_ASSERT_PTR_NOT_NULL(kl_registry_other_file(reg, "same_name", 0));
+  CU_ASSERT_PTR_NULL(kl_registry_other_file(reg, "same_name", 1));
+  /* Naming a file pins it: no ambiguity, that one is used. */
+  CU_ASSERT_EQUAL(kl_registry_load_file(reg, src_a, &err), KL_OK);
+  CU_ASSERT_STRING_EQUAL(kl_registry_find(reg, "same_name")->summary, "first");
+  CU_ASSERT_EQUAL(kl_registry_check_name(reg, "same_name", &err), KL_OK);
   CU_ASSERT_EQUAL(kl_registry_load_dir(reg, "/nonexistent-dir", true, &err), KL_EPLUGIN);
+  CU_ASSERT_EQUAL(kl_registry_warning_count(reg), 0);
   CU_ASSERT_EQUAL(kl_registry_load_dir(reg, "/nonexistent-dir", false, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_warning_count(reg), 1); /* not silent */
+  CU_ASSERT_PTR_NOT_NULL(strstr(kl_registry_warning(reg, 0), "/nonexistent-dir does not exist"));
   kl_registry_free(reg);
   unlink(la);
   unlink(lb);
   rmdir(a);
   rmdir(b);
+}
+
+/* The same bytes in two directories (a directory listed twice, a copy): no
+ * ambiguity, the first one is used. */
+static void test_identical_copies(void) {
+  char a[] = "/tmp/kinlab-test-dirA-XXXXXX", b[] = "/tmp/kinlab-test-dirB-XXXXXX";
+  CU_ASSERT_FATAL(mkdtemp(a) && mkdtemp(b));
+  char la[4200], lb[4200];
+  snprintf(la, sizeof la, "%s/x.so", a);
+  snprintf(lb, sizeof lb, "%s/x.so", b);
+  CU_ASSERT(symlink(module("dup_a"), la) == 0);
+  CU_ASSERT(symlink(module("dup_a"), lb) == 0);
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_registry_load_dir(reg, a, true, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_load_dir(reg, b, true, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_check_name(reg, "same_name", &err), KL_OK);
+  kl_registry_free(reg);
+  unlink(la);
+  unlink(lb);
+  rmdir(a);
+  rmdir(b);
+}
+
+/* A module that does not load is skipped with a warning naming it; the other
+ * modules of the directory load, and the name it may provide is refused. */
+static void test_broken_module_skipped(void) {
+  char dir[] = "/tmp/kinlab-test-broken-XXXXXX";
+  CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+  char bad[4200], good[4200];
+  snprintf(bad, sizeof bad, "%s/my_kernel.so", dir);
+  snprintf(good, sizeof good, "%s/z.so", dir); /* sorted after the broken one */
+  FILE *f = fopen(bad, "w");
+  CU_ASSERT_FATAL(f != NULL);
+  fputs("not an ELF file\n", f);
+  fclose(f);
+  CU_ASSERT(symlink(module("dup_a"), good) == 0);
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_registry_load_dir(reg, dir, true, &err), KL_OK);
+  CU_ASSERT_PTR_NOT_NULL(kl_registry_find(reg, "same_name"));
+  CU_ASSERT_EQUAL(kl_registry_warning_count(reg), 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(kl_registry_warning(reg, 0), bad));
+  CU_ASSERT_PTR_NOT_NULL(strstr(kl_registry_warning(reg, 0), "not an ELF"));
+  CU_ASSERT_EQUAL(kl_registry_check_name(reg, "my_kernel", &err), KL_EPLUGIN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, bad));
+  CU_ASSERT_EQUAL(kl_registry_check_name(reg, "same_name", &err), KL_OK);
+  kl_registry_free(reg);
+  unlink(bad);
+  unlink(good);
+  rmdir(dir);
+}
+
+/* Provenance: absolute file, SHA-256 of its bytes, ABI; compiled-in plugins
+ * have no hash. */
+static void test_plugin_source(void) {
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  char cwd[4096], rel[8300];
+  CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
+  CU_ASSERT_EQUAL_FATAL(kl_registry_load_file(reg, module("dup_b"), &err), KL_OK);
+  kl_plugin_source src;
+  CU_ASSERT_FATAL(kl_registry_source(reg, kl_registry_find(reg, "same_name"), &src));
+  char *abs = realpath(module("dup_b"), NULL);
+  CU_ASSERT_STRING_EQUAL(src.file, abs);
+  char hex[KL_SHA256_HEX_SIZE];
+  CU_ASSERT_EQUAL(kl_sha256_file(abs, hex, &err), KL_OK);
+  CU_ASSERT_STRING_EQUAL(src.sha256, hex);
+  CU_ASSERT_EQUAL(strlen(src.sha256), 64);
+  CU_ASSERT_EQUAL(src.abi_major, KL_ABI_MAJOR);
+  CU_ASSERT_EQUAL(src.n_others, 0);
+  free(abs);
+  kl_registry_free(reg);
+  /* A relative path is recorded absolute. */
+  reg = kl_registry_new();
+  CU_ASSERT_FATAL(chdir(kl_test_builddir()) == 0);
+  snprintf(rel, sizeof rel, "tests/modules/.libs/dup_a.so");
+  CU_ASSERT_EQUAL(kl_registry_load_file(reg, rel, &err), KL_OK);
+  CU_ASSERT_FATAL(kl_registry_source(reg, kl_registry_find(reg, "same_name"), &src));
+  CU_ASSERT_EQUAL(src.file[0], '/');
+  CU_ASSERT_FATAL(chdir(cwd) == 0);
+  kl_registry_free(reg);
+}
+
+/* FIPS 180-4 / NIST example vectors, whole and fed in uneven pieces. */
+static void test_sha256_vectors(void) {
+  static const struct {
+    const char *msg;
+    const char *digest;
+  } v[] = {
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+       "lmnopqrsmnopqrstnopqrstu",
+       "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"}};
+  char hex[KL_SHA256_HEX_SIZE];
+  for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+    kl_sha256_hex(v[i].msg, strlen(v[i].msg), hex);
+    CU_ASSERT_STRING_EQUAL(hex, v[i].digest);
+    kl_sha256 s;
+    kl_sha256_init(&s);
+    for (size_t k = 0, step = 1; k < strlen(v[i].msg); k += step, step = step % 7 + 1) {
+      size_t left = strlen(v[i].msg) - k;
+      kl_sha256_update(&s, v[i].msg + k, step < left ? step : left);
+    }
+    kl_sha256_final(&s, hex);
+    CU_ASSERT_STRING_EQUAL(hex, v[i].digest);
+  }
+  /* One million 'a', in blocks of 1000. */
+  char block[1000];
+  memset(block, 'a', sizeof block);
+  kl_sha256 s;
+  kl_sha256_init(&s);
+  for (int i = 0; i < 1000; i++) kl_sha256_update(&s, block, sizeof block);
+  kl_sha256_final(&s, hex);
+  CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* The digest over the plugins of a run: independent of the roles' order,
+ * different when the plugins differ. */
+static const char *run_digest(const char *diagnostics, char out[KL_SHA256_HEX_SIZE]) {
+  char yaml[2048];
+  snprintf(yaml, sizeof yaml,
+           "model: {type: landau_particles, d: 2, n: 4, kernel: {type: power_law, gamma: 0}}\n"
+           "initial: {type: bkw}\nintegrator: {type: euler, dt: 0.01}\n"
+           "time: {t_final: 0.05}\ndiagnostics: %s\n",
+           diagnostics);
+  kl_experiment *exp = NULL;
+  kl_error err = {0, ""};
+  out[0] = '\0';
+  if (kl_experiment_load_string(yaml, "t.yaml", NULL, 0, kl_test_registry(), &exp, &err)) {
+    fprintf(stderr, "\n%s\n", err.message);
+    return out;
+  }
+  const kl_provenance *p = exp->runs[0].plugins;
+  snprintf(out, KL_SHA256_HEX_SIZE, "%s", kl_provenance_digest(p));
+  CU_ASSERT(p->n >= 5); /* model, its kernel and mollifier, initial, integrator */
+  CU_ASSERT_STRING_EQUAL(p->items[0].role, "model");
+  bool kernel_seen = false;
+  for (size_t i = 0; i < p->n; i++) {
+    kernel_seen |= !strcmp(p->items[i].role, "model.kernel") &&
+                   !strcmp(p->items[i].name, "power_law") && strlen(p->items[i].sha256) == 64;
+    CU_ASSERT_EQUAL(p->items[i].file[0], '/');
+  }
+  CU_ASSERT(kernel_seen);
+  kl_experiment_free(exp);
+  return out;
+}
+
+static void test_provenance_digest(void) {
+  char d1[KL_SHA256_HEX_SIZE], d2[KL_SHA256_HEX_SIZE], d3[KL_SHA256_HEX_SIZE];
+  run_digest("[bkw_error, particles]", d1);
+  run_digest("[particles, bkw_error]", d2);
+  run_digest("[particles]", d3);
+  CU_ASSERT_EQUAL(strlen(d1), 64);
+  CU_ASSERT_STRING_EQUAL(d1, d2);
+  CU_ASSERT_STRING_NOT_EQUAL(d1, d3);
+}
+
+/* The stack of plugins in create(): a create() that creates another instance
+ * is still named after that one returns. */
+static const char *seen_inner[2], *seen_outer_after;
+static int create_inner(const kl_setup *s, void **state, kl_error *err) {
+  (void)s; (void)err;
+  *state = NULL;
+  seen_inner[0] = kl_plugin_in_create_at(0);
+  seen_inner[1] = kl_plugin_in_create_at(1);
+  return KL_OK;
+}
+static double density_one(void *s, const double *x, const double *v) {
+  (void)s; (void)x; (void)v;
+  return 1;
+}
+static const kl_initial_ops nest_ops = {sizeof(kl_initial_ops), density_one, NULL, NULL, NULL};
+static const kl_plugin_info inner = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "inner", "inner", NULL,
+                                     &nest_ops, create_inner, NULL};
+static int create_outer(const kl_setup *s, void **state, kl_error *err) {
+  (void)s;
+  *state = NULL;
+  kl_registry *reg = kl_registry_new();
+  kl_instance *inst = NULL;
+  int rc = kl_registry_add(reg, &inner, "test", err);
+  if (!rc) rc = kl_instance_from_yaml(reg, KL_KIND_INITIAL, "{type: inner}", 1, 0, NULL, NULL,
+                                      &inst, err);
+  kl_instance_free(inst);
+  kl_registry_free(reg);
+  seen_outer_after = kl_plugin_in_create();
+  return rc;
+}
+static const kl_plugin_info outer = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "outer", "outer", NULL,
+                                     &nest_ops, create_outer, NULL};
+
+static void test_create_stack(void) {
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &outer, "test", &err), KL_OK);
+  kl_instance *inst = NULL;
+  CU_ASSERT_EQUAL(kl_instance_from_yaml(reg, KL_KIND_INITIAL, "{type: outer}", 1, 0, NULL, NULL,
+                                        &inst, &err),
+                  KL_OK);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(seen_inner[0]);
+  CU_ASSERT_STRING_EQUAL(seen_inner[0], "inner");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(seen_inner[1]);
+  CU_ASSERT_STRING_EQUAL(seen_inner[1], "outer");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(seen_outer_after);
+  CU_ASSERT_STRING_EQUAL(seen_outer_after, "outer");
+  CU_ASSERT_PTR_NULL(kl_plugin_in_create()); /* nothing in create() now */
+  kl_instance_free(inst);
+  kl_registry_free(reg);
 }
 
 /* The build tree's plugins are found through $KINLAB_PLUGIN_PATH. */
@@ -140,7 +370,13 @@ int main(void) {
       {"missing entry symbol", test_missing_entry},
       {"undefined symbol fails at load (RTLD_NOW)", test_undefined_symbol},
       {"duplicate plugin name", test_duplicate_name},
-      {"search path shadowing", test_search_path_shadowing},
+      {"search path shadowing is ambiguous unless pinned", test_search_path_shadowing},
+      {"identical copies are not ambiguous", test_identical_copies},
+      {"a broken module is skipped with a warning", test_broken_module_skipped},
+      {"plugin source: file, sha256, ABI", test_plugin_source},
+      {"SHA-256 FIPS 180-4 vectors", test_sha256_vectors},
+      {"provenance digest of a run", test_provenance_digest},
+      {"stack of plugins in create()", test_create_stack},
       {"build-tree plugins", test_build_tree_plugins},
       {"kind names", test_kind_names},
       {"required operations", test_required_ops},

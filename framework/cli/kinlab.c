@@ -64,7 +64,8 @@ static void usage(FILE *out) {
           "  --help, --version\n"
           "\n"
           "Plugins are searched in: the experiment's plugin_path, $KINLAB_PLUGIN_PATH\n"
-          "(colon-separated), then %s.\n"
+          "(colon-separated), then %s.  A name found in two different\n"
+          "files is an error unless plugin_path names the module file to use.\n"
           "\n"
           "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter,\n"
           "3 plugin error, 4 numerical failure or limit reached, 5 input/output error,\n"
@@ -149,6 +150,29 @@ static int load_registry(kl_registry **reg, kl_error *err) {
   return kl_registry_load_default_path(*reg, err);
 }
 
+/* Modules skipped and directories missing: not fatal, but never silent. */
+static void print_registry_warnings(const kl_registry *reg) {
+  for (size_t i = 0; i < kl_registry_warning_count(reg); i++)
+    fprintf(stderr, "kinlab: warning: %s\n", kl_registry_warning(reg, i));
+}
+
+/* Where a plugin's code comes from, and any other file with its name. */
+static void print_plugin_files(const kl_registry *reg, const kl_plugin_info *info,
+                               const char *indent, bool full) {
+  kl_plugin_source src;
+  if (!kl_registry_source(reg, info, &src)) return;
+  printf("%sfile: %s\n", indent, src.file);
+  if (full)
+    printf("%ssha256: %s\n%sABI: %u.%u\n", indent, src.sha256[0] ? src.sha256 : "(compiled in)",
+           indent, src.abi_major, src.abi_minor);
+  kl_error why = {0, ""};
+  bool ambiguous = kl_registry_check_name(reg, info->name, &why) != KL_OK;
+  for (size_t k = 0; k < src.n_others; k++)
+    printf("%salso: %s (%s)\n", indent, kl_registry_other_file(reg, info->name, k),
+           ambiguous ? "different: using this name is an error" : "not used");
+  if (ambiguous) fprintf(stderr, "kinlab: warning: %s\n", why.message);
+}
+
 static int load_experiment(const char *file, const cli_opts *o, kl_registry *reg,
                            kl_experiment **exp, kl_error *err) {
   if (file) return kl_experiment_load_file(file, o->sets, o->n_sets, reg, exp, err);
@@ -190,6 +214,7 @@ static int cmd_run(int argc, char **argv) {
   kl_experiment *exp = NULL;
   rc = load_registry(&reg, &err);
   if (!rc) rc = load_experiment(file, &o, reg, &exp, &err);
+  print_registry_warnings(reg);
   if (!rc) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -225,6 +250,7 @@ static int cmd_validate(int argc, char **argv) {
   kl_experiment *exp = NULL;
   rc = load_registry(&reg, &err);
   if (!rc) rc = load_experiment(argv[o.first_arg], &o, reg, &exp, &err);
+  print_registry_warnings(reg);
   int code = rc ? kl_cli_fail(&err) : 0;
   if (!rc)
     printf("%s: valid (%zu run%s)\n", argv[o.first_arg], kl_experiment_variant_count(exp),
@@ -242,6 +268,7 @@ static int cmd_plugins(int argc, char **argv) {
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
   rc = load_registry(&reg, &err);
+  print_registry_warnings(reg);
   int code = 0;
   int kind = 0;
   if (!rc && o.kind && !(kind = kl_kind_from_name(o.kind))) {
@@ -257,6 +284,8 @@ static int cmd_plugins(int argc, char **argv) {
       code = EXIT_PLUGIN;
     } else {
       kl_describe_plugin(info, stdout);
+      printf("\nmodule:\n");
+      print_plugin_files(reg, info, "  ", true);
     }
   } else {
     for (int k = 1; k <= KL_KIND_COUNT; k++) {
@@ -268,6 +297,7 @@ static int cmd_plugins(int argc, char **argv) {
         if (!header) printf("%s:\n", kl_kind_name((kl_kind)k));
         header = true;
         printf("  %-22s %s\n", info->name, info->summary ? info->summary : "");
+        print_plugin_files(reg, info, "                         ", false);
       }
     }
     if (kl_registry_count(reg) == 0)
@@ -318,7 +348,16 @@ static void on_fatal_signal(int sig) {
   if (plugin) {
     say(" in create() of plugin '");
     say(plugin);
-    say("': a bug in that plugin; outputs under temporary names were not published\n");
+    say("'");
+    /* The creates it runs inside, innermost first: they are not to blame. */
+    const char *outer;
+    for (unsigned depth = 1; (outer = kl_plugin_in_create_at(depth)); depth++) {
+      say(depth == 1 ? " (called from create() of '" : ", in create() of '");
+      say(outer);
+      say("'");
+    }
+    say(kl_plugin_in_create_at(1) ? ")" : "");
+    say(": a bug in that plugin; outputs under temporary names were not published\n");
   } else {
     say(" (a bug in a plugin or in kinlab; please report it with the experiment file)\n");
   }

@@ -5,6 +5,7 @@
 #define KINLAB_CORE_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <kinlab/kinlab.h>
@@ -80,6 +81,14 @@ kl_node *kl_params_to_node(const kl_params *p, const char *plugin_type);
 /* Levenshtein-closest candidate within distance max(2, len/3), or NULL. */
 const char *kl_did_you_mean(const char *word, const char *const *candidates, size_t n);
 
+/* ------------------------------ registry --------------------------------- */
+/* Record a missing plugin directory: a warning (kl_registry_warning), and a
+ * note in "unknown plugin" errors, rather than a failed load. */
+int kl_registry_note_missing_dir(kl_registry *reg, kl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Those notes joined with "; " into buf; returns how many there are. */
+size_t kl_registry_missing_dirs(const kl_registry *reg, char *buf, size_t size);
+
 /* ------------------------------ experiments ------------------------------ */
 /* One run of an experiment: the validated configuration of one variant. */
 typedef struct kl_run_config {
@@ -93,7 +102,41 @@ typedef struct kl_run_config {
   kl_params *time;                    /* time: section (kl_time_specs)          */
   kl_params *output;                  /* output: section (kl_output_specs)      */
   unsigned dim_v, dim_x;              /* model params "d" and "dim_x" (0 if absent) */
+  struct kl_provenance *plugins;      /* the plugins' files and hashes (owned)  */
 } kl_run_config;
+
+/* ------------------------------ provenance ------------------------------- */
+/* Which code a run uses: per plugin (model, initial, integrator, diagnostics,
+ * each followed by its nested PLUGIN parameters) the role, name, module file,
+ * its SHA-256 and the ABI it was built for; plus the registry's load warnings.
+ * Built when the experiment is validated, recorded in summary.json and run.log
+ * (provenance.c). */
+typedef struct kl_provenance_item {
+  char *role;                      /* "model", "model.kernel", "diagnostics.1" */
+  char *name, *file;               /* plugin; absolute module path ("builtin..." compiled in) */
+  char sha256[KL_SHA256_HEX_SIZE]; /* of the module file when loaded; "" compiled in */
+  uint32_t abi_major, abi_minor;
+} kl_provenance_item;
+typedef struct kl_provenance {
+  size_t n;
+  kl_provenance_item *items;
+  size_t n_warnings;
+  char **warnings;                 /* kl_registry_warning at validation */
+  char digest[KL_SHA256_HEX_SIZE]; /* kl_provenance_digest */
+} kl_provenance;
+int kl_provenance_of_run(const kl_registry *reg, const struct kl_run_config *run,
+                         kl_provenance **out, kl_error *err);
+void kl_provenance_free(kl_provenance *p);
+/* The members `"plugins": [...], "plugins_sha256": "...", "plugin_warnings": [...]`
+ * of a JSON object, each preceded by ",\n  " (written after another member). */
+void kl_provenance_write_json(FILE *f, const kl_provenance *p);
+/* One INFO line per plugin and the digest; warnings as WARN lines, in the log
+ * file only (the kinlab program has printed them already). */
+void kl_provenance_log(const kl_provenance *p, kl_log *log);
+/* One SHA-256 over the plugins used: the lines "NAME SHA256\n" of the distinct
+ * (name, sha256) pairs, sorted.  Equal for two runs exactly when they use the
+ * same plugins from the same bytes, whatever the roles (restart integrity). */
+const char *kl_provenance_digest(const kl_provenance *p);
 
 struct kl_experiment {
   char *source;                       /* display name of the file               */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -188,6 +189,7 @@ static void run_free(kl_run_config *rc) {
   free(rc->diagnostic_info);
   kl_params_free(rc->time);
   kl_params_free(rc->output);
+  kl_provenance_free(rc->plugins);
   memset(rc, 0, sizeof *rc);
 }
 
@@ -767,13 +769,23 @@ static int load_plugin_path(exp_priv *p, const kl_node *pp, const char *base_dir
     if (!full) return nomem(err);
     p->plugin_path[p->n_plugin_path++] = full;
     size_t fl = strlen(full);
-    int r = (fl > 3 && !strcmp(full + fl - 3, ".so")) ? kl_registry_load_file(reg, full, err)
-                                                      : kl_registry_load_dir(reg, full, true, err);
-    if (r) {
-      char w[600];
-      kl_node_where(e, w, sizeof w);
-      return kl_error_prefix(err, "%s: key %s", w, path);
+    bool is_file = fl > 3 && !strcmp(full + fl - 3, ".so");
+    char w[600];
+    kl_node_where(e, w, sizeof w);
+    struct stat st;
+    /* A missing directory is a warning, as in $KINLAB_PLUGIN_PATH: directories
+     * never override a name found elsewhere, so it can only leave a name
+     * unknown, and that error names it.  A named file that is missing is an
+     * error: the run would otherwise use another file of the same name. */
+    if (!is_file && stat(full, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+      if (kl_registry_note_missing_dir(reg, err, "%s: key %s: plugin directory %s does not "
+                                       "exist; ignored", w, path, full))
+        return KL_ENOMEM;
+      continue;
     }
+    int r = is_file ? kl_registry_load_file(reg, full, err)
+                    : kl_registry_load_dir(reg, full, true, err);
+    if (r) return kl_error_prefix(err, "%s: key %s", w, path);
   }
   return KL_OK;
 }
@@ -883,6 +895,7 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
       kl_node_free(t);
     } else {
       rc = validate_run(t, reg, run, err);
+      if (!rc) rc = kl_provenance_of_run(reg, run, &run->plugins, err);
     }
     if (rc) append_variant_context(err, rs[i].name);
   }

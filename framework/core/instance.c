@@ -6,6 +6,7 @@
  * documented default when an OPTIONAL one is NULL.
  */
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -18,11 +19,23 @@
        ? ((const T *)(inst)->info->ops)->field                                          \
        : NULL)
 
-/* The plugin whose create() is running, for the crash report of the kinlab
- * program (a fatal-signal handler reads it; plugins run in-process). */
-static const char *volatile plugin_in_create;
+/* The plugins whose create() is running, innermost last, for the crash report
+ * of the kinlab program (a fatal-signal handler reads it; plugins run
+ * in-process).  A stack, not one name: a create() may create other instances,
+ * and when they return the outer one is still running.  Deeper nesting than
+ * the array is counted but not named. */
+#define CREATE_STACK_MAX 16
+static const char *volatile create_stack[CREATE_STACK_MAX];
+static volatile sig_atomic_t create_depth;
 
-const char *kl_plugin_in_create(void) { return plugin_in_create; }
+const char *kl_plugin_in_create_at(unsigned depth) {
+  sig_atomic_t n = create_depth;
+  if ((sig_atomic_t)depth >= n) return NULL;
+  sig_atomic_t i = n - 1 - (sig_atomic_t)depth;
+  return i < CREATE_STACK_MAX ? create_stack[i] : "(nested too deep)";
+}
+
+const char *kl_plugin_in_create(void) { return kl_plugin_in_create_at(0); }
 
 const kl_plugin_info *kl_instance_info(const kl_instance *inst) { return inst->info; }
 const kl_params *kl_instance_params(const kl_instance *inst) { return inst->params; }
@@ -111,9 +124,12 @@ static int create_impl(const kl_plugin_info *info, kl_params *params, bool owns_
     kl_setup setup = *base;
     setup.struct_size = sizeof setup;
     setup.params = params;
-    plugin_in_create = info->name;
+    /* The name is stored before the depth grows: a signal in between sees the
+     * old stack, never an unset slot. */
+    if (create_depth < CREATE_STACK_MAX) create_stack[create_depth] = info->name;
+    create_depth++;
     rc = info->create(&setup, &inst->state, err);
-    plugin_in_create = NULL;
+    create_depth--;
     /* A status outside kl_status is a plugin bug: report it as a plugin error. */
     if (rc < KL_OK || rc > KL_EINTERNAL) {
       kl_error_set(err, KL_EPLUGIN,

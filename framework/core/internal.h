@@ -3,6 +3,7 @@
 #define KINLAB_CORE_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -34,6 +35,23 @@ struct kl_instance {
 int kl_instance_create(const kl_plugin_info *info, kl_params *params, const kl_setup *base,
                        kl_instance **out, kl_error *err);
 
+
+/* SHA-256 (FIPS 180-4, sha256.c): plugin provenance and run integrity. */
+typedef struct kl_sha256 {
+  uint32_t h[8];
+  uint64_t length;          /* bytes hashed so far */
+  unsigned char block[64];  /* pending partial block */
+  size_t used;
+} kl_sha256;
+void kl_sha256_init(kl_sha256 *s);
+void kl_sha256_update(kl_sha256 *s, const void *data, size_t n);
+void kl_sha256_final(kl_sha256 *s, char hex[KL_SHA256_HEX_SIZE]); /* lowercase hex */
+void kl_sha256_hex(const void *data, size_t n, char hex[KL_SHA256_HEX_SIZE]);
+int kl_sha256_file(const char *path, char hex[KL_SHA256_HEX_SIZE], kl_error *err);
+
+/* A JSON string literal (quotes, escapes) on f. */
+void kl_json_string(FILE *f, const char *s); /* json_write.c */
+void kl_json_number(FILE *f, double x);        /* null when not finite */
 
 /* Write a file atomically: data goes to PATH.tmp.PID, fsync'ed, renamed. */
 typedef struct kl_atomic_file {

@@ -4,9 +4,12 @@ framework_core_libkinlab_la_SOURCES = \
 	framework/core/error.c \
 	framework/core/plugin.c \
 	framework/core/instance.c \
+	framework/core/provenance.c \
+	framework/core/sha256.c \
 	framework/core/yaml.c \
 	framework/core/params.c \
 	framework/core/schema.c \
+	framework/core/json_write.c \
 	framework/core/experiment.c \
 	framework/core/output.c \
 	framework/core/run/setup.c \

@@ -682,11 +682,16 @@ int kl_params_build_plugin(int kind, const kl_node *node, const char *path,
   if (!rc) {
     const char *name = type_node->scalar;
     pi = kl_registry_find(reg, name);
-    if (!pi) {
-      char sg[200];
+    kl_error why = {0, ""};
+    if (kl_registry_check_name(reg, name, &why)) { /* ambiguous, or maybe a broken file's */
+      rc = loc_error(err, KL_EPLUGIN, NODE_LOC(type_node), type_path, "%s", why.message);
+    } else if (!pi) {
+      char sg[200], missing[1000];
+      bool any_missing = kl_registry_missing_dirs(reg, missing, sizeof missing) > 0;
       rc = loc_error(err, KL_EINVAL, NODE_LOC(type_node), type_path,
-                     "unknown %s plugin '%s'%s; %s", kname, name,
-                     suggest(name, names, nn, sg, sizeof sg, true), avail_sentence);
+                     "unknown %s plugin '%s'%s; %s%s%s", kname, name,
+                     suggest(name, names, nn, sg, sizeof sg, true), avail_sentence,
+                     any_missing ? "; note: " : "", any_missing ? missing : "");
     } else if ((int)pi->kind != kind) {
       const char *other = kl_kind_name(pi->kind);
       if (!other) other = "unknown-kind";

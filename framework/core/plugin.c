@@ -27,19 +27,35 @@
 
 typedef struct entry {
   const kl_plugin_info *info;
-  char *origin;   /* file (or "builtin:...") */
-  int path_rank;  /* search-path element it came from; -1: explicit */
+  char *origin;   /* the path as found (messages), or "builtin..." */
+  char *file;     /* absolute path, or a copy of origin for compiled-in plugins */
+  char sha256[KL_SHA256_HEX_SIZE]; /* of the module file at load; "" compiled-in */
+  int path_rank;  /* search-path element it came from; -1: named explicitly */
 } entry;
 
+/* What went wrong without failing the load, for warnings and for refusing a
+ * name a broken module may have provided. */
+typedef struct problem {
+  char *message;
+  char **names;   /* plugin names the broken module may provide */
+  size_t n_names;
+  bool missing_dir;
+} problem;
+
 struct kl_registry {
-  entry *entries;
+  entry *entries;  /* one per name: the one `type: NAME` resolves to */
   size_t n, cap;
+  entry *others;   /* further files providing a name of `entries` */
+  size_t n_others, cap_others;
+  problem *problems;
+  size_t n_problems, cap_problems;
   void **handles;  /* dlopen handles, closed at free */
   size_t n_handles, cap_handles;
   int next_rank;          /* explicit directories (plugin_path), in order */
   int next_default_rank;  /* $KINLAB_PLUGIN_PATH and PLUGINDIR come after  */
 };
 #define DEFAULT_RANK_BASE (1 << 20)
+#define MAX_PLUGINS_PER_MODULE 1024
 
 static const char *const kind_names[KL_KIND_COUNT + 1] = {
     NULL, "mollifier", "kernel", "model", "integrator", "initial", "diagnostic"};
@@ -58,14 +74,64 @@ const char *kl_plugindir(void) { return PLUGINDIR; }
 
 kl_registry *kl_registry_new(void) { return calloc(1, sizeof(kl_registry)); }
 
+static void entry_free(entry *e) {
+  free(e->origin);
+  free(e->file);
+}
+
+static void problem_free(problem *p) {
+  free(p->message);
+  for (size_t i = 0; i < p->n_names; i++) free(p->names[i]);
+  free(p->names);
+}
+
 void kl_registry_free(kl_registry *reg) {
   if (!reg) return;
-  for (size_t i = 0; i < reg->n; i++) free(reg->entries[i].origin);
+  for (size_t i = 0; i < reg->n; i++) entry_free(&reg->entries[i]);
   free(reg->entries);
+  for (size_t i = 0; i < reg->n_others; i++) entry_free(&reg->others[i]);
+  free(reg->others);
+  for (size_t i = 0; i < reg->n_problems; i++) problem_free(&reg->problems[i]);
+  free(reg->problems);
   /* Handles are closed last, in reverse order: descriptors point into them. */
   for (size_t i = reg->n_handles; i-- > 0;) dlclose(reg->handles[i]);
   free(reg->handles);
   free(reg);
+}
+
+/* Room for `more` elements in an array of `size`-byte elements. */
+static bool reserve(void **array, size_t *cap, size_t n, size_t more, size_t size) {
+  if (n + more <= *cap) return true;
+  size_t c = *cap ? *cap : 16;
+  while (c < n + more) c *= 2;
+  void *p = realloc(*array, c * size);
+  if (!p) return false;
+  *array = p;
+  *cap = c;
+  return true;
+}
+
+static int add_problem(kl_registry *reg, bool missing_dir, char **names, size_t n_names,
+                       const char *message, kl_error *err) {
+  char *m = strdup(message);
+  if (!m || !reserve((void **)&reg->problems, &reg->cap_problems, reg->n_problems, 1,
+                     sizeof *reg->problems)) {
+    free(m);
+    for (size_t i = 0; i < n_names; i++) free(names[i]);
+    free(names);
+    return kl_error_set(err, KL_ENOMEM, "out of memory loading plugins");
+  }
+  reg->problems[reg->n_problems++] = (problem){m, names, n_names, missing_dir};
+  return KL_OK;
+}
+
+int kl_registry_note_missing_dir(kl_registry *reg, kl_error *err, const char *fmt, ...) {
+  char msg[KL_ERROR_MESSAGE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return add_problem(reg, true, NULL, 0, msg, err);
 }
 
 static bool valid_name(const char *s) {
@@ -115,37 +181,54 @@ static int check_info(const kl_plugin_info *info, const char *origin, uint32_t i
   return KL_OK;
 }
 
-static int add_entry(kl_registry *reg, const kl_plugin_info *info, const char *origin,
-                     int rank, kl_error *err) {
+/* Register one descriptor whose checks passed.  Capacity for one more entry
+ * and one more "other" must be reserved: this cannot fail. */
+static void add_checked(kl_registry *reg, const kl_plugin_info *info, const entry *src) {
+  entry e = *src;
+  e.info = info;
   long existing = find_index(reg, info->name);
-  if (existing >= 0) {
-    entry *e = &reg->entries[existing];
-    /* Different search-path elements: the earlier element (lower rank) wins,
-     * whatever the load order, like $PATH. */
-    if (rank >= 0 && e->path_rank >= 0 && e->path_rank != rank) {
-      if (e->path_rank < rank) return KL_OK; /* the new one is shadowed */
-      char *o = strdup(origin);
-      if (!o) return kl_error_set(err, KL_ENOMEM, "out of memory registering plugins");
-      free(e->origin);
-      *e = (entry){info, o, rank};
-      return KL_OK;
-    }
-    return kl_error_set(err, KL_EPLUGIN,
-                        "duplicate plugin name '%s': defined in %s and in %s (rename one, "
-                        "or remove one from the plugin path)",
-                        info->name, e->origin, origin);
+  if (existing < 0) {
+    reg->entries[reg->n++] = e;
+    return;
   }
-  if (reg->n == reg->cap) {
-    size_t cap = reg->cap ? 2 * reg->cap : 32;
-    entry *p = realloc(reg->entries, cap * sizeof *p);
-    if (!p) return kl_error_set(err, KL_ENOMEM, "out of memory registering plugins");
-    reg->entries = p;
-    reg->cap = cap;
+  entry *cur = &reg->entries[existing];
+  /* A named file wins; else the earlier search-path element.  The other one is
+   * kept: two different files for one name make the name ambiguous. */
+  bool new_first = e.path_rank < 0 || (cur->path_rank >= 0 && e.path_rank < cur->path_rank);
+  if (new_first) {
+    reg->others[reg->n_others++] = *cur;
+    *cur = e;
+  } else {
+    reg->others[reg->n_others++] = e;
   }
-  char *o = strdup(origin);
-  if (!o) return kl_error_set(err, KL_ENOMEM, "out of memory registering plugins");
-  reg->entries[reg->n++] = (entry){info, o, rank};
+}
+
+/* Copies of origin/file for one more entry, and room for it. */
+static int prepare_entry(kl_registry *reg, const char *origin, const char *file,
+                         const char *sha256, int rank, entry *out, kl_error *err) {
+  out->info = NULL;
+  out->origin = strdup(origin);
+  out->file = strdup(file);
+  snprintf(out->sha256, sizeof out->sha256, "%s", sha256);
+  out->path_rank = rank;
+  if (!out->origin || !out->file ||
+      !reserve((void **)&reg->entries, &reg->cap, reg->n, 1, sizeof *reg->entries) ||
+      !reserve((void **)&reg->others, &reg->cap_others, reg->n_others, 1, sizeof *reg->others)) {
+    entry_free(out);
+    return kl_error_set(err, KL_ENOMEM, "out of memory registering plugins");
+  }
   return KL_OK;
+}
+
+/* Two files both named explicitly cannot both win. */
+static int check_pin_conflict(const kl_registry *reg, const char *name, const char *origin,
+                              int rank, kl_error *err) {
+  long existing = find_index(reg, name);
+  if (rank >= 0 || existing < 0 || reg->entries[existing].path_rank >= 0) return KL_OK;
+  return kl_error_set(err, KL_EPLUGIN,
+                      "duplicate plugin name '%s': defined in %s and in %s (both named "
+                      "explicitly; rename one, or name only one)",
+                      name, reg->entries[existing].origin, origin);
 }
 
 int kl_registry_add(kl_registry *reg, const kl_plugin_info *info, const char *origin,
@@ -153,7 +236,11 @@ int kl_registry_add(kl_registry *reg, const kl_plugin_info *info, const char *or
   if (!reg || !info) return kl_error_set(err, KL_EINVAL, "kl_registry_add: NULL argument");
   const char *o = origin ? origin : "builtin";
   int rc = check_info(info, o, 0, err);
-  return rc ? rc : add_entry(reg, info, o, -1, err);
+  if (!rc) rc = check_pin_conflict(reg, info->name, o, -1, err);
+  entry e;
+  if (!rc) rc = prepare_entry(reg, o, o, "", -1, &e, err);
+  if (!rc) add_checked(reg, info, &e);
+  return rc;
 }
 
 static int keep_handle(kl_registry *reg, void *h, kl_error *err) {
@@ -206,7 +293,11 @@ static int check_elf_extents(const char *path, off_t size, kl_error *err) {
   return rc;
 }
 
-static int load_file_ranked(kl_registry *reg, const char *path, int rank, kl_error *err) {
+/* Load one module.  On failure the registry is as it was; `names`, when not
+ * NULL, receives copies of the plugin names the module declared before the
+ * failure (a broken module may still be the one a name was meant to come from). */
+static int load_file_ranked(kl_registry *reg, const char *path, int rank, char ***names,
+                            size_t *n_names, kl_error *err) {
   struct stat st;
   if (stat(path, &st) != 0)
     return kl_error_set(err, KL_EPLUGIN, "plugin %s: %s", path, strerror(errno));
@@ -214,6 +305,14 @@ static int load_file_ranked(kl_registry *reg, const char *path, int rank, kl_err
     return kl_error_set(err, KL_EPLUGIN, "plugin %s: not a regular file", path);
   int erc = check_elf_extents(path, st.st_size, err);
   if (erc) return erc;
+  /* The provenance of what runs: the absolute path and the bytes, read just
+   * before dlopen maps the same file. */
+  char file[PATH_MAX], sha256[KL_SHA256_HEX_SIZE];
+  if (!realpath(path, file))
+    return kl_error_set(err, KL_EPLUGIN, "plugin %s: %s", path, strerror(errno));
+  kl_error read_err = {0, ""};
+  if (kl_sha256_file(file, sha256, &read_err))
+    return kl_error_set(err, KL_EPLUGIN, "cannot load plugin %s: %s", path, read_err.message);
   /* dlopen searches LD_LIBRARY_PATH for names without '/': make it a path. */
   char buf[PATH_MAX];
   if (!strchr(path, '/')) {
@@ -245,54 +344,94 @@ static int load_file_ranked(kl_registry *reg, const char *path, int rank, kl_err
     dlclose(h);
     return rc;
   }
-  size_t before = reg->n;
-  uint32_t index = 0;
-  for (;; index++) {
-    if (index > 1024) {
-      rc = kl_error_set(err, KL_EPLUGIN, "plugin %s: more than 1024 plugins in one module", path);
+  /* Check every descriptor first, then register them all: a module is
+   * registered completely or not at all. */
+  const kl_plugin_info *infos[MAX_PLUGINS_PER_MODULE];
+  uint32_t count = 0;
+  for (;; count++) {
+    const kl_plugin_info *info = entry_fn(KL_ABI_MAJOR, count);
+    if (!info) break;
+    if (count == MAX_PLUGINS_PER_MODULE) {
+      rc = kl_error_set(err, KL_EPLUGIN, "plugin %s: more than %d plugins in one module", path,
+                        MAX_PLUGINS_PER_MODULE);
       break;
     }
-    const kl_plugin_info *info = entry_fn(KL_ABI_MAJOR, index);
-    if (!info) break;
-    rc = check_info(info, path, index, err);
+    if ((rc = check_info(info, path, count, err))) break;
+    for (uint32_t j = 0; j < count && !rc; j++)
+      if (!strcmp(infos[j]->name, info->name))
+        rc = kl_error_set(err, KL_EPLUGIN, "plugin %s: the name '%s' is defined twice", path,
+                          info->name);
+    if (!rc) rc = check_pin_conflict(reg, info->name, path, rank, err);
     if (rc) break;
-    rc = add_entry(reg, info, path, rank, err);
-    if (rc) break;
+    infos[count] = info;
   }
-  if (!rc && index == 0)
+  if (!rc && count == 0)
     rc = kl_error_set(err, KL_EPLUGIN, "plugin %s: %s() returned no plugin for this ABI (%u)",
                       path, KL_PLUGIN_ENTRY_SYMBOL, KL_ABI_MAJOR);
-  if (rc) { /* leave the registry as it was */
-    for (size_t i = before; i < reg->n; i++) free(reg->entries[i].origin);
-    reg->n = before;
+  if (rc && names && count) {
+    *names = calloc(count, sizeof **names);
+    for (uint32_t j = 0; *names && j < count; j++)
+      if (((*names)[*n_names] = strdup(infos[j]->name))) (*n_names)++;
+  }
+  if (!rc && (!reserve((void **)&reg->entries, &reg->cap, reg->n, count, sizeof *reg->entries) ||
+              !reserve((void **)&reg->others, &reg->cap_others, reg->n_others, count,
+                       sizeof *reg->others)))
+    rc = kl_error_set(err, KL_ENOMEM, "out of memory registering plugins");
+  for (uint32_t j = 0; !rc && j < count; j++) {
+    entry e;
+    if (!(rc = prepare_entry(reg, path, file, sha256, rank, &e, err)))
+      add_checked(reg, infos[j], &e);
   }
   return rc;
 }
 
 int kl_registry_load_file(kl_registry *reg, const char *path, kl_error *err) {
-  return load_file_ranked(reg, path, -1, err);
+  return load_file_ranked(reg, path, -1, NULL, NULL, err);
 }
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* `source` says where dir came from in the missing-directory warning; NULL:
+ * no warning (the compiled-in default directory need not exist). */
 static int load_dir_ranked(kl_registry *reg, const char *dir, bool must_exist, int rank,
-                           kl_error *err);
+                           const char *source, kl_error *err);
 
 int kl_registry_load_dir(kl_registry *reg, const char *dir, bool must_exist, kl_error *err) {
-  return load_dir_ranked(reg, dir, must_exist, reg->next_rank++, err);
+  return load_dir_ranked(reg, dir, must_exist, reg->next_rank++, "a search-path directory", err);
 }
 
-static int load_default_dir(kl_registry *reg, const char *dir, kl_error *err) {
-  return load_dir_ranked(reg, dir, false, DEFAULT_RANK_BASE + reg->next_default_rank++, err);
+/* A module of a search directory that does not load is skipped, not fatal:
+ * one stale file must not stop every command.  The names it may provide (its
+ * file stem and any it declared) are remembered, and using one of them is
+ * refused (kl_registry_check_name), since that file may have been meant. */
+static int skip_broken_module(kl_registry *reg, const char *file_name, char **names,
+                              size_t n_names, kl_error *err) {
+  char *stem = strdup(file_name);
+  char **all = realloc(names, (n_names + 1) * sizeof *all);
+  if (!stem || !all) {
+    free(stem);
+    for (size_t i = 0; i < n_names; i++) free(names[i]);
+    free(all ? all : names);
+    return kl_error_set(err, KL_ENOMEM, "out of memory loading plugins");
+  }
+  stem[strlen(stem) - 3] = '\0'; /* ".so" */
+  all[n_names++] = stem;
+  char msg[KL_ERROR_MESSAGE_MAX + 64];
+  snprintf(msg, sizeof msg, "skipped a plugin module that cannot be loaded: %s", err->message);
+  kl_error_clear(err);
+  return add_problem(reg, false, all, n_names, msg, err);
 }
 
 static int load_dir_ranked(kl_registry *reg, const char *dir, bool must_exist, int rank,
-                           kl_error *err) {
+                           const char *source, kl_error *err) {
   DIR *d = opendir(dir);
   if (!d) {
-    if (!must_exist && (errno == ENOENT || errno == ENOTDIR)) return KL_OK;
+    if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
+      return source ? kl_registry_note_missing_dir(
+                          reg, err, "plugin directory %s does not exist (%s); ignored", dir, source)
+                    : KL_OK;
     return kl_error_set(err, KL_EPLUGIN, "plugin directory %s: %s", dir, strerror(errno));
   }
   /* Sorted, so the load order (and any error) does not depend on readdir. */
@@ -303,16 +442,8 @@ static int load_dir_ranked(kl_registry *reg, const char *dir, bool must_exist, i
   while ((de = readdir(d))) {
     size_t len = strlen(de->d_name);
     if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0) continue;
-    if (n == cap) {
-      cap = cap ? 2 * cap : 32;
-      char **p = realloc(names, cap * sizeof *p);
-      if (!p) {
-        rc = kl_error_set(err, KL_ENOMEM, "out of memory listing %s", dir);
-        break;
-      }
-      names = p;
-    }
-    if (!(names[n] = strdup(de->d_name))) {
+    if (!reserve((void **)&names, &cap, n, 1, sizeof *names) ||
+        !(names[n] = strdup(de->d_name))) {
       rc = kl_error_set(err, KL_ENOMEM, "out of memory listing %s", dir);
       break;
     }
@@ -323,7 +454,14 @@ static int load_dir_ranked(kl_registry *reg, const char *dir, bool must_exist, i
   for (size_t i = 0; i < n && !rc; i++) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    rc = load_file_ranked(reg, path, rank, err);
+    char **declared = NULL;
+    size_t n_declared = 0;
+    rc = load_file_ranked(reg, path, rank, &declared, &n_declared, err);
+    if (rc == KL_EPLUGIN) rc = skip_broken_module(reg, names[i], declared, n_declared, err);
+    else if (declared) {
+      for (size_t j = 0; j < n_declared; j++) free(declared[j]);
+      free(declared);
+    }
   }
   for (size_t i = 0; i < n; i++) free(names[i]);
   free(names);
@@ -337,15 +475,20 @@ int kl_registry_load_default_path(kl_registry *reg, kl_error *err) {
     if (!copy) return kl_error_set(err, KL_ENOMEM, "out of memory");
     int rc = KL_OK;
     for (char *tok = strtok_r(copy, ": ", &save); tok && !rc; tok = strtok_r(NULL, ": ", &save))
-      rc = load_default_dir(reg, tok, err);
+      rc = load_dir_ranked(reg, tok, false, DEFAULT_RANK_BASE + reg->next_default_rank++,
+                           "in $KINLAB_PLUGIN_PATH", err);
     free(copy);
     if (rc) return kl_error_prefix(err, "while loading $KINLAB_PLUGIN_PATH");
   }
   /* $KINLAB_PLUGINDIR replaces the installed directory; set but empty, it
-   * disables it (make check uses only the build tree's plugins). */
+   * disables it (make check uses only the build tree's plugins).  The installed
+   * directory may be absent (a build tree used in place): no warning then. */
   const char *installed = getenv("KINLAB_PLUGINDIR");
+  const char *source = installed ? "$KINLAB_PLUGINDIR" : NULL;
   if (!installed) installed = PLUGINDIR;
-  return *installed ? load_default_dir(reg, installed, err) : KL_OK;
+  return *installed ? load_dir_ranked(reg, installed, false,
+                                      DEFAULT_RANK_BASE + reg->next_default_rank++, source, err)
+                    : KL_OK;
 }
 
 const kl_plugin_info *kl_registry_find(const kl_registry *reg, const char *name) {
@@ -353,8 +496,80 @@ const kl_plugin_info *kl_registry_find(const kl_registry *reg, const char *name)
   return i >= 0 ? reg->entries[i].info : NULL;
 }
 
-size_t kl_registry_count(const kl_registry *reg) { return reg ? reg->n : 0; }
+/* The files other than the chosen one that provide `name` with other bytes,
+ * when the choice was not pinned: the name is ambiguous. */
+static const entry *ambiguous_other(const kl_registry *reg, const entry *chosen) {
+  if (chosen->path_rank < 0) return NULL;
+  for (size_t i = 0; i < reg->n_others; i++) {
+    const entry *o = &reg->others[i];
+    if (!strcmp(o->info->name, chosen->info->name) && strcmp(o->sha256, chosen->sha256) != 0)
+      return o;
+  }
+  return NULL;
+}
 
+int kl_registry_check_name(const kl_registry *reg, const char *name, kl_error *err) {
+  long k = (reg && name) ? find_index(reg, name) : -1;
+  if (k >= 0 && reg->entries[k].path_rank < 0) return KL_OK; /* pinned: that file it is */
+  for (size_t i = 0; reg && name && i < reg->n_problems; i++)
+    for (size_t j = 0; j < reg->problems[i].n_names; j++)
+      if (!strcmp(reg->problems[i].names[j], name))
+        return kl_error_set(err, KL_EPLUGIN,
+                            "plugin '%s' may be provided by a module that cannot be loaded, so "
+                            "it is not used from elsewhere (fix or remove that file): %s",
+                            name, reg->problems[i].message);
+  const entry *other = k >= 0 ? ambiguous_other(reg, &reg->entries[k]) : NULL;
+  if (other)
+    return kl_error_set(err, KL_EPLUGIN,
+                        "plugin '%s' is provided by two different files, %s and %s; name the "
+                        "one to use in plugin_path (plugin_path: [%s]) or remove the other "
+                        "from the plugin search path",
+                        name, reg->entries[k].origin, other->origin, reg->entries[k].file);
+  return KL_OK;
+}
+
+size_t kl_registry_warning_count(const kl_registry *reg) { return reg ? reg->n_problems : 0; }
+
+const char *kl_registry_warning(const kl_registry *reg, size_t i) {
+  return reg && i < reg->n_problems ? reg->problems[i].message : NULL;
+}
+
+/* Sentences about missing plugin directories, for "unknown plugin" errors. */
+size_t kl_registry_missing_dirs(const kl_registry *reg, char *buf, size_t size) {
+  size_t used = 0, count = 0;
+  if (size) buf[0] = '\0';
+  for (size_t i = 0; reg && i < reg->n_problems; i++)
+    if (reg->problems[i].missing_dir) {
+      if (used < size)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", count ? "; " : "",
+                                 reg->problems[i].message);
+      count++;
+    }
+  return count;
+}
+
+bool kl_registry_source(const kl_registry *reg, const kl_plugin_info *info,
+                        kl_plugin_source *out) {
+  for (size_t i = 0; reg && info && i < reg->n; i++) {
+    const entry *e = &reg->entries[i];
+    if (e->info != info) continue;
+    size_t others = 0;
+    for (size_t j = 0; j < reg->n_others; j++)
+      if (!strcmp(reg->others[j].info->name, info->name)) others++;
+    *out = (kl_plugin_source){info->name, e->file,     e->sha256, info->abi_major,
+                              info->abi_minor, others};
+    return true;
+  }
+  return false;
+}
+
+const char *kl_registry_other_file(const kl_registry *reg, const char *name, size_t i) {
+  for (size_t j = 0; reg && name && j < reg->n_others; j++)
+    if (!strcmp(reg->others[j].info->name, name) && i-- == 0) return reg->others[j].file;
+  return NULL;
+}
+
+size_t kl_registry_count(const kl_registry *reg) { return reg ? reg->n : 0; }
 const kl_plugin_info *kl_registry_at(const kl_registry *reg, size_t i) {
   return (reg && i < reg->n) ? reg->entries[i].info : NULL;
 }

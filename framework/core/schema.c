@@ -21,24 +21,6 @@ const char *kl_param_expect_text(const kl_param_spec *s, char *buf, size_t size)
 #define SCHEMA_DIALECT "https://json-schema.org/draft/2020-12/schema"
 
 /* ------------------------------------------------------------ JSON text */
-static void json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    switch (*p) {
-    case '"': fputs("\\\"", f); break;
-    case '\\': fputs("\\\\", f); break;
-    case '\n': fputs("\\n", f); break;
-    case '\t': fputs("\\t", f); break;
-    case '\r': fputs("\\r", f); break;
-    default:
-      if (*p < 0x20)
-        fprintf(f, "\\u%04x", *p);
-      else
-        fputc(*p, f);
-    }
-  }
-  fputc('"', f);
-}
 
 static void json_number(FILE *f, double x) {
   char buf[64];
@@ -75,7 +57,7 @@ static void json_node(FILE *f, const kl_node *n) {
     fputc('{', f);
     for (size_t i = 0; i < n->n; i++) {
       if (i) fputs(", ", f);
-      json_string(f, n->keys[i]);
+      kl_json_string(f, n->keys[i]);
       fputs(": ", f);
       json_node(f, n->items[i]);
     }
@@ -97,7 +79,7 @@ static void json_node(FILE *f, const kl_node *n) {
     else if (n->plain && plain_number(s, &x))
       json_number(f, x);
     else
-      json_string(f, s);
+      kl_json_string(f, s);
   }
 }
 
@@ -105,7 +87,7 @@ static void json_default(FILE *f, const kl_param_spec *s) {
   const char *d = s->default_value;
   switch (s->type) {
   case KL_PARAM_STRING:
-  case KL_PARAM_ENUM: json_string(f, d); return;
+  case KL_PARAM_ENUM: kl_json_string(f, d); return;
   default: break;
   }
   kl_node *n = NULL;
@@ -113,7 +95,7 @@ static void json_default(FILE *f, const kl_param_spec *s) {
     json_node(f, n);
     kl_node_free(n);
   } else {
-    json_string(f, d);
+    kl_json_string(f, d);
   }
 }
 
@@ -140,7 +122,7 @@ static void description(FILE *f, const kl_param_spec *s) {
     snprintf(buf, sizeof buf, "%s%sUnit: %s.", doc, *doc ? " " : "", s->unit);
   else
     snprintf(buf, sizeof buf, "%s", doc);
-  json_string(f, buf);
+  kl_json_string(f, buf);
 }
 
 /* `prefix` is the relative path from this schema file to the schema directory. */
@@ -180,7 +162,7 @@ static void param_schema(FILE *f, const kl_param_spec *s, const char *prefix, in
       char name[256];
       snprintf(name, sizeof name, "%.*s", (int)len, p);
       if (!first) fputs(", ", f);
-      json_string(f, name);
+      kl_json_string(f, name);
       if (!bar) break;
       p = bar + 1;
     }
@@ -246,7 +228,7 @@ static void object_schema(FILE *f, const kl_param_spec *specs, const char *plugi
     fputc('\n', f);
     indent(f, lvl + 2);
     fputs("\"type\": {\"const\": ", f);
-    json_string(f, plugin_name);
+    kl_json_string(f, plugin_name);
     fputc('}', f);
     first = false;
   }
@@ -254,7 +236,7 @@ static void object_schema(FILE *f, const kl_param_spec *specs, const char *plugi
     fputs(first ? "\n" : ",\n", f);
     first = false;
     indent(f, lvl + 2);
-    json_string(f, s->name);
+    kl_json_string(f, s->name);
     fputs(": ", f);
     param_schema(f, s, prefix, lvl + 2);
   }
@@ -271,7 +253,7 @@ static void object_schema(FILE *f, const kl_param_spec *specs, const char *plugi
   for (const kl_param_spec *s = specs; s && s->name; s++)
     if (!s->default_value && !(s->flags & KL_PARAM_OPTIONAL)) {
       if (!first) fputs(", ", f);
-      json_string(f, s->name);
+      kl_json_string(f, s->name);
       first = false;
     }
   fputs("],\n", f);
@@ -311,9 +293,9 @@ static int write_plugin(const kl_plugin_info *info, const char *dir, kl_error *e
     fputs("{\n  \"$schema\": \"" SCHEMA_DIALECT "\",\n  \"title\": ", f);
     char title[300];
     snprintf(title, sizeof title, "%s plugin %s", kname, info->name);
-    json_string(f, title);
+    kl_json_string(f, title);
     fputs(",\n  \"description\": ", f);
-    json_string(f, info->summary ? info->summary : "");
+    kl_json_string(f, info->summary ? info->summary : "");
     fputs(",\n", f);
     object_schema(f, info->params, info->name, "../", 0);
     fputs("}\n", f);
@@ -327,11 +309,11 @@ static int write_plugin(const kl_plugin_info *info, const char *dir, kl_error *e
 static void section_schema(FILE *f, const char *name, const kl_param_spec *specs,
                            const char *doc) {
   indent(f, 2);
-  json_string(f, name);
+  kl_json_string(f, name);
   fputs(": {\n", f);
   indent(f, 3);
   fputs("\"description\": ", f);
-  json_string(f, doc);
+  kl_json_string(f, doc);
   fputs(",\n", f);
   object_schema(f, specs, NULL, "", 2);
   indent(f, 2);
@@ -397,7 +379,7 @@ static int write_experiment(const kl_plugin_info **all, size_t n, const char *di
   for (int kind = 1; kind <= KL_KIND_COUNT; kind++) {
     const char *kname = kl_kind_name((kl_kind)kind);
     fputs(kind > 1 ? ",\n    " : "\n    ", f);
-    json_string(f, kname);
+    kl_json_string(f, kname);
     fputs(": ", f);
     size_t count = 0, bare = 0;
     for (size_t i = 0; i < n; i++)
@@ -424,7 +406,7 @@ static int write_experiment(const kl_plugin_info **all, size_t n, const char *di
       for (size_t i = 0; i < n; i++)
         if ((int)all[i]->kind == kind && !has_required(all[i]->params)) {
           if (!first) fputs(", ", f);
-          json_string(f, all[i]->name);
+          kl_json_string(f, all[i]->name);
           first = false;
         }
       fputs("]}", f);

@@ -66,6 +66,7 @@ static int run_one(run_ctx *r, bool restart, kl_error *err) {
   if ((rc = open_log(r, restart, err))) return rc;
   kl_logf(r->log, KL_LOG_INFO, "%s %s%s%s in %s", restart ? "restarting" : "starting",
           r->exp->name, c->variant_name[0] ? " variant " : "", c->variant_name, r->dir);
+  kl_provenance_log(r->cfg->plugins, r->log);
   if (!restart && (rc = run_write_resolved_config(r, err))) return rc;
   if ((rc = run_setup(r, err))) return rc;
   if ((rc = open_outputs(r, restart, err))) return rc;

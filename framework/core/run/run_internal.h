@@ -99,8 +99,6 @@ int run_write_checkpoint(run_ctx *r, kl_error *err);
 int run_restore_checkpoint(run_ctx *r, kl_error *err);
 
 /* summary.c */
-void kl_json_string(FILE *f, const char *s);
-void kl_json_number(FILE *f, double x);
 int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error *err);
 int run_write_resolved_config(run_ctx *r, kl_error *err);
 

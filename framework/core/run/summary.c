@@ -26,21 +26,7 @@ int run_write_resolved_config(run_ctx *r, kl_error *err) {
   return kl_atomic_commit(&af, err);
 }
 
-void kl_json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
 
-void kl_json_number(FILE *f, double x) {
-  if (isfinite(x)) fprintf(f, "%.17g", x);
-  else fputs("null", f);
-}
 
 int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error *err) {
   char path[PATH_MAX];
@@ -76,6 +62,7 @@ int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error 
   fprintf(f, ",\n  \"wall_s\": ");
   kl_json_number(f, r->wall_before + (kl_wall_now() - r->wall_start));
   fprintf(f, ",\n  \"outputs\": %zu", r->rows);
+  kl_provenance_write_json(f, r->cfg->plugins);
   /* Which columns are the model's invariants (drift is meaningful for them). */
   fprintf(f, ",\n  \"invariants\": [");
   for (size_t i = 0; r->col_names && i < r->n_inv; i++) {

@@ -24,16 +24,21 @@ typedef struct kl_registry kl_registry;
 kl_registry *kl_registry_new(void);
 void kl_registry_free(kl_registry *reg);
 /* dlopen one module (RTLD_NOW | RTLD_LOCAL) and register all its plugins.
+ * Naming a file pins it: its plugins win over same-named plugins found in
+ * directories (docs/writing-plugins.md, "Which file runs").
  * Errors: file not found, not a shared object, missing entry symbol, ABI major
- * mismatch, descriptor too small, unknown kind, duplicate name. */
+ * mismatch, descriptor too small, unknown kind, a name also in another file
+ * loaded with kl_registry_load_file. */
 int kl_registry_load_file(kl_registry *reg, const char *path, kl_error *err);
-/* Load every *.so in dir.  Plugins whose name is already registered from an
- * earlier search-path element are shadowed (first one wins, like $PATH); a
- * duplicate name inside the same directory is an error.  A missing directory is
- * an error only when `must_exist`. */
+/* Load every *.so in dir.  Two files providing one name (in this directory or
+ * in two search-path elements) do not fail here: the name becomes ambiguous,
+ * and using it is an error naming both files (kl_registry_check_name) unless a
+ * file was pinned.  A module that cannot be loaded is skipped with a warning
+ * (kl_registry_warning); so is a missing directory unless `must_exist`. */
 int kl_registry_load_dir(kl_registry *reg, const char *dir, bool must_exist, kl_error *err);
 /* The standard search order after the experiment's own plugin_path entries:
- * $KINLAB_PLUGIN_PATH (colon-separated), then the installed PLUGINDIR. */
+ * $KINLAB_PLUGIN_PATH (colon-separated), then the installed PLUGINDIR.  Missing
+ * $KINLAB_PLUGIN_PATH entries are warnings; a missing PLUGINDIR is silent. */
 int kl_registry_load_default_path(kl_registry *reg, kl_error *err);
 /* Register a descriptor compiled into the caller (tests, embedding). */
 int kl_registry_add(kl_registry *reg, const kl_plugin_info *info, const char *origin,
@@ -42,6 +47,31 @@ const kl_plugin_info *kl_registry_find(const kl_registry *reg, const char *name)
 size_t kl_registry_count(const kl_registry *reg);
 const kl_plugin_info *kl_registry_at(const kl_registry *reg, size_t i);
 const char *kl_registry_origin(const kl_registry *reg, size_t i); /* file it came from */
+/* Can the plugin `name` be used?  KL_EPLUGIN, naming the files, when two files
+ * with different contents provide it and neither was pinned, or when a module
+ * that failed to load may provide it (its file stem, or a name it declared). */
+int kl_registry_check_name(const kl_registry *reg, const char *name, kl_error *err);
+/* Problems that were skipped rather than fatal (a module that failed to load, a
+ * missing directory): one sentence each, naming the file. */
+size_t kl_registry_warning_count(const kl_registry *reg);
+const char *kl_registry_warning(const kl_registry *reg, size_t i);
+
+/* Where a registered plugin's code comes from (`kinlab plugins`, and the
+ * provenance recorded in each run's summary.json and run.log). */
+#define KL_SHA256_HEX_SIZE 65 /* 64 hex digits and a NUL */
+typedef struct kl_plugin_source {
+  const char *name;
+  const char *file;     /* absolute path of the module; "builtin:..." for kl_registry_add */
+  const char *sha256;   /* of the file when it was loaded; "" for compiled-in plugins */
+  uint32_t abi_major, abi_minor; /* the ABI the plugin was built against */
+  size_t n_others;      /* further files providing this name (shadowed or ambiguous) */
+} kl_plugin_source;
+/* Fill `out` for a registered descriptor; false if info is not in reg.  The
+ * strings belong to the registry. */
+bool kl_registry_source(const kl_registry *reg, const kl_plugin_info *info,
+                        kl_plugin_source *out);
+/* The i-th other file providing `name` (i < n_others), NULL past the end. */
+const char *kl_registry_other_file(const kl_registry *reg, const char *name, size_t i);
 /* Names of the registered plugins of a kind, for "did you mean" and listings:
  * fills up to max names, returns the count. */
 size_t kl_registry_names(const kl_registry *reg, int kind, const char **names, size_t max);
@@ -120,8 +150,12 @@ int kl_describe_plugin(const kl_plugin_info *info, FILE *out);
 
 const char *kl_version(void);
 /* Name of the plugin whose create() is running, NULL otherwise (for crash
- * reports from a signal handler: plugins run in the kinlab process). */
+ * reports from a signal handler: plugins run in the kinlab process).  Creates
+ * nest (a plugin may create instances in its own create()): depth 0 is the
+ * innermost, depth 1 the create() that called it, ...; NULL past the outermost.
+ * Both are async-signal-safe. */
 const char *kl_plugin_in_create(void);
+const char *kl_plugin_in_create_at(unsigned depth);
 
 #ifdef __cplusplus
 }

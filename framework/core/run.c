@@ -253,7 +253,7 @@ static int write_view_snapshot(const kl_view *v, kl_snapshot *snap, kl_error *er
     /* Components are separate arrays in the view: gather (d x N). */
     double *buf = malloc((size_t)(v->dim_v > v->dim_x ? v->dim_v : v->dim_x) * (p->n ? p->n : 1) *
                          sizeof *buf);
-    if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory");
+    if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory: snapshot of %zu particles", p->n);
     for (unsigned k = 0; k < v->dim_v; k++) memcpy(buf + k * p->n, p->v[k], p->n * sizeof *buf);
     rc = kl_snapshot_write(snap, "velocities", 2, dims, buf, err);
     if (!rc && v->dim_x && p->x[0]) {
@@ -673,7 +673,9 @@ static int run_one(run_ctx *r, bool restart, kl_error *err) {
   r->n = kl_model_size(r->model);
   if (r->n == 0) return kl_error_set(err, KL_EINVAL, "model '%s' has an empty state", kl_instance_name(r->model));
   r->y = calloc(r->n, sizeof *r->y);
-  if (!r->y) return kl_error_set(err, KL_ENOMEM, "out of memory: state of %zu values", r->n);
+  if (!r->y) return kl_error_set(err, KL_ENOMEM, "out of memory: model '%s' has a state of %zu "
+                                 "values (%zu bytes): reduce its size parameters",
+                                 kl_instance_name(r->model), r->n, r->n * sizeof *r->y);
   r->t_start = kl_initial_start_time(r->initial);
   double t0 = r->t_start;
   if ((rc = kl_model_initial(r->model, &t0, r->y, err))) return rc;

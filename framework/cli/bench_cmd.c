@@ -50,7 +50,12 @@ static void bench_usage(FILE *out) {
           "  --no-rhs     skip the model rows (pair sums only)\n"
           "  --no-pairs   skip the pair-sum rows (model rows only)\n"
           "  --no-full    skip the full right-hand side row\n"
-          "  --csv        comma-separated output\n");
+          "  --csv        comma-separated output\n"
+          "\n"
+          "Every value is checked before anything is timed (gamma against the power_law\n"
+          "kernel's bounds when the plugins are found); a bad value, or an option that\n"
+          "others make meaningless (--no-rhs with --batch or --no-full, --no-pairs with\n"
+          "--naive-n), is a usage error (exit 1) and nothing is timed.\n");
 }
 
 /* Deterministic pseudo-random numbers (splitmix64) for the pair-sum inputs. */

@@ -1,7 +1,8 @@
 /* kinlab.c - the `kinlab` program.
  *
  * Exit codes (also in `kinlab --help` and README.md):
- *   0 success, 1 usage error, 2 invalid experiment or parameter, 3 plugin error,
+ *   0 success, 1 usage error, 2 invalid experiment or parameter (or one that needs
+ *   more memory than is available), 3 plugin error,
  *   4 numerical failure or limit reached, 5 input/output error,
  *   70 internal error, 130 interrupted (a checkpoint was written).
  */
@@ -63,10 +64,13 @@ static void usage(FILE *out) {
           "Plugins are searched in: the experiment's plugin_path, $KINLAB_PLUGIN_PATH\n"
           "(colon-separated), then %s.\n"
           "\n"
-          "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter,\n"
-          "3 plugin error, 4 numerical failure or limit reached, 5 input/output error,\n"
-          "70 internal error, 130 interrupted (a checkpoint was written).\n",
-          kl_plugindir());
+          "--threads: 1..%d; --jobs: 1..%d; jobs x threads at most %d.\n"
+          "\n"
+          "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter\n"
+          "(also one that needs more memory than there is), 3 plugin error, 4 numerical\n"
+          "failure or limit reached, 5 input/output error, 70 internal error,\n"
+          "130 interrupted (a checkpoint was written).\n",
+          kl_plugindir(), KL_CLI_MAX_THREADS, KL_CLI_MAX_JOBS, KL_CLI_MAX_THREADS);
 }
 
 static void on_signal(int sig) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "../framework/core/internal.h" /* kl_json_*, kl_compare_run_dir_by */
 
 static char base_dir[] = "/tmp/kinlab-test-compare-XXXXXX";
 
@@ -376,6 +377,273 @@ static void test_end_to_end(void) {
   table_free(t);
 }
 
+/* ------------------------------------------------ the strict JSON parser */
+static int parse_json(const char *text, kl_json **out, kl_error *err) {
+  return kl_json_parse(text, strlen(text), "s.json", out, err);
+}
+
+/* Each text must fail with KL_EINVAL and a message containing the piece. */
+static void test_json_rejects(void) {
+  static const struct { const char *text, *piece; } cases[] = {
+      {"{\"a\": 1} x", "s.json:1:10: expected the end of the file after the JSON value, found 'x'"},
+      {"{\"a\": 1}{}", "s.json:1:9: expected the end"},
+      {"{\"a\": \"\\q\"}", "s.json:1:8: bad escape \\q"},
+      {"{\"a\": \"\\u12g4\"}", "bad \\u escape: expected 4 hexadecimal digits, found 'g'"},
+      {"{\"a\": \"\\udc00\"}", "low surrogate"},
+      {"{\"a\": \"\\ud800x\"}", "not followed by a low one"},
+      {"{\"a\": \"\\u0000\"}", "NUL characters are not allowed"},
+      {"{\"a\": 1,\n \"a\": 2}", "s.json:2:2: duplicate member \"a\" (first value at 1:7)"},
+      {"{\"a\": 1e999}", "s.json:1:7: number 1e999 is not a finite double"},
+      {"{\"a\": -1e400}", "is not a finite double"},
+      {"{\"a\": NaN}", "(NaN and Infinity are not JSON: write null)"},
+      {"{\"a\": Infinity}", "(NaN and Infinity are not JSON"},
+      {"{\"a\": 01}", "expected ',' or '}', found '1'"},
+      {"{\"a\": 1.}", "expected a digit after the decimal point"},
+      {"{\"a\": .5}", "expected a JSON value"},
+      {"{\"a\": 1e}", "expected a digit in the exponent"},
+      {"{\"a\": -}", "expected a digit, found '}'"},
+      {"{\"a\": +1}", "expected a JSON value"},
+      {"{\"a\": [1, 2,]}", "trailing comma before ']'"},
+      {"{\"a\": 1,}", "trailing comma before '}'"},
+      {"{a: 1}", "expected a member name in double quotes, found 'a'"},
+      {"{\"a\" 1}", "expected ':' after member \"a\""},
+      {"{\"a\": \"x", "unterminated string"},
+      {"{\"a\": \"x\ty\"}", "control character 0x09"},
+      {"{\"a\": tru}", "expected a JSON value"},
+      {"{\"a\": truex}", "expected a JSON value"},
+      {"", "s.json:1:1: expected a value, found end of file"},
+      {"{\"a\": [", "expected a value, found end of file"},
+      {"  \n\n  {\"a\": [1 2]}", "s.json:3:12: expected ',' or ']', found '2'"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    kl_json *v = (kl_json *)1;
+    kl_error err = {0, ""};
+    int rc = parse_json(cases[i].text, &v, &err);
+    CU_ASSERT_EQUAL(rc, KL_EINVAL);
+    CU_ASSERT_PTR_NULL(v);
+    if (!strstr(err.message, cases[i].piece)) {
+      fprintf(stderr, "\ncase %zu %s: got \"%s\", want \"%s\"\n", i, cases[i].text, err.message,
+              cases[i].piece);
+      CU_FAIL("message");
+    }
+  }
+  /* A NUL byte inside the given length. */
+  kl_json *v = NULL;
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_json_parse("{\"a\":\n 1\0}", 10, "s.json", &v, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "s.json:2:3: NUL byte"));
+}
+
+/* Nesting: KL_JSON_MAX_DEPTH levels parse, one more is refused (and 100 000
+ * levels do not overflow the stack). */
+static void test_json_depth(void) {
+  char text[2 * KL_JSON_MAX_DEPTH + 3];
+  for (int extra = 0; extra <= 1; extra++) {
+    int d = KL_JSON_MAX_DEPTH + extra;
+    memset(text, '[', (size_t)d);
+    memset(text + d, ']', (size_t)d);
+    text[2 * d] = '\0';
+    kl_json *v = NULL;
+    kl_error err = {0, ""};
+    int rc = parse_json(text, &v, &err);
+    CU_ASSERT_EQUAL(rc, extra ? KL_EINVAL : KL_OK);
+    if (extra) CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "nested deeper than 32 levels"));
+    kl_json_free(v);
+  }
+  size_t n = 100000;
+  char *deep = malloc(n + 1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(deep);
+  memset(deep, '{', n);
+  deep[n] = '\0';
+  kl_json *v = NULL;
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_json_parse(deep, n, "deep.json", &v, &err), KL_EINVAL);
+  free(deep);
+}
+
+/* What is accepted is decoded exactly: escapes, surrogate pairs, numbers,
+ * literals, positions. */
+static void test_json_accepts(void) {
+  const char *text = "{\n  \"s\": \"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\",\n"
+                     "  \"n\": [0, -0.5, 1e-3, 12E+2, 123456789012345678],\n"
+                     "  \"o\": {\"t\": true, \"f\": false, \"z\": null, \"e\": {}, \"l\": []}\n}\n";
+  kl_json *v = NULL;
+  kl_error err = {0, ""};
+  int rc = parse_json(text, &v, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  const kl_json *s = kl_json_get(v, "s"), *n = kl_json_get(v, "n"), *o = kl_json_get(v, "o");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+  CU_ASSERT_STRING_EQUAL(s->string, "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80");
+  CU_ASSERT_EQUAL(s->line, 2);
+  CU_ASSERT_EQUAL(s->col, 8);
+  CU_ASSERT_EQUAL(n->type, KL_JSON_ARRAY);
+  CU_ASSERT_EQUAL_FATAL(n->n, 5);
+  CU_ASSERT_EQUAL(n->items[1].number, -0.5);
+  CU_ASSERT_EQUAL(n->items[2].number, 1e-3);
+  CU_ASSERT_EQUAL(n->items[3].number, 1200);
+  CU_ASSERT_EQUAL(n->items[4].number, 123456789012345678.0);
+  CU_ASSERT_EQUAL(kl_json_get(o, "t")->type, KL_JSON_BOOL);
+  CU_ASSERT(kl_json_get(o, "t")->boolean);
+  CU_ASSERT(!kl_json_get(o, "f")->boolean);
+  CU_ASSERT_EQUAL(kl_json_get(o, "z")->type, KL_JSON_NULL);
+  CU_ASSERT_EQUAL(kl_json_get(o, "e")->type, KL_JSON_OBJECT);
+  CU_ASSERT_EQUAL(kl_json_get(o, "l")->n, 0);
+  CU_ASSERT_PTR_NULL(kl_json_get(v, "missing"));
+  kl_json_free(v);
+}
+
+/* ------------------------------------------ malformed run directories */
+/* A good single run, then one defect at a time: compare must fail with the
+ * status and a message naming the file, line and column. */
+static void good_run(const char *dir) {
+  char cmd[4600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  CU_ASSERT_EQUAL(system(cmd), 0);
+  mkdir(dir, 0777);
+  write_file(dir, "config.resolved.yaml",
+             "name: r\nmodel: {type: m, n: 4}\nintegrator: {type: rk4, dt: 0.5}\n");
+  write_file(dir, "timeseries.csv",
+             "t,step,dt,accepted,rejected,rhs_evals,wall_s,mass,l1_error\n"
+             "0,0,0.5,0,0,0,0,1,nan\n0.5,1,0.5,1,0,4,0.25,1,-nan\n1,2,0.5,2,0,8,0.5,inf,0.25\n");
+  write_file(dir, "summary.json",
+             "{\"status\": \"completed\", \"message\": \"\", \"state_size\": 8, \"steps\": 2,\n"
+             " \"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": null, \"t_start\": 0, \"t\": 1,\n"
+             " \"t_final\": 1, \"outputs\": 3, \"invariants\": [\"mass\"], \"final\": {\"t\": 1, "
+             "\"mass\": null}, \"future_member\": [1, {\"x\": 2}]}\n");
+}
+
+static void test_malformed_run_dirs(void) {
+  static const struct { const char *file, *text, *status_piece; int code; } cases[] = {
+      {"summary.json", "{\"status\": \"completed\"} trailing", "summary.json:1:25: expected the end", KL_EINVAL},
+      {"summary.json", "{\"status\": \"done\", \"message\": \"\", \"state_size\": 8, \"steps\": 2, "
+                       "\"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": 1}",
+       "summary.json:1:12: member \"status\": expected \"completed\" or a kinlab failure", KL_EINVAL},
+      {"summary.json", "{\"status\": \"completed\", \"message\": \"\", \"state_size\": -8, \"steps\": 2, "
+                       "\"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": 1}",
+       "summary.json:1:54: member \"state_size\": expected a non-negative integer, found -8", KL_EINVAL},
+      {"summary.json", "{\"status\": \"completed\", \"message\": \"\", \"state_size\": 8, \"steps\": 2, "
+                       "\"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": \"1\"}",
+       "member \"wall_s\": expected a number or null, found a string", KL_EINVAL},
+      {"summary.json", "{\"status\": \"completed\", \"message\": \"\", \"steps\": 2, "
+                       "\"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": 1}",
+       "summary.json: no member \"state_size\" (expected a non-negative integer)", KL_EINVAL},
+      {"summary.json", "[1]", "summary.json:1:1: expected a JSON object {...}, found a list", KL_EINVAL},
+      {"summary.json", "{\"status\": \"completed\", \"message\": \"\", \"state_size\": 8, \"steps\": 2, "
+                       "\"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": 1, \"outputs\": 4}",
+       "timeseries.csv: 3 data rows, but summary.json records outputs = 4", KL_EINVAL},
+      {"summary.json", "{\"status\": \"completed\", \"message\": \"\", \"state_size\": 8, \"steps\": 2, "
+                       "\"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": 1, \"t\": 0.75}",
+       "the last row is at t = 1, but summary.json records t = 0.75", KL_EINVAL},
+      {"summary.json", "{\"status\": \"completed\", \"message\": \"\", \"state_size\": 8, \"steps\": 2, "
+                       "\"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": 1, \"invariants\": [\"a\", 1]}",
+       "member \"invariants\": expected a list of strings", KL_EINVAL},
+      {"timeseries.csv", "", "timeseries.csv: empty file (expected a header line t,step,dt,", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall,mass\n",
+       "timeseries.csv:1:39: column 7: expected 'wall_s'", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m,m\n0,0,1,0,0,0,0,1,1\n",
+       "timeseries.csv:1:48: column 9: expected a new column name without spaces or quotes, found "
+       "'m' a second time", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n1,1,1,1,0,1,0\n",
+       "timeseries.csv:3: 7 fields, expected 8 as in the header", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n1,1,1,1,0,1,0,1,2\n",
+       "timeseries.csv:3:17: 9 fields, expected 8", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n1,1,1,1,0,1,0,1e5x\n",
+       "timeseries.csv:3:15: field 8 (m): expected a number (or nan, -nan, inf, -inf), found '1e5x'", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n1,1,1,1,0,1,0,NaN\n",
+       "field 8 (m): expected a number (or nan", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1e309\n",
+       "timeseries.csv:2:15: field 8 (m): expected a number within the range of a double, found '1e309'", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n1,1,1,1,0,1,0,1\n1,2,1,2,0,2,0,1\n",
+       "timeseries.csv:4:1: field 1 (t): expected a time after the previous row's (times must increase), found 1", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\nnan,0,1,0,0,0,0,1\n",
+       "timeseries.csv:2:1: field 1 (t): expected a finite number, found nan", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0.5,1,0,0,0,0,1\n",
+       "timeseries.csv:2:3: field 2 (step): expected a non-negative integer, found 0.5", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,0,0,0,0,0,1\n",
+       "field 3 (dt): expected a positive step size, found 0", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n\n",
+       "timeseries.csv:3:1: field 1 (t): expected a number", KL_EINVAL},
+      {"timeseries.csv", "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n1,1,1,1,0,1,0,1",
+       "timeseries.csv:3: the last line has no newline (a truncated row)", KL_EINVAL},
+      {"config.resolved.yaml", "model: {type: m, n: .nan}\nintegrator: {type: rk4}\n",
+       "config.resolved.yaml:1:21: key model.n: expected a finite number, found .nan", KL_EINVAL},
+      {"config.resolved.yaml", "model: {type: m, n: 1e999}\nintegrator: {type: rk4}\n",
+       "config.resolved.yaml:1:21: key model.n: expected a finite number, found 1e999", KL_EINVAL},
+      {"config.resolved.yaml", "model: {type: m}\nintegrator: [rk4]\n",
+       "config.resolved.yaml:2:13: key integrator: expected a mapping", KL_EINVAL},
+      {"config.resolved.yaml", "model: {type: m\n", "config.resolved.yaml:2:1: YAML syntax error", KL_EINVAL},
+      {"snapshots.h5", "not HDF5", "snapshots.h5: not a readable HDF5 file", KL_EINVAL},
+  };
+  char dir[4400];
+  snprintf(dir, sizeof dir, "%s/malformed", base_dir);
+  good_run(dir);
+  kl_error err = {0, ""};
+  int rc = kl_compare_run_dir(dir, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK); /* the control: nan, -nan and inf are accepted */
+  table *t = read_csv(path_in(dir, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  KL_ASSERT_CLOSE(num(t, "malformed", "l1_error"), 0.25, 0);
+  CU_ASSERT_STRING_EQUAL(str(t, "malformed", "wall_s"), "");
+  table_free(t);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    good_run(dir);
+    write_file(dir, cases[i].file, cases[i].text);
+    rc = kl_compare_run_dir(dir, &err);
+    CU_ASSERT_EQUAL(rc, cases[i].code);
+    if (rc != cases[i].code || !strstr(err.message, cases[i].status_piece)) {
+      fprintf(stderr, "\ncase %zu (%s): rc %d \"%s\", want \"%s\"\n", i, cases[i].file, rc,
+              err.message, cases[i].status_piece);
+      CU_FAIL("message");
+    }
+  }
+  /* A variant that failed while writing may end in a cut row: it is left out. */
+  good_run(dir);
+  write_file(dir, "summary.json",
+             "{\"status\": \"input/output error\", \"message\": \"disk full\", \"state_size\": 8, "
+             "\"steps\": 2, \"rejected\": 0, \"rhs_evals\": 8, \"wall_s\": 1}");
+  write_file(dir, "timeseries.csv",
+             "t,step,dt,accepted,rejected,rhs_evals,wall_s,m\n0,0,1,0,0,0,0,1\n1,1,1,1,0,1,0,1.");
+  CU_ASSERT_EQUAL(kl_compare_run_dir(dir, &err), KL_OK);
+  /* A run file that is not a regular file cannot be read: KL_EIO. */
+  good_run(dir);
+  CU_ASSERT_EQUAL(unlink(path_in(dir, "summary.json")), 0);
+  mkdir(path_in(dir, "summary.json"), 0777);
+  CU_ASSERT_EQUAL(kl_compare_run_dir(dir, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "summary.json: not a regular file"));
+  /* A completed run without its time series contradicts itself. */
+  good_run(dir);
+  CU_ASSERT_EQUAL(unlink(path_in(dir, "timeseries.csv")), 0);
+  CU_ASSERT_EQUAL(kl_compare_run_dir(dir, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "says the run completed, but"));
+}
+
+/* --by with a key that is not a positive number in every variant. */
+static void test_by_not_numeric(void) {
+  char run[4400];
+  snprintf(run, sizeof run, "%s/by", base_dir);
+  mkdir(run, 0777);
+  const char *rows[] = {"0,0,0.1,0,0,0,0,1"};
+  make_variant(run, "a", "model: {type: m, k: 1}\nintegrator: {type: rk4, dt: 0.1}\n", "m", rows, 1,
+               "completed", "");
+  make_variant(run, "b", "model: {type: m, k: x}\nintegrator: {type: rk4, dt: 0.1}\n", "m", rows, 1,
+               "completed", "");
+  kl_error err = {0, ""};
+  bool bad_by = false;
+  CU_ASSERT_EQUAL(kl_compare_run_dir_by(run, "model.k", "count", &bad_by, &err), KL_EINVAL);
+  CU_ASSERT(bad_by);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--by model.k: variant 'b' has model.k = x"));
+  bad_by = false;
+  CU_ASSERT_EQUAL(kl_compare_run_dir_by(run, "model.j", NULL, &bad_by, &err), KL_EINVAL);
+  CU_ASSERT(bad_by);
+  /* Without --by the run compares (model.k is not a resolution key). */
+  CU_ASSERT_EQUAL(kl_compare_run_dir_by(run, NULL, NULL, &bad_by, &err), KL_OK);
+  CU_ASSERT(!bad_by);
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -383,6 +651,11 @@ int main(void) {
       {"count-like key grouped, tied key", test_count_orders_grouped},
       {"not a run directory", test_not_a_run_dir},
       {"end to end with variants", test_end_to_end},
+      {"JSON: refused inputs name line and column", test_json_rejects},
+      {"JSON: nesting limit", test_json_depth},
+      {"JSON: accepted inputs decoded exactly", test_json_accepts},
+      {"malformed run directories", test_malformed_run_dirs},
+      {"--by key not numeric", test_by_not_numeric},
       CU_TEST_INFO_NULL};
   static CU_SuiteInfo suites[] = {{"compare", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
   int rc = kl_test_main(suites);

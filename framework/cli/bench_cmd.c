@@ -18,6 +18,9 @@
 
 int kl_cli_bench(int argc, char **argv);
 
+/* Largest --n (and --naive-n, --batch): 10^9 particles need 10^9 x 8 x 11 bytes. */
+#define BENCH_MAX_N 1000000000L
+
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -47,7 +50,12 @@ static void bench_usage(FILE *out) {
           "  --no-rhs     skip the model rows (pair sums only)\n"
           "  --no-pairs   skip the pair-sum rows (model rows only)\n"
           "  --no-full    skip the full right-hand side row\n"
-          "  --csv        comma-separated output\n");
+          "  --csv        comma-separated output\n"
+          "\n"
+          "Every value is checked before anything is timed (gamma against the power_law\n"
+          "kernel's bounds when the plugins are found); a bad value, or an option that\n"
+          "others make meaningless (--no-rhs with --batch or --no-full, --no-pairs with\n"
+          "--naive-n), is a usage error (exit 1) and nothing is timed.\n");
 }
 
 /* Deterministic pseudo-random numbers (splitmix64) for the pair-sum inputs. */
@@ -57,6 +65,13 @@ static double urand(uint64_t *s) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
   return (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* Out of memory for what --n asks: say so, and how much (0: unknown). */
+static int bench_nomem(const char *what, size_t bytes) {
+  if (bytes) fprintf(stderr, "kinlab: error: bench --n: out of memory for %s (%zu bytes)\n", what, bytes);
+  else fprintf(stderr, "kinlab: error: bench --n: out of memory for %s\n", what);
+  return EXIT_INPUT;
 }
 
 typedef struct row {
@@ -105,7 +120,9 @@ static int time_rhs(kl_registry *reg, kl_instance *init, unsigned d, long nside,
   size_t n = kl_model_size(model);
   double *y = malloc(n * sizeof *y), *dy = malloc(n * sizeof *dy);
   double t0 = 0;
-  if (!y || !dy) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+  if (!y || !dy)
+    rc = kl_error_set(err, KL_ENOMEM, "--n: out of memory for two state vectors of %zu values "
+                                      "(%zu bytes)", n, 2 * n * sizeof *y);
   if (!rc) rc = kl_model_initial(model, &t0, y, err);
   if (!rc) rc = kl_model_rhs(model, 0, y, dy, err); /* warm-up */
   double best = INFINITY;
@@ -132,23 +149,38 @@ int kl_cli_bench(int argc, char **argv) {
       {"no-pairs", no_argument, NULL, 'p'},      {"no-full", no_argument, NULL, 'f'},
       {"csv", no_argument, NULL, 'c'},           {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  long N = 20000, naive_n = 0, batch = 0;
-  unsigned d = 3;
+  long N = 20000, naive_n = 0, batch = 0, dim = 3, nthreads = 0, nreps = 3;
   double gamma = -3;
-  int threads = 0, reps = 3;
+  const char *gamma_text = "-3";
   bool csv = false, no_rhs = false, no_pairs = false, no_full = false;
+  bool seen_naive = false, seen_batch = false;
   optind = 1;
-  int c;
-  char *end;
-  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+  int c, bad = 0;
+  /* Every value is checked here, before anything is timed: a bad one stops
+   * the benchmark with exit 1 (docs/performance.md). */
+  while (!bad && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
     switch (c) {
-    case 'n': N = strtol(optarg, &end, 10); break;
-    case 'm': naive_n = strtol(optarg, &end, 10); break;
-    case 'b': batch = strtol(optarg, &end, 10); break;
-    case 'd': d = (unsigned)strtoul(optarg, &end, 10); break;
-    case 'g': gamma = strtod(optarg, &end); break;
-    case 't': threads = (int)strtol(optarg, &end, 10); break;
-    case 'r': reps = (int)strtol(optarg, &end, 10); break;
+    case 'n': bad = kl_cli_parse_long("--n", optarg, 2, BENCH_MAX_N, &N); break;
+    case 'm':
+      bad = kl_cli_parse_long("--naive-n", optarg, 0, BENCH_MAX_N, &naive_n);
+      seen_naive = true;
+      break;
+    case 'b':
+      bad = kl_cli_parse_long("--batch", optarg, 0, BENCH_MAX_N, &batch);
+      seen_batch = true;
+      if (!bad && batch == 1) {
+        fprintf(stderr, "kinlab: error: --batch 1: expected 0 (no random batches) or a batch "
+                        "size of at least 2\n");
+        bad = 1;
+      }
+      break;
+    case 'd': bad = kl_cli_parse_long("--d", optarg, 2, 3, &dim); break;
+    case 'g':
+      bad = kl_cli_parse_real("--gamma", optarg, &gamma);
+      gamma_text = optarg;
+      break;
+    case 't': bad = kl_cli_parse_long("--threads", optarg, 1, KL_CLI_MAX_THREADS, &nthreads); break;
+    case 'r': bad = kl_cli_parse_long("--reps", optarg, 1, 1000, &nreps); break;
     case 'c': csv = true; break;
     case 'x': no_rhs = true; break;
     case 'p': no_pairs = true; break;
@@ -156,18 +188,55 @@ int kl_cli_bench(int argc, char **argv) {
     case 'h': bench_usage(stdout); return 0;
     default: fprintf(stderr, "Try 'kinlab bench --help'.\n"); return 1;
     }
-    if (c != 'c' && c != 'x' && c != 'p' && c != 'f' && *end) {
-      fprintf(stderr, "kinlab: error: bench: bad number '%s'\n", optarg);
-      return 1;
-    }
   }
-  if (optind != argc || N < 2 || (d != 2 && d != 3) || reps < 1 || naive_n < 0 || batch < 0 ||
-      threads < 0) {
-    fprintf(stderr, "kinlab: error: bench: expected --n >= 2, --d 2 or 3, --reps >= 1\n");
-    bench_usage(stderr);
+  if (bad) return 1;
+  /* Options that the other options make meaningless are refused, not ignored. */
+  const char *clash = optind != argc            ? "bench takes no arguments"
+                      : no_rhs && no_pairs      ? "--no-rhs --no-pairs: nothing left to time"
+                      : no_rhs && no_full       ? "--no-full skips a model row, but --no-rhs "
+                                                  "skips them all"
+                      : no_rhs && seen_batch    ? "--batch times a model row, but --no-rhs "
+                                                  "skips them"
+                      : no_pairs && seen_naive  ? "--naive-n sets the naive pair sum, but "
+                                                  "--no-pairs skips it"
+                      : naive_n > N             ? "--naive-n: expected at most --n"
+                      : batch > N               ? "--batch: expected at most --n"
+                                                : NULL;
+  if (clash) {
+    fprintf(stderr, "kinlab: error: %s%s%s\n", clash, optind != argc ? ": " : "",
+            optind != argc ? argv[optind] : "");
     return 1;
   }
-  if (naive_n == 0 || naive_n > N) naive_n = N;
+  const unsigned d = (unsigned)dim;
+  int threads = (int)nthreads;
+  const int reps = (int)nreps;
+  /* The kernel's own bounds on gamma (and the model's on batch_size), before
+   * anything is timed, when the plugins are there to say (--no-rhs needs none). */
+  {
+    kl_registry *reg = kl_registry_new();
+    kl_error err = {0, ""};
+    int rc = reg ? kl_registry_load_default_path(reg, &err) : KL_ENOMEM;
+    bool have_kernel = !rc && kl_registry_find(reg, "power_law");
+    if (!rc && !have_kernel && !no_rhs)
+      rc = kl_error_set(&err, KL_EPLUGIN, "the model rows need the landau_particles and "
+                                          "power_law plugins: not found (KINLAB_PLUGIN_PATH; "
+                                          "or --no-rhs)");
+    if (have_kernel) {
+      char yaml[256];
+      snprintf(yaml, sizeof yaml, "{type: power_law, gamma: %.17g}", gamma);
+      kl_instance *k = NULL;
+      rc = kl_instance_from_yaml(reg, KL_KIND_KERNEL, yaml, d, 0, NULL, NULL, &k, &err);
+      kl_instance_free(k);
+    }
+    kl_registry_free(reg);
+    if (rc) {
+      fprintf(stderr, "kinlab: error: bench%s%s: %s\n", rc == KL_EINVAL ? " --gamma " : "",
+              rc == KL_EINVAL ? gamma_text : "", err.message[0] ? err.message : "out of memory");
+      return rc == KL_EINVAL ? 1 : kl_cli_exit_code(rc);
+    }
+  }
+  if (threads > 0 && kl_cli_check_threads("--threads", threads)) return EXIT_INPUT;
+  if (naive_n == 0) naive_n = N;
 #ifdef _OPENMP
   if (threads > 0) omp_set_num_threads(threads);
   threads = omp_get_max_threads();
@@ -181,8 +250,12 @@ int kl_cli_bench(int argc, char **argv) {
          *w = malloc(n * sizeof *w), *o1 = malloc(d * n * sizeof *o1),
          *o2 = malloc(d * n * sizeof *o2);
   if (!v || !F || !w || !o1 || !o2) {
-    fprintf(stderr, "kinlab: error: bench: out of memory\n");
-    return 2;
+    free(v);
+    free(F);
+    free(w);
+    free(o1);
+    free(o2);
+    return bench_nomem("the particle arrays", (4 * d + 1) * n * sizeof *v);
   }
   uint64_t seed = 12345;
   for (size_t i = 0; i < d * n; i++) v[i] = 6 * urand(&seed) - 3;
@@ -197,15 +270,15 @@ int kl_cli_bench(int argc, char **argv) {
   const size_t m = (size_t)naive_n;
   if (no_pairs) {
     double t0;
-    if (kl_bench_fast_pairs(d, 2, C, gamma, v, F, w, o1, 1, &t0, &fpp, false)) return 2;
+    if (kl_bench_fast_pairs(d, 2, C, gamma, v, F, w, o1, 1, &t0, &fpp, false))
+      return bench_nomem("the pair sum's blocks", 0);
     goto model_rows;
   }
-  if (kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o1, reps, &fast_s, &fpp, false)) {
-    fprintf(stderr, "kinlab: error: bench: out of memory\n");
-    return 2;
-  }
+  if (kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o1, reps, &fast_s, &fpp, false))
+    return bench_nomem("the pair sum's blocks", 0);
   /* naive: on the first naive_n particles (stride naive_n arrays) */
   double *vm = malloc(d * m * sizeof *vm), *Fm = malloc(d * m * sizeof *Fm);
+  if (!vm || !Fm) return bench_nomem("the naive sum's copies", 2 * d * m * sizeof *vm);
   for (unsigned a = 0; a < d; a++) {
     memcpy(vm + a * m, v + a * n, m * sizeof *vm);
     memcpy(Fm + a * m, F + a * n, m * sizeof *Fm);
@@ -232,10 +305,8 @@ int kl_cli_bench(int argc, char **argv) {
   if (polynomial) { /* gamma = 0 or 2: the exact O(N) moment expansion too */
     double mom_s = NAN, unused;
     double *o3 = malloc(d * n * sizeof *o3);
-    if (!o3 || kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o3, reps, &mom_s, &unused, true)) {
-      fprintf(stderr, "kinlab: error: bench: out of memory\n");
-      return 2;
-    }
+    if (!o3 || kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o3, reps, &mom_s, &unused, true))
+      return bench_nomem("the moment expansion", d * n * sizeof *o3);
     for (size_t i = 0; i < d * n; i++) {
       double e = fabs(o3[i] - o1[i]);
       maxerr_mom = e > maxerr_mom ? e : maxerr_mom;
@@ -284,7 +355,14 @@ model_rows:;
     }
     kl_instance_free(init);
     kl_registry_free(reg);
-    if (rc) kl_cli_fail(&err);
+    if (rc) { /* no table: a part of it would pass for the whole */
+      free(v);
+      free(F);
+      free(w);
+      free(o1);
+      free(o2);
+      return kl_cli_fail(&err);
+    }
   }
   print_rows(rows, nr, csv, d, gamma, threads);
   if (m == n && !no_pairs && !csv)
@@ -298,5 +376,5 @@ model_rows:;
   free(w);
   free(o1);
   free(o2);
-  return rc ? 2 : 0;
+  return 0;
 }

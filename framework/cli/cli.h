@@ -4,9 +4,27 @@
 
 #include <kinlab/kinlab.h>
 
+/* Exit codes (kinlab --help, README.md). */
+enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_PLUGIN = 3, EXIT_NUMERIC = 4, EXIT_IO = 5,
+       EXIT_INTERNAL = 70, EXIT_INTERRUPTED = 130 };
+
+/* Thread counts above this are refused as usage errors (--threads, bench
+ * --threads, --jobs x --threads): far beyond any machine's cores, and each
+ * thread reserves a stack. */
+#define KL_CLI_MAX_THREADS 1024
+#define KL_CLI_MAX_JOBS 256
+
 int kl_cli_exit_code(int status);
 int kl_cli_fail(const kl_error *err); /* prints the error, returns the exit code */
 void kl_cli_print_summary(const kl_experiment *exp, const kl_run_options *opt);
+/* Option values: the whole text an integer in min..max / a finite number;
+ * else print "OPTION TEXT: expected ..." and return EXIT_USAGE. */
+int kl_cli_parse_long(const char *option, const char *text, long min, long max, long *out);
+int kl_cli_parse_real(const char *option, const char *text, double *out);
+/* Start `threads` threads at once and stop them: 0, or print why they cannot
+ * all start (a memory or process limit) naming `what` and return EXIT_INPUT. */
+int kl_cli_check_threads(const char *what, int threads);
+int kl_cli_default_threads(void); /* OpenMP's team size without --threads */
 
 /* Further commands (compare, bench, ...), each in its own file. */
 typedef struct kl_cli_command {

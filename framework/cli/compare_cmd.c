@@ -9,8 +9,9 @@
 #include "cli.h"
 
 int kl_cli_compare(int argc, char **argv);
-/* framework/core/compare.c: kl_compare_run_dir with an explicit resolution key. */
-int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule,
+/* framework/core/compare.c (internal.h): kl_compare_run_dir with an explicit
+ * resolution key; *bad_by says the failure is the key's fault (a usage error). */
+int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule, bool *bad_by,
                           kl_error *err);
 
 static void compare_usage(FILE *out) {
@@ -69,11 +70,12 @@ int kl_cli_compare(int argc, char **argv) {
     return 1;
   }
   kl_error err = {0, ""};
-  int rc = kl_compare_run_dir_by(dir, by, rule, &err);
+  bool bad_by = false;
+  int rc = kl_compare_run_dir_by(dir, by, rule, &bad_by, &err);
   free(by);
   if (rc) {
     int code = kl_cli_fail(&err);
-    return rc == KL_EINVAL ? 1 : code; /* a bad --by is a usage error */
+    return bad_by ? 1 : code; /* a bad --by is a usage error */
   }
   if (!quiet) {
     char path[4200];

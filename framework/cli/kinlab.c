@@ -1,7 +1,8 @@
 /* kinlab.c - the `kinlab` program.
  *
  * Exit codes (also in `kinlab --help` and README.md):
- *   0 success, 1 usage error, 2 invalid experiment or parameter, 3 plugin error,
+ *   0 success, 1 usage error, 2 invalid experiment or parameter (or one that needs
+ *   more memory than is available), 3 plugin error,
  *   4 numerical failure or limit reached, 5 input/output error,
  *   70 internal error, 130 interrupted (a checkpoint was written).
  */
@@ -22,18 +23,15 @@
 #include <mpi.h>
 #endif
 
-enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_PLUGIN = 3, EXIT_NUMERIC = 4, EXIT_IO = 5,
-       EXIT_INTERNAL = 70, EXIT_INTERRUPTED = 130 };
-
 int kl_cli_exit_code(int status) {
   switch (status) {
   case KL_OK: return 0;
-  case KL_EINVAL: return EXIT_INPUT;
+  case KL_EINVAL:
+  case KL_ENOMEM: return EXIT_INPUT; /* parameters that need more memory than there is */
   case KL_EPLUGIN: return EXIT_PLUGIN;
   case KL_ENUMERIC:
   case KL_ELIMIT: return EXIT_NUMERIC;
-  case KL_EIO:
-  case KL_ENOMEM: return EXIT_IO;
+  case KL_EIO: return EXIT_IO;
   case KL_EINTERRUPTED: return EXIT_INTERRUPTED;
   default: return EXIT_INTERNAL;
   }
@@ -67,10 +65,13 @@ static void usage(FILE *out) {
           "(colon-separated), then %s.  A name found in two different\n"
           "files is an error unless plugin_path names the module file to use.\n"
           "\n"
-          "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter,\n"
-          "3 plugin error, 4 numerical failure or limit reached, 5 input/output error,\n"
-          "70 internal error, 130 interrupted (a checkpoint was written).\n",
-          kl_plugindir());
+          "--threads: 1..%d; --jobs: 1..%d; jobs x threads at most %d.\n"
+          "\n"
+          "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter\n"
+          "(also one that needs more memory than there is), 3 plugin error, 4 numerical\n"
+          "failure or limit reached, 5 input/output error, 70 internal error,\n"
+          "130 interrupted (a checkpoint was written).\n",
+          kl_plugindir(), KL_CLI_MAX_THREADS, KL_CLI_MAX_JOBS, KL_CLI_MAX_THREADS);
 }
 
 static void on_signal(int sig) {
@@ -87,7 +88,10 @@ typedef struct cli_opts {
   int first_arg; /* index of the first positional argument */
 } cli_opts;
 
-static int parse_opts(int argc, char **argv, cli_opts *o) {
+/* Options of the commands run, validate, plugins and schema.  `allowed` lists
+ * the short letters the command reads: any other option is refused (a usage
+ * error) rather than silently ignored. */
+static int parse_opts(int argc, char **argv, const char *cmd, const char *allowed, cli_opts *o) {
   static const struct option longopts[] = {
       {"out", required_argument, NULL, 'o'},      {"set", required_argument, NULL, 's'},
       {"force", no_argument, NULL, 'f'},          {"quiet", no_argument, NULL, 'q'},
@@ -100,7 +104,16 @@ static int parse_opts(int argc, char **argv, cli_opts *o) {
   if (!o->sets) return EXIT_INTERNAL;
   optind = 1;
   int c;
+  long v;
   while ((c = getopt_long(argc, argv, "o:s:fqr:t:j:d:k:h", longopts, NULL)) != -1) {
+    if (c != 'h' && c != '?' && !strchr(allowed, c)) {
+      const char *name = "?";
+      for (size_t i = 0; longopts[i].name; i++)
+        if (longopts[i].val == c) name = longopts[i].name;
+      fprintf(stderr, "kinlab: error: --%s is not an option of '%s' (it would be ignored); see "
+                      "'kinlab --help'\n", name, cmd);
+      return EXIT_USAGE;
+    }
     switch (c) {
     case 'o': o->out = optarg; break;
     case 's':
@@ -114,34 +127,36 @@ static int parse_opts(int argc, char **argv, cli_opts *o) {
     case 'f': o->force = true; break;
     case 'q': o->quiet = true; break;
     case 'r': o->restart = optarg; break;
-    case 't': {
-      char *end;
-      long v = strtol(optarg, &end, 10);
-      if (*end || v < 1 || v > 4096) {
-        fprintf(stderr, "kinlab: error: --threads %s: expected an integer in 1..4096\n", optarg);
-        return EXIT_USAGE;
-      }
+    case 't':
+      if (kl_cli_parse_long("--threads", optarg, 1, KL_CLI_MAX_THREADS, &v)) return EXIT_USAGE;
       o->threads = (int)v;
       break;
-    }
-    case 'j': {
-      char *end;
-      long v = strtol(optarg, &end, 10);
-      if (*end || v < 1 || v > 256) {
-        fprintf(stderr, "kinlab: error: --jobs %s: expected an integer in 1..256\n", optarg);
-        return EXIT_USAGE;
-      }
+    case 'j':
+      if (kl_cli_parse_long("--jobs", optarg, 1, KL_CLI_MAX_JOBS, &v)) return EXIT_USAGE;
       o->jobs = (int)v;
       break;
-    }
     case 'd': o->describe = optarg; break;
     case 'k': o->kind = optarg; break;
     case 'h': usage(stdout); exit(0);
     default: fprintf(stderr, "Try 'kinlab --help'.\n"); return EXIT_USAGE;
     }
   }
+  if (o->threads && o->jobs && (long)o->threads * o->jobs > KL_CLI_MAX_THREADS) {
+    fprintf(stderr, "kinlab: error: --jobs %d --threads %d: %ld threads in all, expected at "
+                    "most %d\n", o->jobs, o->threads, (long)o->threads * o->jobs,
+            KL_CLI_MAX_THREADS);
+    return EXIT_USAGE;
+  }
   o->first_arg = optind;
   return 0;
+}
+
+/* A command that takes no positional arguments. */
+static int no_arguments(int argc, const cli_opts *o, char **argv, const char *cmd) {
+  if (o->first_arg >= argc) return 0;
+  fprintf(stderr, "kinlab: error: '%s' takes no argument '%s'; see 'kinlab --help'\n", cmd,
+          argv[o->first_arg]);
+  return EXIT_USAGE;
 }
 
 static int load_registry(kl_registry **reg, kl_error *err) {
@@ -182,18 +197,29 @@ static int load_experiment(const char *file, const cli_opts *o, kl_registry *reg
 
 static int cmd_run(int argc, char **argv) {
   cli_opts o;
-  int rc = parse_opts(argc, argv, &o);
-  if (rc) return rc;
+  int rc = parse_opts(argc, argv, "run", "osfqrtj", &o);
+  if (rc) {
+    free(o.sets);
+    return rc;
+  }
   if (argc - o.first_arg > 1) {
     fprintf(stderr, "kinlab: error: run takes at most one experiment file\n");
+    free(o.sets);
     return EXIT_USAGE;
   }
   const char *file = o.first_arg < argc ? argv[o.first_arg] : NULL;
   char resolved[4096];
   if (o.restart) {
-    if (file) {
-      fprintf(stderr, "kinlab: error: --restart takes the configuration from the run "
-                      "directory; do not give a FILE\n");
+    const char *why = file     ? "--restart takes the configuration from the run directory; do "
+                                 "not give a FILE"
+                      : o.out  ? "--restart continues in the run directory it is given; --out "
+                                 "would be ignored"
+                      : o.force ? "--restart keeps the run directory; --force (replace it) "
+                                  "would be ignored"
+                               : NULL;
+    if (why) {
+      fprintf(stderr, "kinlab: error: %s\n", why);
+      free(o.sets);
       return EXIT_USAGE;
     }
     snprintf(resolved, sizeof resolved, "%s/config.resolved.yaml", o.restart);
@@ -208,6 +234,13 @@ static int cmd_run(int argc, char **argv) {
       }
     }
     file = resolved;
+  }
+  /* Refuse a thread count the limits do not allow before libgomp aborts on it. */
+  int team = o.threads ? o.threads : kl_cli_default_threads();
+  if ((rc = kl_cli_check_threads(o.threads ? "--threads" : "OpenMP's default thread count",
+                                 team))) {
+    free(o.sets);
+    return rc;
   }
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
@@ -238,8 +271,11 @@ static int cmd_run(int argc, char **argv) {
 
 static int cmd_validate(int argc, char **argv) {
   cli_opts o;
-  int rc = parse_opts(argc, argv, &o);
-  if (rc) return rc;
+  int rc = parse_opts(argc, argv, "validate", "s", &o);
+  if (rc) {
+    free(o.sets);
+    return rc;
+  }
   if (argc - o.first_arg != 1) {
     fprintf(stderr, "kinlab: error: validate takes exactly one experiment file\n");
     free(o.sets);
@@ -263,8 +299,17 @@ static int cmd_validate(int argc, char **argv) {
 
 static int cmd_plugins(int argc, char **argv) {
   cli_opts o;
-  int rc = parse_opts(argc, argv, &o);
-  if (rc) return rc;
+  int rc = parse_opts(argc, argv, "plugins", "dk", &o);
+  if (!rc) rc = no_arguments(argc, &o, argv, "plugins");
+  if (!rc && o.describe && o.kind) {
+    fprintf(stderr, "kinlab: error: --describe shows one plugin whatever its kind; --kind "
+                    "filters the list: give one of them\n");
+    rc = EXIT_USAGE;
+  }
+  if (rc) {
+    free(o.sets);
+    return rc;
+  }
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
   rc = load_registry(&reg, &err);
@@ -311,8 +356,12 @@ static int cmd_plugins(int argc, char **argv) {
 
 static int cmd_schema(int argc, char **argv) {
   cli_opts o;
-  int rc = parse_opts(argc, argv, &o);
-  if (rc) return rc;
+  int rc = parse_opts(argc, argv, "schema", "o", &o);
+  if (!rc) rc = no_arguments(argc, &o, argv, "schema");
+  if (rc) {
+    free(o.sets);
+    return rc;
+  }
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
   rc = load_registry(&reg, &err);
@@ -403,6 +452,12 @@ static int dispatch(int argc, char **argv) {
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     usage(stdout);
     return 0;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "default")) {
+    if (argc > 2) {
+      fprintf(stderr, "kinlab: error: '%s' takes no arguments (found '%s')\n", cmd, argv[2]);
+      return EXIT_USAGE;
+    }
   }
   if (!strcmp(cmd, "--version")) {
     printf("kinlab %s (plugin ABI %u.%u)\n", kl_version(), KL_ABI_MAJOR, KL_ABI_MINOR);

@@ -36,14 +36,12 @@
 #include <hdf5.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "internal.h"
-
-/* Also used by `kinlab compare --by KEY[:RULE]` (framework/cli/compare_cmd.c). */
-int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule,
-                          kl_error *err);
 
 enum { RULE_NONE = 0, RULE_STEP = 1, RULE_COUNT = 2 };
 
@@ -62,6 +60,7 @@ typedef struct variant {
   char *status, *message;
   double steps, rejected, rhs_evals, wall_s, state_size;
   strvec inv_names; /* "invariants": [...] when summary.json lists them */
+  double summary_outputs, summary_t; /* "outputs", "t": checked against timeseries.csv */
   /* snapshots.h5 */
   double particles, cells;
   /* timeseries.csv */
@@ -138,30 +137,43 @@ static bool has_run_files(const char *dir) {
   return false;
 }
 
-static char *read_text(const char *path, size_t max) {
+/* Run files larger than this are not what kinlab writes (summary.json, run.log). */
+#define RUN_TEXT_MAX (16u << 20)
+
+/* The whole of a regular file: KL_EIO when it cannot be read, KL_EINVAL when it
+ * is larger than max; *len excludes the terminating NUL added after it. */
+static int read_file(const char *path, size_t max, char **text, size_t *len, kl_error *err) {
+  *text = NULL;
+  *len = 0;
   FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n + 1 >= cap) {
-      if (cap >= max) break;
-      char *p = realloc(buf, cap * 2);
-      if (!p) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = p;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-    if (got == 0) break;
+  if (!f) return kl_error_set(err, KL_EIO, "cannot read %s: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return kl_error_set(err, KL_EIO, "cannot read %s: not a regular file", path);
   }
+  if ((uintmax_t)st.st_size > max) {
+    fclose(f);
+    return kl_error_set(err, KL_EINVAL, "%s: %jd bytes, more than the %zu a kinlab run writes",
+                        path, (intmax_t)st.st_size, max);
+  }
+  size_t size = (size_t)st.st_size;
+  char *buf = malloc(size + 1);
+  if (!buf) {
+    fclose(f);
+    return kl_error_set(err, KL_ENOMEM, "out of memory reading %s (%zu bytes)", path, size + 1);
+  }
+  size_t n = fread(buf, 1, size, f);
+  bool failed = ferror(f) != 0;
   fclose(f);
-  if (buf) buf[n] = '\0';
-  return buf;
+  if (failed) {
+    free(buf);
+    return kl_error_set(err, KL_EIO, "cannot read %s: %s", path, strerror(errno));
+  }
+  buf[n] = '\0';
+  *text = buf;
+  *len = n;
+  return KL_OK;
 }
 
 /* Numeric value of a configuration scalar ("0.01", "1e-3", "40"), else NaN. */
@@ -249,131 +261,512 @@ static const char *md_value(const variant *v, const char *key) {
   return value_text(v, key, true);
 }
 
-/* --------------------------------------------------- summary.json */
-/* A small reader for the flat JSON that run/summary.c writes: the top-level members
- * that are strings, numbers (null: NaN) or lists of strings. */
-static const char *json_ws(const char *p) {
-  while (*p && isspace((unsigned char)*p)) p++;
-  return p;
+/* --------------------------------------------------- strict JSON */
+/* RFC 8259 JSON for summary.json: a syntax error, a bad escape, a duplicate
+ * key, a number that overflows a double, a NUL byte, nesting deeper than
+ * KL_JSON_MAX_DEPTH or anything after the value is an error naming
+ * FILE:LINE:COL and what was expected. */
+typedef struct json_parser {
+  const char *text, *p, *end, *file;
+  kl_error *err;
+  unsigned line;          /* of jp->p: newlines occur only in whitespace */
+  const char *line_start;
+} json_parser;
+
+/* Position (1-based, columns in bytes) of `at` on the current line. */
+static void json_where(const json_parser *jp, const char *at, unsigned *line, unsigned *col) {
+  *line = jp->line;
+  *col = (unsigned)(at - jp->line_start) + 1;
 }
 
-/* Parse a JSON string at p (at the opening quote) into out (may be NULL). */
-static const char *json_str(const char *p, char *out, size_t size) {
+/* "'x'", "end of file" or "byte 0x01": what was found at `at`, for messages. */
+static const char *json_found(const json_parser *jp, const char *at, char *buf, size_t size) {
+  if (at >= jp->end) return "end of file";
+  unsigned char c = (unsigned char)*at;
+  if (c >= 0x20 && c < 0x7f) snprintf(buf, size, "'%c'", c);
+  else snprintf(buf, size, "byte 0x%02x", c);
+  return buf;
+}
+
+static int json_fail(const json_parser *jp, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int json_fail(const json_parser *jp, const char *at, const char *fmt, ...) {
+  char msg[KL_ERROR_MESSAGE_MAX / 2];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  unsigned line, col;
+  json_where(jp, at, &line, &col);
+  return kl_error_set(jp->err, KL_EINVAL, "%s:%u:%u: %s", jp->file, line, col, msg);
+}
+
+static void json_skip_ws(json_parser *jp) {
+  for (; jp->p < jp->end; jp->p++) {
+    if (*jp->p == '\n') {
+      jp->line++;
+      jp->line_start = jp->p + 1;
+    } else if (*jp->p != ' ' && *jp->p != '\t' && *jp->p != '\r') {
+      break;
+    }
+  }
+}
+
+static int json_hex4(json_parser *jp, unsigned *u) {
+  *u = 0;
+  for (int i = 0; i < 4; i++, jp->p++) {
+    if (jp->p >= jp->end || !isxdigit((unsigned char)*jp->p)) {
+      char f[16];
+      return json_fail(jp, jp->p, "bad \\u escape: expected 4 hexadecimal digits, found %s",
+                       json_found(jp, jp->p, f, sizeof f));
+    }
+    char c = (char)tolower((unsigned char)*jp->p);
+    *u = *u * 16 + (unsigned)(isdigit((unsigned char)c) ? c - '0' : c - 'a' + 10);
+  }
+  return KL_OK;
+}
+
+static void utf8_put(char *out, size_t *k, unsigned u) {
+  if (u < 0x80) {
+    out[(*k)++] = (char)u;
+  } else if (u < 0x800) {
+    out[(*k)++] = (char)(0xc0 | (u >> 6));
+    out[(*k)++] = (char)(0x80 | (u & 0x3f));
+  } else if (u < 0x10000) {
+    out[(*k)++] = (char)(0xe0 | (u >> 12));
+    out[(*k)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+    out[(*k)++] = (char)(0x80 | (u & 0x3f));
+  } else {
+    out[(*k)++] = (char)(0xf0 | (u >> 18));
+    out[(*k)++] = (char)(0x80 | ((u >> 12) & 0x3f));
+    out[(*k)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+    out[(*k)++] = (char)(0x80 | (u & 0x3f));
+  }
+}
+
+/* A string at jp->p (the opening quote) into a new UTF-8 C string. */
+static int json_parse_string(json_parser *jp, char **out) {
+  const char *start = jp->p++;
   size_t k = 0;
-  if (*p != '"') return NULL;
-  for (p++; *p && *p != '"'; p++) {
-    char c = *p;
-    if (c == '\\') {
-      p++;
-      switch (*p) {
-      case 'n': c = '\n'; break;
-      case 't': c = '\t'; break;
-      case 'r': c = '\r'; break;
-      case 'b': c = '\b'; break;
-      case 'f': c = '\f'; break;
-      case 'u': {
-        unsigned u = 0;
-        for (int i = 1; i <= 4; i++) {
-          if (!isxdigit((unsigned char)p[i])) return NULL;
-          u = u * 16 + (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0'
-                                                             : tolower((unsigned char)p[i]) - 'a' + 10);
-        }
-        p += 4;
-        c = u < 0x80 ? (char)u : '?';
+  /* Escapes never make the text longer than the source. */
+  char *s = malloc((size_t)(jp->end - start) + 1);
+  if (!s) return kl_error_set(jp->err, KL_ENOMEM, "%s: out of memory for a string of %zu bytes",
+                              jp->file, (size_t)(jp->end - start));
+  int rc = KL_OK;
+  for (;;) {
+    if (jp->p >= jp->end) {
+      rc = json_fail(jp, start, "unterminated string (no closing '\"')");
+      break;
+    }
+    unsigned char c = (unsigned char)*jp->p;
+    if (c == '"') {
+      jp->p++;
+      break;
+    }
+    if (c < 0x20) {
+      rc = json_fail(jp, jp->p, "control character 0x%02x in a string (write it as \\u%04x)", c, c);
+      break;
+    }
+    if (c != '\\') {
+      s[k++] = (char)c;
+      jp->p++;
+      continue;
+    }
+    const char *esc = jp->p++;
+    char e = jp->p < jp->end ? *jp->p++ : '\0';
+    switch (e) {
+    case '"': s[k++] = '"'; break;
+    case '\\': s[k++] = '\\'; break;
+    case '/': s[k++] = '/'; break;
+    case 'b': s[k++] = '\b'; break;
+    case 'f': s[k++] = '\f'; break;
+    case 'n': s[k++] = '\n'; break;
+    case 'r': s[k++] = '\r'; break;
+    case 't': s[k++] = '\t'; break;
+    case 'u': {
+      unsigned u, lo;
+      if ((rc = json_hex4(jp, &u))) break;
+      if (u >= 0xdc00 && u <= 0xdfff) {
+        rc = json_fail(jp, esc, "bad \\u escape: a low surrogate \\u%04x without a high one", u);
         break;
       }
-      case '\0': return NULL;
-      default: c = *p;
+      if (u >= 0xd800 && u <= 0xdbff) { /* a pair: \uD83D\uDE00 */
+        if (jp->end - jp->p < 2 || jp->p[0] != '\\' || jp->p[1] != 'u') {
+          rc = json_fail(jp, esc, "bad \\u escape: high surrogate \\u%04x not followed by a low "
+                                  "one", u);
+          break;
+        }
+        jp->p += 2;
+        if ((rc = json_hex4(jp, &lo))) break;
+        if (lo < 0xdc00 || lo > 0xdfff) {
+          rc = json_fail(jp, esc, "bad \\u escape: \\u%04x\\u%04x is not a surrogate pair", u, lo);
+          break;
+        }
+        u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
       }
+      if (u == 0) {
+        rc = json_fail(jp, esc, "\\u0000 in a string (NUL characters are not allowed)");
+        break;
+      }
+      utf8_put(s, &k, u);
+      break;
     }
-    if (out && k + 1 < size) out[k++] = c;
+    default: {
+      char f[16];
+      rc = json_fail(jp, esc, "bad escape \\%s in a string: expected one of \\\" \\\\ \\/ \\b \\f "
+                              "\\n \\r \\t \\uXXXX",
+                     e ? (snprintf(f, sizeof f, "%c", e), f) : "(end of file)");
+    }
+    }
+    if (rc) break;
   }
-  if (*p != '"') return NULL;
-  if (out && size) out[k] = '\0';
-  return p + 1;
+  if (rc) {
+    free(s);
+    return rc;
+  }
+  s[k] = '\0';
+  *out = s;
+  return KL_OK;
 }
 
-static const char *json_skip(const char *p) {
-  p = json_ws(p);
-  if (*p == '"') return json_str(p, NULL, 0);
-  if (*p == '{' || *p == '[') {
-    int depth = 0;
-    while (*p) {
-      if (*p == '"') {
-        if (!(p = json_str(p, NULL, 0))) return NULL;
+/* A number with JSON's grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, finite. */
+static int json_parse_number(json_parser *jp, double *x) {
+  const char *start = jp->p, *q = jp->p;
+  char f[16];
+  if (q < jp->end && *q == '-') q++;
+  if (q < jp->end && *q == '0') {
+    q++;
+  } else if (q < jp->end && *q >= '1' && *q <= '9') {
+    while (q < jp->end && isdigit((unsigned char)*q)) q++;
+  } else {
+    return json_fail(jp, q, "expected a digit, found %s", json_found(jp, q, f, sizeof f));
+  }
+  if (q < jp->end && *q == '.') {
+    if (++q >= jp->end || !isdigit((unsigned char)*q))
+      return json_fail(jp, q, "expected a digit after the decimal point, found %s",
+                       json_found(jp, q, f, sizeof f));
+    while (q < jp->end && isdigit((unsigned char)*q)) q++;
+  }
+  if (q < jp->end && (*q == 'e' || *q == 'E')) {
+    q++;
+    if (q < jp->end && (*q == '+' || *q == '-')) q++;
+    if (q >= jp->end || !isdigit((unsigned char)*q))
+      return json_fail(jp, q, "expected a digit in the exponent, found %s",
+                       json_found(jp, q, f, sizeof f));
+    while (q < jp->end && isdigit((unsigned char)*q)) q++;
+  }
+  char buf[512];
+  size_t n = (size_t)(q - start);
+  if (n >= sizeof buf) return json_fail(jp, start, "number longer than %zu characters", sizeof buf - 1);
+  memcpy(buf, start, n);
+  buf[n] = '\0';
+  *x = strtod(buf, NULL);
+  if (!isfinite(*x)) return json_fail(jp, start, "number %s is not a finite double", buf);
+  jp->p = q;
+  return KL_OK;
+}
+
+static int json_parse_value(json_parser *jp, kl_json *v, int depth);
+
+static int json_grow(json_parser *jp, kl_json *v, size_t *cap, bool with_keys) {
+  if (v->n < *cap) return KL_OK;
+  size_t c = *cap ? 2 * *cap : 8;
+  kl_json *items = realloc(v->items, c * sizeof *items);
+  if (items) v->items = items;
+  char **keys = with_keys ? realloc(v->keys, c * sizeof *keys) : NULL;
+  if (keys) v->keys = keys;
+  if (!items || (with_keys && !keys))
+    return kl_error_set(jp->err, KL_ENOMEM, "%s: out of memory for %zu JSON values", jp->file, c);
+  *cap = c;
+  return KL_OK;
+}
+
+static int json_parse_value(json_parser *jp, kl_json *v, int depth) {
+  char f[16];
+  json_skip_ws(jp);
+  memset(v, 0, sizeof *v);
+  json_where(jp, jp->p, &v->line, &v->col);
+  if (jp->p >= jp->end) return json_fail(jp, jp->p, "expected a value, found end of file");
+  char c = *jp->p;
+  if (c == '{' || c == '[') {
+    if (depth >= KL_JSON_MAX_DEPTH)
+      return json_fail(jp, jp->p, "nested deeper than %d levels", KL_JSON_MAX_DEPTH);
+    bool object = c == '{';
+    char close = object ? '}' : ']';
+    v->type = object ? KL_JSON_OBJECT : KL_JSON_ARRAY;
+    size_t cap = 0;
+    jp->p++;
+    json_skip_ws(jp);
+    if (jp->p < jp->end && *jp->p == close) {
+      jp->p++;
+      return KL_OK;
+    }
+    for (;;) {
+      int rc = json_grow(jp, v, &cap, object);
+      if (rc) return rc;
+      if (object) {
+        json_skip_ws(jp);
+        if (jp->p >= jp->end || *jp->p != '"')
+          return json_fail(jp, jp->p, "expected a member name in double quotes, found %s",
+                           json_found(jp, jp->p, f, sizeof f));
+        const char *key_at = jp->p;
+        char *key = NULL;
+        if ((rc = json_parse_string(jp, &key))) return rc;
+        for (size_t i = 0; i < v->n; i++)
+          if (!strcmp(v->keys[i], key)) {
+            unsigned l = v->items[i].line, cc = v->items[i].col;
+            rc = json_fail(jp, key_at, "duplicate member \"%s\" (first value at %u:%u)", key, l, cc);
+            free(key);
+            return rc;
+          }
+        v->keys[v->n] = key;
+        json_skip_ws(jp);
+        if (jp->p >= jp->end || *jp->p != ':') {
+          memset(&v->items[v->n], 0, sizeof v->items[v->n]); /* a null for kl_json_free */
+          v->n++;
+          return json_fail(jp, jp->p, "expected ':' after member \"%s\", found %s", key,
+                           json_found(jp, jp->p, f, sizeof f));
+        }
+        jp->p++;
+      }
+      rc = json_parse_value(jp, &v->items[v->n], depth + 1);
+      v->n++; /* freed by the caller even when incomplete */
+      if (rc) return rc;
+      json_skip_ws(jp);
+      if (jp->p < jp->end && *jp->p == ',') {
+        jp->p++;
+        json_skip_ws(jp);
+        if (jp->p < jp->end && *jp->p == close)
+          return json_fail(jp, jp->p, "trailing comma before '%c'", close);
         continue;
       }
-      if (*p == '{' || *p == '[') depth++;
-      else if (*p == '}' || *p == ']') {
-        if (--depth == 0) return p + 1;
+      if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+        return KL_OK;
       }
-      p++;
+      return json_fail(jp, jp->p, "expected ',' or '%c', found %s", close,
+                       json_found(jp, jp->p, f, sizeof f));
     }
-    return NULL;
   }
-  while (*p && *p != ',' && *p != '}' && *p != ']') p++;
-  return p;
+  if (c == '"') {
+    v->type = KL_JSON_STRING;
+    return json_parse_string(jp, &v->string);
+  }
+  if (c == '-' || isdigit((unsigned char)c)) {
+    v->type = KL_JSON_NUMBER;
+    return json_parse_number(jp, &v->number);
+  }
+  static const struct { const char *word; kl_json_type type; bool b; } words[] = {
+      {"null", KL_JSON_NULL, false}, {"true", KL_JSON_BOOL, true}, {"false", KL_JSON_BOOL, false}};
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+    size_t n = strlen(words[i].word);
+    if ((size_t)(jp->end - jp->p) >= n && !memcmp(jp->p, words[i].word, n) &&
+        (jp->p + n == jp->end || !isalnum((unsigned char)jp->p[n]))) {
+      v->type = words[i].type;
+      v->boolean = words[i].b;
+      jp->p += n;
+      return KL_OK;
+    }
+  }
+  return json_fail(jp, jp->p, "expected a JSON value (object, array, string, number, true, false "
+                              "or null), found %s%s",
+                   json_found(jp, jp->p, f, sizeof f),
+                   isalpha((unsigned char)c) ? " (NaN and Infinity are not JSON: write null)" : "");
 }
 
-/* The value of top-level member `key`, or NULL. */
-static const char *json_member(const char *text, const char *key) {
-  const char *p = json_ws(text);
-  if (*p != '{') return NULL;
-  p = json_ws(p + 1);
-  char name[256];
-  while (*p == '"') {
-    if (!(p = json_str(p, name, sizeof name))) return NULL;
-    p = json_ws(p);
-    if (*p != ':') return NULL;
-    p = json_ws(p + 1);
-    if (!strcmp(name, key)) return p;
-    if (!(p = json_skip(p))) return NULL;
-    p = json_ws(p);
-    if (*p == ',') p = json_ws(p + 1);
+static void json_free_value(kl_json *v) {
+  free(v->string);
+  for (size_t i = 0; i < v->n; i++) {
+    if (v->keys) free(v->keys[i]);
+    json_free_value(&v->items[i]);
   }
+  free(v->keys);
+  free(v->items);
+}
+
+void kl_json_free(kl_json *v) {
+  if (!v) return;
+  json_free_value(v);
+  free(v);
+}
+
+int kl_json_parse(const char *text, size_t len, const char *file, kl_json **out, kl_error *err) {
+  *out = NULL;
+  json_parser jp = {text, text, text + len, file ? file : "<json>", err, 1, text};
+  const char *nul = memchr(text, '\0', len);
+  if (nul) {
+    for (const char *q = text; q < nul; q++)
+      if (*q == '\n') jp.line++, jp.line_start = q + 1;
+    return json_fail(&jp, nul, "NUL byte (not a text file)");
+  }
+  kl_json *v = calloc(1, sizeof *v);
+  if (!v) return kl_error_set(err, KL_ENOMEM, "%s: out of memory", jp.file);
+  int rc = json_parse_value(&jp, v, 0);
+  if (!rc) {
+    json_skip_ws(&jp);
+    char f[16];
+    if (jp.p < jp.end)
+      rc = json_fail(&jp, jp.p, "expected the end of the file after the JSON value, found %s",
+                     json_found(&jp, jp.p, f, sizeof f));
+  }
+  if (rc) {
+    kl_json_free(v);
+    return rc;
+  }
+  *out = v;
+  return KL_OK;
+}
+
+const kl_json *kl_json_get(const kl_json *object, const char *key) {
+  if (!object || object->type != KL_JSON_OBJECT) return NULL;
+  for (size_t i = 0; i < object->n; i++)
+    if (!strcmp(object->keys[i], key)) return &object->items[i];
   return NULL;
 }
 
-static double json_number(const char *text, const char *key) {
-  const char *p = json_member(text, key);
-  if (!p || *p == 'n') return NAN;
-  char *end;
-  double x = strtod(p, &end);
-  return end == p ? NAN : x;
+/* --------------------------------------------------- summary.json */
+/* The members run/summary.c writes and their types.  Unknown members are allowed (a
+ * later kinlab may add some); known ones must have their type. */
+enum member_type { M_STRING, M_COUNT, M_NUMBER_OR_NULL, M_STRINGS, M_NUMBERS };
+static const struct summary_member {
+  const char *name;
+  enum member_type type;
+  bool required; /* the ones compare reads */
+} summary_members[] = {
+    {"status", M_STRING, true},          {"message", M_STRING, true},
+    {"steps", M_COUNT, true},            {"rejected", M_COUNT, true},
+    {"rhs_evals", M_COUNT, true},        {"state_size", M_COUNT, true},
+    {"wall_s", M_NUMBER_OR_NULL, true},  {"kinlab_version", M_STRING, false},
+    {"experiment", M_STRING, false},     {"variant", M_STRING, false},
+    {"model", M_STRING, false},          {"integrator", M_STRING, false},
+    {"t_start", M_NUMBER_OR_NULL, false}, {"t", M_NUMBER_OR_NULL, false},
+    {"t_final", M_NUMBER_OR_NULL, false}, {"outputs", M_COUNT, false},
+    {"invariants", M_STRINGS, false},    {"final", M_NUMBERS, false},
+};
+
+static const char *const member_expect[] = {
+    [M_STRING] = "a string",
+    [M_COUNT] = "a non-negative integer",
+    [M_NUMBER_OR_NULL] = "a number or null",
+    [M_STRINGS] = "a list of strings",
+    [M_NUMBERS] = "an object of numbers (or null)",
+};
+
+static const char *json_type_name(const kl_json *v) {
+  static const char *const names[] = {"null", "a boolean", "a number", "a string", "a list",
+                                      "an object"};
+  return names[v->type];
 }
 
-static char *json_string(const char *text, const char *key) {
-  const char *p = json_member(text, key);
-  if (!p || *p != '"') return NULL;
-  size_t size = strlen(p) + 1;
-  char *s = malloc(size);
-  if (s && !json_str(p, s, size)) {
-    free(s);
-    s = NULL;
-  }
-  return s;
+static bool is_count(const kl_json *v) {
+  return v->type == KL_JSON_NUMBER && v->number >= 0 && v->number <= 0x1p53 &&
+         v->number == floor(v->number);
 }
 
-static void json_string_list(const char *text, const char *key, strvec *out) {
-  const char *p = json_member(text, key);
-  if (!p || *p != '[') return;
-  p = json_ws(p + 1);
-  char buf[512];
-  while (*p == '"') {
-    if (!(p = json_str(p, buf, sizeof buf))) return;
-    if (sv_push(out, buf)) return;
-    p = json_ws(p);
-    if (*p == ',') p = json_ws(p + 1);
+static bool member_ok(const kl_json *v, enum member_type t) {
+  switch (t) {
+  case M_STRING: return v->type == KL_JSON_STRING;
+  case M_COUNT: return is_count(v);
+  case M_NUMBER_OR_NULL: return v->type == KL_JSON_NUMBER || v->type == KL_JSON_NULL;
+  case M_STRINGS:
+    if (v->type != KL_JSON_ARRAY) return false;
+    for (size_t i = 0; i < v->n; i++)
+      if (v->items[i].type != KL_JSON_STRING) return false;
+    return true;
+  case M_NUMBERS:
+    if (v->type != KL_JSON_OBJECT) return false;
+    for (size_t i = 0; i < v->n; i++)
+      if (v->items[i].type != KL_JSON_NUMBER && v->items[i].type != KL_JSON_NULL) return false;
+    return true;
   }
+  return false;
+}
+
+static double member_number(const kl_json *doc, const char *name) {
+  const kl_json *m = kl_json_get(doc, name);
+  return m && m->type == KL_JSON_NUMBER ? m->number : NAN;
+}
+
+static bool known_status(const char *s) {
+  if (!strcmp(s, "completed")) return true;
+  for (int code = KL_EINVAL; code <= KL_EINTERNAL; code++)
+    if (!strcmp(s, kl_status_name(code))) return true;
+  return false;
+}
+
+/* Read and check summary.json: JSON syntax, the members' types, a known status
+ * and t_start <= t <= t_final.  Sets have_summary, status, message, the
+ * counters, invariants and (for the checks against timeseries.csv) outputs and t. */
+static int read_summary(variant *v, const char *path, kl_error *err) {
+  char *text = NULL;
+  size_t len = 0;
+  kl_json *doc = NULL;
+  int rc = read_file(path, RUN_TEXT_MAX, &text, &len, err);
+  if (!rc) rc = kl_json_parse(text, len, path, &doc, err);
+  free(text);
+  if (rc) return rc;
+  if (doc->type != KL_JSON_OBJECT)
+    rc = kl_error_set(err, KL_EINVAL, "%s:%u:%u: expected a JSON object {...}, found %s", path,
+                      doc->line, doc->col, json_type_name(doc));
+  for (size_t i = 0; !rc && i < sizeof summary_members / sizeof *summary_members; i++) {
+    const struct summary_member *m = &summary_members[i];
+    const kl_json *val = kl_json_get(doc, m->name);
+    if (!val && m->required)
+      rc = kl_error_set(err, KL_EINVAL, "%s: no member \"%s\" (expected %s)", path, m->name,
+                        member_expect[m->type]);
+    else if (val && !member_ok(val, m->type)) {
+      char found[64];
+      if (val->type == KL_JSON_NUMBER) snprintf(found, sizeof found, "%.17g", val->number);
+      else snprintf(found, sizeof found, "%s", json_type_name(val));
+      rc = kl_error_set(err, KL_EINVAL, "%s:%u:%u: member \"%s\": expected %s, found %s", path,
+                        val->line, val->col, m->name, member_expect[m->type], found);
+    }
+  }
+  if (!rc) {
+    const kl_json *st = kl_json_get(doc, "status");
+    if (!known_status(st->string))
+      rc = kl_error_set(err, KL_EINVAL,
+                        "%s:%u:%u: member \"status\": expected \"completed\" or a kinlab failure "
+                        "(\"numerical failure\", \"limit reached\", ...), found \"%s\"",
+                        path, st->line, st->col, st->string);
+  }
+  double t0 = member_number(doc, "t_start"), t = member_number(doc, "t"),
+         t1 = member_number(doc, "t_final");
+  if (!rc && !isnan(t) && ((!isnan(t0) && t < t0) || (!isnan(t1) && t > t1))) {
+    const kl_json *m = kl_json_get(doc, "t");
+    rc = kl_error_set(err, KL_EINVAL,
+                      "%s:%u:%u: member \"t\" = %.17g is outside [t_start, t_final] = [%.17g, "
+                      "%.17g]",
+                      path, m->line, m->col, t, t0, t1);
+  }
+  if (!rc) {
+    v->have_summary = true;
+    v->status = strdup(kl_json_get(doc, "status")->string);
+    v->message = strdup(kl_json_get(doc, "message")->string);
+    v->steps = member_number(doc, "steps");
+    v->rejected = member_number(doc, "rejected");
+    v->rhs_evals = member_number(doc, "rhs_evals");
+    v->wall_s = member_number(doc, "wall_s");
+    v->state_size = member_number(doc, "state_size");
+    v->summary_outputs = member_number(doc, "outputs");
+    v->summary_t = t;
+    const kl_json *inv = kl_json_get(doc, "invariants");
+    for (size_t i = 0; !rc && inv && i < inv->n; i++)
+      if (sv_push(&v->inv_names, inv->items[i].string)) rc = nomem(err);
+    if (!rc && (!v->status || !v->message)) rc = nomem(err);
+  }
+  kl_json_free(doc);
+  return rc;
 }
 
 /* The last non-empty line of run.log: why a variant without summary failed. */
 static char *last_log_line(const char *dir) {
   char p[PATH_MAX];
   if (!kl_pathf(p, sizeof p, "%s/run.log", dir)) return NULL;
-  char *text = read_text(p, 1u << 24);
-  if (!text) return NULL;
-  size_t n = strlen(text);
+  char *text = NULL;
+  size_t n = 0;
+  kl_error ignored;
+  if (read_file(p, RUN_TEXT_MAX, &text, &n, &ignored)) return NULL;
   while (n && isspace((unsigned char)text[n - 1])) text[--n] = '\0';
   char *line = strrchr(text, '\n');
   char *out = strdup(line ? line + 1 : text);
@@ -382,14 +775,22 @@ static char *last_log_line(const char *dir) {
 }
 
 /* --------------------------------------------------- snapshots.h5 */
-static void read_snapshot_sizes(variant *v) {
+/* Particles or grid cells of the last snapshot.  A completed run's snapshots.h5
+ * must open; one that failed may have left it unfinished. */
+static int run_file(const variant *v, const char *name, char *path, size_t size, bool *present,
+                    kl_error *err);
+static int read_snapshot_sizes(variant *v, kl_error *err) {
   char p[PATH_MAX];
+  bool present;
   v->particles = v->cells = NAN;
-  if (!kl_pathf(p, sizeof p, "%s/snapshots.h5", v->dir) || !file_exists(v->dir, "snapshots.h5"))
-    return;
+  int rc = run_file(v, "snapshots.h5", p, sizeof p, &present, err);
+  if (rc || !present) return rc;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return;
+  if (f < 0)
+    return v->ok ? kl_error_set(err, KL_EINVAL, "%s: not a readable HDF5 file (the run "
+                                                "completed, so it should be)", p)
+                 : KL_OK;
   H5G_info_t info;
   if (H5Gget_info(f, &info) >= 0 && info.nlinks > 0) {
     char name[256];
@@ -421,64 +822,10 @@ static void read_snapshot_sizes(variant *v) {
     }
   }
   H5Fclose(f);
+  return KL_OK;
 }
 
 /* --------------------------------------------------- timeseries.csv */
-static int read_timeseries(variant *v, kl_error *err) {
-  char p[PATH_MAX];
-  if (!kl_pathf(p, sizeof p, "%s/timeseries.csv", v->dir)) return KL_OK;
-  FILE *f = fopen(p, "r");
-  if (!f) return KL_OK; /* a variant that failed early has none */
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  int rc = KL_OK;
-  if ((len = getline(&line, &cap, f)) > 0) {
-    char *save = NULL;
-    for (char *tok = strtok_r(line, ",\r\n", &save); tok; tok = strtok_r(NULL, ",\r\n", &save))
-      if (sv_push(&v->cols, tok)) {
-        rc = nomem(err);
-        break;
-      }
-  }
-  size_t nc = v->cols.n;
-  double *row = calloc(nc ? nc : 1, sizeof *row);
-  v->first = calloc(nc ? nc : 1, sizeof *v->first);
-  v->last = calloc(nc ? nc : 1, sizeof *v->last);
-  v->max_drift = calloc(nc ? nc : 1, sizeof *v->max_drift);
-  if (!row || !v->first || !v->last || !v->max_drift) rc = nomem(err);
-  unsigned long lineno = 1;
-  while (!rc && (len = getline(&line, &cap, f)) > 0) {
-    lineno++;
-    char *s = line, *end;
-    size_t k = 0;
-    while (*s == ' ') s++;
-    if (*s == '\n' || *s == '\0') continue;
-    for (; k < nc; k++) {
-      row[k] = strtod(s, &end);
-      if (end == s) row[k] = NAN; /* empty field */
-      s = end;
-      if (*s == ',') s++;
-      else break;
-    }
-    if (k + 1 < nc) {
-      /* A short row can only be the last one of an interrupted write; ignore it. */
-      continue;
-    }
-    for (size_t c = 0; c < nc; c++) {
-      if (v->rows == 0) v->first[c] = row[c];
-      v->last[c] = row[c];
-      double d = fabs(row[c] - v->first[c]);
-      if (v->rows == 0 || d > v->max_drift[c] || isnan(d)) v->max_drift[c] = d;
-    }
-    v->rows++;
-  }
-  free(row);
-  free(line);
-  fclose(f);
-  return rc;
-}
-
 static bool is_base_column(const char *c) {
   for (size_t i = 0; i < sizeof base_columns / sizeof *base_columns; i++)
     if (!strcmp(c, base_columns[i])) return true;
@@ -495,37 +842,256 @@ static double column_value(const variant *v, const double *arr, const char *col)
   return i < 0 || !arr || !v->rows ? NAN : arr[i];
 }
 
-/* --------------------------------------------------- reading a variant */
-static int read_variant(variant *v, kl_error *err) {
+/* A field as run/observe.c writes it with "%.17g": the decimal grammar
+ * -?D+(.D+)?([eE][+-]?D+)? with a finite value, or printf's spellings of the
+ * non-finite values nan, -nan, inf, -inf.  Returns false for anything else
+ * (*overflow: decimal, but beyond a double). */
+static bool csv_number(const char *s, double *x, bool *overflow) {
+  *overflow = false;
+  static const struct { const char *text; double value; } words[] = {
+      {"nan", NAN}, {"-nan", NAN}, {"inf", INFINITY}, {"-inf", -INFINITY}};
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (!strcmp(s, words[i].text)) {
+      *x = words[i].value;
+      return true;
+    }
+  const char *q = s;
+  if (*q == '-') q++;
+  if (!isdigit((unsigned char)*q)) return false;
+  while (isdigit((unsigned char)*q)) q++;
+  if (*q == '.') {
+    if (!isdigit((unsigned char)*++q)) return false;
+    while (isdigit((unsigned char)*q)) q++;
+  }
+  if (*q == 'e' || *q == 'E') {
+    q++;
+    if (*q == '+' || *q == '-') q++;
+    if (!isdigit((unsigned char)*q)) return false;
+    while (isdigit((unsigned char)*q)) q++;
+  }
+  if (*q) return false;
+  *x = strtod(s, NULL);
+  *overflow = !isfinite(*x);
+  return !*overflow;
+}
+
+/* Check one base-column value (finite by then): times increase, counters are
+ * non-negative integers that never decrease, dt > 0, wall_s >= 0.  NULL or
+ * what was expected. */
+static const char *base_value_problem(size_t col, double x, double prev, bool first) {
+  switch (col) {
+  case 0: return first || x > prev ? NULL : "a time after the previous row's (times must increase)";
+  case 2: return x > 0 ? NULL : "a positive step size";
+  case 6: return x >= 0 ? NULL : "a non-negative wall time";
+  default:
+    if (!(x >= 0 && x == floor(x))) return "a non-negative integer";
+    return first || x >= prev ? NULL : "a count not below the previous row's";
+  }
+}
+
+/* Read and check timeseries.csv (see the comment at the top). */
+static int read_timeseries(variant *v, const char *p, kl_error *err) {
+  FILE *f = fopen(p, "r");
+  if (!f) return kl_error_set(err, KL_EIO, "cannot read %s: %s", p, strerror(errno));
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  unsigned long lineno = 1;
   int rc = KL_OK;
+  double *row = NULL;
+  static const char base_list[] = "t,step,dt,accepted,rejected,rhs_evals,wall_s";
+  errno = 0;
+  if ((len = getline(&line, &cap, f)) <= 0) {
+    rc = errno && !feof(f) ? kl_error_set(err, KL_EIO, "cannot read %s: %s", p, strerror(errno))
+                           : kl_error_set(err, KL_EINVAL, "%s: empty file (expected a header line "
+                                                          "%s,...)", p, base_list);
+    goto done;
+  }
+  if (line[len - 1] == '\n') line[--len] = '\0';
+  if (len && line[len - 1] == '\r') line[--len] = '\0';
+  for (char *s = line, *comma;; s = comma + 1) {
+    comma = strchr(s, ',');
+    if (comma) *comma = '\0';
+    size_t k = v->cols.n, col = (size_t)(s - line) + 1;
+    if (k < sizeof base_columns / sizeof *base_columns && strcmp(s, base_columns[k])) {
+      rc = kl_error_set(err, KL_EINVAL, "%s:1:%zu: column %zu: expected '%s' (the header starts "
+                                        "with %s), found '%.64s'",
+                        p, col, k + 1, base_columns[k], base_list, s);
+      goto done;
+    }
+    if (!*s || strpbrk(s, " \t\"") || sv_find(&v->cols, s) >= 0) {
+      rc = kl_error_set(err, KL_EINVAL, "%s:1:%zu: column %zu: expected a new column name without "
+                                        "spaces or quotes, found '%.64s'%s",
+                        p, col, k + 1, s, *s && sv_find(&v->cols, s) >= 0 ? " a second time" : "");
+      goto done;
+    }
+    if (sv_push(&v->cols, s)) {
+      rc = nomem(err);
+      goto done;
+    }
+    if (!comma) break;
+  }
+  const size_t nc = v->cols.n, n_base = sizeof base_columns / sizeof *base_columns;
+  if (nc < n_base) {
+    rc = kl_error_set(err, KL_EINVAL, "%s:1: %zu columns, expected at least the %zu of %s", p, nc,
+                      n_base, base_list);
+    goto done;
+  }
+  row = calloc(nc, sizeof *row);
+  v->first = calloc(nc, sizeof *v->first);
+  v->last = calloc(nc, sizeof *v->last);
+  v->max_drift = calloc(nc, sizeof *v->max_drift);
+  if (!row || !v->first || !v->last || !v->max_drift) {
+    rc = kl_error_set(err, KL_ENOMEM, "%s: out of memory for %zu columns (%zu bytes)", p, nc,
+                      4 * nc * sizeof *row);
+    goto done;
+  }
+  errno = 0;
+  while ((len = getline(&line, &cap, f)) > 0) {
+    lineno++;
+    if (line[len - 1] != '\n') {
+      /* Only a run that failed while writing (disk full) leaves a cut row. */
+      if (!v->ok) break;
+      rc = kl_error_set(err, KL_EINVAL, "%s:%lu: the last line has no newline (a truncated row) "
+                                        "although summary.json says the run completed",
+                        p, lineno);
+      goto done;
+    }
+    line[--len] = '\0';
+    if (len && line[len - 1] == '\r') line[--len] = '\0';
+    size_t k = 0;
+    for (char *s = line, *comma;; s = comma + 1, k++) {
+      comma = strchr(s, ',');
+      if (comma) *comma = '\0';
+      size_t col = (size_t)(s - line) + 1;
+      if (k >= nc) {
+        size_t fields = k + 1;
+        while (comma && (comma = strchr(comma + 1, ','))) fields++;
+        rc = kl_error_set(err, KL_EINVAL, "%s:%lu:%zu: %zu fields, expected %zu as in the header",
+                          p, lineno, col, fields, nc);
+        goto done;
+      }
+      bool overflow;
+      if (!csv_number(s, &row[k], &overflow)) {
+        rc = kl_error_set(err, KL_EINVAL, "%s:%lu:%zu: field %zu (%s): expected %s, found '%.64s'",
+                          p, lineno, col, k + 1, v->cols.s[k],
+                          overflow ? "a number within the range of a double"
+                                   : "a number (or nan, -nan, inf, -inf)",
+                          s);
+        goto done;
+      }
+      if (k < n_base) {
+        const char *problem = isfinite(row[k]) ? base_value_problem(k, row[k], v->last[k], !v->rows)
+                                               : "a finite number";
+        if (problem) {
+          rc = kl_error_set(err, KL_EINVAL, "%s:%lu:%zu: field %zu (%s): expected %s, found %s", p,
+                            lineno, col, k + 1, v->cols.s[k], problem, s);
+          goto done;
+        }
+      }
+      if (!comma) break;
+    }
+    if (k + 1 != nc) {
+      rc = kl_error_set(err, KL_EINVAL, "%s:%lu: %zu fields, expected %zu as in the header", p,
+                        lineno, k + 1, nc);
+      goto done;
+    }
+    for (size_t c = 0; c < nc; c++) {
+      if (v->rows == 0) v->first[c] = row[c];
+      v->last[c] = row[c];
+      double d = fabs(row[c] - v->first[c]);
+      if (v->rows == 0 || d > v->max_drift[c] || isnan(d)) v->max_drift[c] = d;
+    }
+    v->rows++;
+  }
+  if (ferror(f)) rc = kl_error_set(err, KL_EIO, "cannot read %s: %s", p, strerror(errno));
+done:
+  free(row);
+  free(line);
+  fclose(f);
+  return rc;
+}
+
+/* --------------------------------------------------- reading a variant */
+/* DIR/NAME: false when absent; an error when it is there but not a regular file. */
+static int run_file(const variant *v, const char *name, char *path, size_t size, bool *present,
+                    kl_error *err) {
+  struct stat st;
+  *present = false;
+  if (!kl_pathf(path, size, "%s/%s", v->dir, name))
+    return kl_error_set(err, KL_EIO, "path too long: %s/%s", v->dir, name);
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT) return KL_OK;
+    return kl_error_set(err, KL_EIO, "cannot read %s: %s", path, strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode))
+    return kl_error_set(err, KL_EIO, "cannot read %s: not a regular file", path);
+  *present = true;
+  return KL_OK;
+}
+
+/* config.resolved.yaml: a mapping with model and integrator mappings, and no
+ * plain scalar that is a non-finite or overflowing number (kinlab validated
+ * every parameter finite before it ran, so such a value is not its writing). */
+static int check_config_values(const kl_node *n, const char *key, kl_error *err) {
+  char where[PATH_MAX + 32];
+  if (n->type == KL_NODE_SCALAR) {
+    const char *s = n->scalar ? n->scalar : "";
+    const char *u = *s == '-' || *s == '+' ? s + 1 : s;
+    bool special = !strcmp(u, ".inf") || !strcmp(u, ".Inf") || !strcmp(u, ".INF") ||
+                   (u == s && (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")));
+    if (n->plain && (special || (kl_yaml_float_syntax(s) && !isfinite(strtod(s, NULL)))))
+      return kl_error_set(err, KL_EINVAL, "%s: key %s: expected a finite number, found %.64s",
+                          kl_node_where(n, where, sizeof where), key, s);
+    return KL_OK;
+  }
+  for (size_t i = 0; i < n->n; i++) {
+    char sub[1024];
+    if (n->type == KL_NODE_MAP) snprintf(sub, sizeof sub, "%s%s%s", key, *key ? "." : "", n->keys[i]);
+    else snprintf(sub, sizeof sub, "%s%s%zu", key, *key ? "." : "", i);
+    int rc = check_config_values(n->items[i], sub, err);
+    if (rc) return rc;
+  }
+  return KL_OK;
+}
+
+static int read_config(variant *v, const char *path, kl_error *err) {
+  kl_node *tree = NULL;
+  int rc = kl_yaml_parse_file(path, &tree, err);
+  char where[PATH_MAX + 32];
+  if (!rc && tree->type != KL_NODE_MAP)
+    rc = kl_error_set(err, KL_EINVAL, "%s: expected a mapping (an experiment as kinlab run "
+                                      "writes it)", kl_node_where(tree, where, sizeof where));
+  static const char *const sections[] = {"model", "integrator"};
+  for (size_t i = 0; !rc && i < sizeof sections / sizeof *sections; i++) {
+    const kl_node *s = kl_node_map_get(tree, sections[i]);
+    if (!s || s->type != KL_NODE_MAP)
+      rc = kl_error_set(err, KL_EINVAL, "%s: key %s: expected a mapping with the %s's type and "
+                                        "parameters, found %s",
+                        kl_node_where(s ? s : tree, where, sizeof where), sections[i], sections[i],
+                        s ? "a scalar or list" : "nothing");
+  }
+  if (!rc) rc = check_config_values(tree, "", err);
+  if (!rc && flatten(tree, "", v)) rc = nomem(err);
+  kl_node_free(tree);
+  return rc;
+}
+
+/* Everything compare reads of a variant, checked (docs/comparisons.md, "What
+ * is checked"): a file that cannot be read is KL_EIO, one whose content is
+ * malformed or contradicts another file is KL_EINVAL, both naming the file
+ * (and line and column). */
+static int read_variant(variant *v, kl_error *err) {
   char p[PATH_MAX];
+  bool present;
   v->steps = v->rejected = v->rhs_evals = v->wall_s = v->state_size = NAN;
-  if (kl_pathf(p, sizeof p, "%s/config.resolved.yaml", v->dir) &&
-      file_exists(v->dir, "config.resolved.yaml")) {
-    kl_node *tree = NULL;
-    kl_error e = {0, ""};
-    if (kl_yaml_parse_file(p, &tree, &e) == KL_OK) {
-      if (flatten(tree, "", v)) rc = nomem(err);
-    }
-    kl_node_free(tree);
-  }
+  v->summary_outputs = v->summary_t = NAN;
+  int rc = run_file(v, "config.resolved.yaml", p, sizeof p, &present, err);
+  if (!rc && present) rc = read_config(v, p, err);
+  if (!rc) rc = run_file(v, "summary.json", p, sizeof p, &present, err);
+  if (!rc && present) rc = read_summary(v, p, err);
   if (rc) return rc;
-  if (kl_pathf(p, sizeof p, "%s/summary.json", v->dir) && file_exists(v->dir, "summary.json")) {
-    char *text = read_text(p, 1u << 24);
-    if (text) {
-      v->have_summary = true;
-      v->status = json_string(text, "status");
-      v->message = json_string(text, "message");
-      v->steps = json_number(text, "steps");
-      v->rejected = json_number(text, "rejected");
-      v->rhs_evals = json_number(text, "rhs_evals");
-      v->wall_s = json_number(text, "wall_s");
-      v->state_size = json_number(text, "state_size");
-      json_string_list(text, "invariants", &v->inv_names);
-      free(text);
-    }
-  }
-  if (!v->status) v->status = strdup(v->have_summary ? "unknown" : "failed");
+  if (!v->status) v->status = strdup("failed");
   if (!v->message || !*v->message) {
     free(v->message);
     v->message = v->have_summary ? strdup("") : last_log_line(v->dir);
@@ -534,8 +1100,23 @@ static int read_variant(variant *v, kl_error *err) {
   }
   if (!v->status || !v->message) return nomem(err);
   v->ok = !strcmp(v->status, "completed");
-  read_snapshot_sizes(v);
-  return read_timeseries(v, err);
+  if ((rc = read_snapshot_sizes(v, err))) return rc;
+  if ((rc = run_file(v, "timeseries.csv", p, sizeof p, &present, err))) return rc;
+  if (present && (rc = read_timeseries(v, p, err))) return rc;
+  /* A completed run wrote every output row and its summary after them. */
+  if (v->ok && !v->rows)
+    return kl_error_set(err, KL_EINVAL, "%s/summary.json says the run completed, but %s/"
+                                        "timeseries.csv %s",
+                        v->dir, v->dir, present ? "has no data rows" : "does not exist");
+  if (v->ok && !isnan(v->summary_outputs) && v->summary_outputs != (double)v->rows)
+    return kl_error_set(err, KL_EINVAL, "%s: %zu data rows, but summary.json records outputs = "
+                                        "%.0f (files of different runs?)",
+                        p, v->rows, v->summary_outputs);
+  if (v->ok && !isnan(v->summary_t) && v->summary_t != v->last[0])
+    return kl_error_set(err, KL_EINVAL, "%s: the last row is at t = %.17g, but summary.json "
+                                        "records t = %.17g (files of different runs?)",
+                        p, v->last[0], v->summary_t);
+  return KL_OK;
 }
 
 static int list_variants(cmp *c, kl_error *err) {
@@ -777,10 +1358,12 @@ static int compute_orders(cmp *c, res_key *rk, kl_error *err) {
   return rc;
 }
 
-static int find_resolution_keys(cmp *c, const char *by_key, int by_rule, kl_error *err) {
+static int find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *bad_by,
+                                kl_error *err) {
   strvec cand = {0, 0, NULL};
   int rc = KL_OK;
   if (by_key) {
+    *bad_by = true;
     if (sv_find(&c->varying, by_key) < 0) {
       char list[512] = "";
       size_t used = 0;
@@ -792,6 +1375,16 @@ static int find_resolution_keys(cmp *c, const char *by_key, int by_rule, kl_erro
                           "%s)",
                           c->run_dir, by_key, c->varying.n ? list : "none");
     }
+    /* An explicit key must give a size in every variant that has a configuration. */
+    for (size_t i = 0; i < c->nv; i++) {
+      const char *val = config_value(&c->v[i], by_key);
+      if (c->v[i].keys.n && !(numeric(val) > 0))
+        return kl_error_set(err, KL_EINVAL,
+                            "--by %s: variant '%s' has %s = %s in %s/config.resolved.yaml; "
+                            "expected a positive number in every variant",
+                            by_key, c->v[i].name, by_key, val ? val : "(nothing)", c->v[i].dir);
+    }
+    *bad_by = false;
     if (sv_push(&cand, by_key)) return nomem(err);
   } else {
     /* Count-like keys first (n with eps tied to it is a study in n), then step-like. */
@@ -1185,18 +1778,23 @@ static void cmp_free(cmp *c) {
   sv_free(&c->quants);
 }
 
-int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule,
+int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule, bool *bad_by,
                           kl_error *err) {
+  bool unused;
+  if (!bad_by) bad_by = &unused;
+  *bad_by = false;
   if (!run_dir) return kl_error_set(err, KL_EINVAL, "no run directory given");
   int by_rule = RULE_NONE;
   if (rule && *rule) {
     if (!strcmp(rule, "step")) by_rule = RULE_STEP;
     else if (!strcmp(rule, "count")) by_rule = RULE_COUNT;
-    else
+    else {
+      *bad_by = true;
       return kl_error_set(err, KL_EINVAL,
                           "resolution rule '%s': expected 'step' (size = value) or 'count' "
                           "(size = 1/value)",
                           rule);
+    }
   }
   cmp c;
   memset(&c, 0, sizeof c);
@@ -1208,7 +1806,7 @@ int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule
   int rc = list_variants(&c, err);
   for (size_t i = 0; !rc && i < c.nv; i++) rc = read_variant(&c.v[i], err);
   if (!rc) rc = find_varying(&c, err);
-  if (!rc) rc = find_resolution_keys(&c, key && *key ? key : NULL, by_rule, err);
+  if (!rc) rc = find_resolution_keys(&c, key && *key ? key : NULL, by_rule, bad_by, err);
   if (!rc) rc = display_order(&c, err);
   if (!rc) rc = write_outputs(&c, err);
   cmp_free(&c);
@@ -1216,5 +1814,5 @@ int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule
 }
 
 int kl_compare_run_dir(const char *run_dir, kl_error *err) {
-  return kl_compare_run_dir_by(run_dir, NULL, NULL, err);
+  return kl_compare_run_dir_by(run_dir, NULL, NULL, NULL, err);
 }

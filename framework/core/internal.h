@@ -86,4 +86,32 @@ int kl_h5_write_root(kl_h5 *h, const char *name, size_t n, const double *data, k
 int kl_h5_read_file(const char *path, const char *name, double *data, size_t n, kl_error *err);
 int kl_h5_dataset_size(const char *path, const char *name, size_t *n, kl_error *err);
 
+/* Strict JSON (RFC 8259), for summary.json (compare.c).  kl_json_parse refuses
+ * syntax errors, bad escapes, duplicate member names, numbers beyond a double,
+ * NUL bytes, nesting deeper than KL_JSON_MAX_DEPTH and anything after the value,
+ * with KL_EINVAL and "FILE:LINE:COL: what was expected, found ...". */
+#define KL_JSON_MAX_DEPTH 32
+typedef enum kl_json_type {
+  KL_JSON_NULL, KL_JSON_BOOL, KL_JSON_NUMBER, KL_JSON_STRING, KL_JSON_ARRAY, KL_JSON_OBJECT
+} kl_json_type;
+typedef struct kl_json {
+  kl_json_type type;
+  bool boolean;
+  double number;         /* finite */
+  char *string;          /* UTF-8, no NUL inside */
+  size_t n;              /* ARRAY / OBJECT: items */
+  char **keys;           /* OBJECT: member names */
+  struct kl_json *items;
+  unsigned line, col;    /* 1-based position of the value (columns in bytes) */
+} kl_json;
+int kl_json_parse(const char *text, size_t len, const char *file, kl_json **out, kl_error *err);
+const kl_json *kl_json_get(const kl_json *object, const char *key); /* NULL if absent */
+void kl_json_free(kl_json *v);
+
+/* kl_compare_run_dir with an explicit resolution key and rule ("step",
+ * "count" or NULL: from the key's name) for `kinlab compare --by`;
+ * *bad_by (may be NULL) is set when the failure is the key's fault. */
+int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule, bool *bad_by,
+                          kl_error *err);
+
 #endif

@@ -80,12 +80,16 @@ static int bkw_error_create(const kl_setup *setup, void **state, kl_error *err) 
   s->box = kl_params_real(p, "box");
   s->mpoints = kl_params_int(p, "moment_points");
   s->mbox = kl_params_real(p, "moment_box");
-  s->grid_f = malloc(ipow((size_t)s->points, s->d) * sizeof *s->grid_f);
+  const size_t grid_bytes = ipow((size_t)s->points, s->d) * sizeof *s->grid_f;
+  s->grid_f = malloc(grid_bytes);
   if (!s->grid_f) {
     long pts = s->points;
     unsigned d = s->d;
     bkw_error_destroy(s);
-    return kl_error_set(err, KL_ENOMEM, "out of memory (%ld^%u grid)", pts, d);
+    return kl_params_error(err, KL_ENOMEM, p, "points",
+                           "out of memory: a %ld^%u reconstruction grid needs %zu bytes; use "
+                           "fewer points",
+                           pts, d, grid_bytes);
   }
   *state = s;
   return KL_OK;
@@ -249,7 +253,9 @@ static int particles_snapshot(void *state, const kl_observation *obs, kl_snapsho
   const unsigned d = view->dim_v;
   size_t n = pv->n;
   double *buf = malloc((d ? d : 1) * (n ? n : 1) * sizeof *buf);
-  if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory (particles snapshot)");
+  if (!buf)
+    return kl_error_set(err, KL_ENOMEM, "out of memory: particles snapshot of %zu particles (%zu "
+                                        "bytes)", n, (d ? d : 1) * (n ? n : 1) * sizeof *buf);
   for (unsigned a = 0; a < d; a++) memcpy(buf + a * n, pv->v[a], n * sizeof *buf);
   size_t dims[2] = {d, n};
   int rc = kl_snapshot_write(snap, "v", 2, dims, buf, err);

@@ -179,7 +179,11 @@ static int ensure_work(rk_state *s, size_t n, kl_error *err) {
   }
   size_t cap = n ? n : 1;
   double *w = realloc(s->work, (s->tab->stages + 2) * cap * sizeof *w);
-  if (!w) return kl_error_set(err, KL_ENOMEM, "out of memory: integrator work space (n = %zu)", n);
+  if (!w)
+    return kl_error_set(err, KL_ENOMEM,
+                        "out of memory: integrator work space for a state of %zu values (%zu "
+                        "bytes); the model's parameters set the state size",
+                        n, (s->tab->stages + 2) * cap * sizeof *w);
   s->work = w;
   s->cap = cap;
   s->n = n;

@@ -145,7 +145,9 @@ static int ensure_gsl(gsl_state *s, size_t n, kl_error *err) {
   s->y_save = malloc(n * sizeof *s->y_save);
   if (!s->step || !s->control || !s->evolve || !s->y_save) {
     free_gsl(s);
-    return kl_error_set(err, KL_ENOMEM, "out of memory: GSL stepper (n = %zu)", n);
+    return kl_error_set(err, KL_ENOMEM,
+                        "out of memory: GSL stepper for a state of %zu values; the model's "
+                        "parameters set the state size", n);
   }
   s->n = n;
   return KL_OK;

@@ -282,8 +282,11 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   *state = s;
   return KL_OK;
 nomem:
-  rc = kl_error_set(err, KL_ENOMEM, "cs_kinetic: out of memory for a %zu x %zu x %zu x %zu grid",
-                    s->nx, s->nv[0], s->nv[1], s->nv[2]);
+  rc = kl_params_error(err, KL_ENOMEM, p, kl_params_is_set(p, "nv") ? "nv" : "dv",
+                       "out of memory: a %zu x %zu x %zu x %zu grid (nx x nv) needs %zu bytes or "
+                       "more; use fewer cells (nx, nv, or larger dx, dv) or raise the memory limit",
+                       s->nx, s->nv[0], s->nv[1], s->nv[2],
+                       (s->dim_x ? s->nx + 12 : 8) * s->nvt * sizeof(double));
 fail:
   destroy(s);
   return rc;

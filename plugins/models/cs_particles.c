@@ -211,7 +211,10 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   s->vs = malloc(s->N * s->d * sizeof *s->vs);
   s->accs = malloc(s->N * s->d * sizeof *s->accs);
   if (!s->wts || !s->acc || !s->vs || !s->accs) {
-    rc = kl_error_set(err, KL_ENOMEM, "cs_particles: out of memory for N = %zu", s->N);
+    rc = kl_params_error(err, KL_ENOMEM, p, "N",
+                         "out of memory: N = %zu particles need %zu bytes; reduce N or raise "
+                         "the memory limit",
+                         s->N, (1 + 3 * (size_t)s->d) * s->N * sizeof *s->acc);
     goto fail;
   }
   for (size_t i = 0; i < s->N; i++) s->wts[i] = s->w;

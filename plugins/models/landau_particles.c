@@ -284,7 +284,10 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->w = malloc(s->M * sizeof *s->w);
   s->y0 = malloc(d * s->M * sizeof *s->y0);
   if (!s->w || !s->y0) {
-    rc = kl_error_set(err, KL_ENOMEM, "out of memory (%zu mesh points)", s->M);
+    rc = kl_params_error(err, KL_ENOMEM, p, "n",
+                         "out of memory: n = %ld gives %zu mesh points, whose weights and "
+                         "velocities need %zu bytes; reduce n or raise the memory limit",
+                         s->n, s->M, (1 + (size_t)d) * s->M * sizeof *s->w);
     goto fail;
   }
   size_t N = 0;
@@ -395,7 +398,15 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   }
   if (prc || !s->rho || !s->logrho || !s->F || !s->U || !s->plane_start || !s->sv || !s->sw ||
       !s->bin_of) {
-    rc = kl_error_set(err, KL_ENOMEM, "out of memory (%zu particles)", N);
+    /* What this block asked for (the pair sum's blocks not counted). */
+    size_t need = 2 * s->M * sizeof *s->rho + 3 * d * N * sizeof *s->F +
+                  N * (sizeof *s->sw + sizeof *s->bin_of) +
+                  (s->separable ? N * d * (s->ball_side * sizeof *s->tab_g + sizeof *s->tab_start)
+                                : 0);
+    rc = kl_params_error(err, KL_ENOMEM, p, "n",
+                         "out of memory: n = %ld gives %zu particles, whose work arrays need "
+                         "%zu bytes or more; reduce n or raise the memory limit",
+                         s->n, N, need);
     goto fail;
   }
   kl_logf(setup->log, KL_LOG_INFO,

@@ -70,7 +70,7 @@ static int write_view_snapshot(const kl_view *v, kl_snapshot *snap, kl_error *er
     /* Components are separate arrays in the view: gather (d x N). */
     double *buf = malloc((size_t)(v->dim_v > v->dim_x ? v->dim_v : v->dim_x) * (p->n ? p->n : 1) *
                          sizeof *buf);
-    if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory");
+    if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory: snapshot of %zu particles", p->n);
     for (unsigned k = 0; k < v->dim_v; k++) memcpy(buf + k * p->n, p->v[k], p->n * sizeof *buf);
     rc = kl_snapshot_write(snap, "velocities", 2, dims, buf, err);
     if (!rc && v->dim_x && p->x[0]) {

@@ -64,7 +64,9 @@ int run_setup(run_ctx *r, kl_error *err) {
   r->n = kl_model_size(r->model);
   if (r->n == 0) return kl_error_set(err, KL_EINVAL, "model '%s' has an empty state", kl_instance_name(r->model));
   r->y = calloc(r->n, sizeof *r->y);
-  if (!r->y) return kl_error_set(err, KL_ENOMEM, "out of memory: state of %zu values", r->n);
+  if (!r->y) return kl_error_set(err, KL_ENOMEM, "out of memory: model '%s' has a state of %zu "
+                                 "values (%zu bytes): reduce its size parameters",
+                                 kl_instance_name(r->model), r->n, r->n * sizeof *r->y);
   r->t_start = kl_initial_start_time(r->initial);
   double t0 = r->t_start;
   if ((rc = kl_model_initial(r->model, &t0, r->y, err))) return rc;

@@ -29,6 +29,11 @@ regen-schemas: kinlab $(plugin_LTLIBRARIES)
 TESTS += tests/signal_restart.sh
 EXTRA_DIST += tests/signal_restart.sh
 
+# Stop signals and variants: forwarded to variant processes, exit 128+signo with
+# the incomplete variants listed, children die with the parent, no lost stop.
+TESTS += tests/signal_variants.sh
+EXTRA_DIST += tests/signal_variants.sh
+
 # The MPI split of the Landau pair sum (./configure --enable-mpi only).
 EXTRA_DIST += tests/mpi.sh
 if KL_MPI

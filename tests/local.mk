@@ -34,6 +34,11 @@ EXTRA_DIST += tests/signal_restart.sh
 TESTS += tests/signal_variants.sh
 EXTRA_DIST += tests/signal_variants.sh
 
+# What `kinlab validate` accepts, `kinlab run` sets up (no exit 2): boundary
+# values of parameters, each validated and, when accepted, run for 3 steps.
+TESTS += tests/validate_run.sh
+EXTRA_DIST += tests/validate_run.sh
+
 # The MPI split of the Landau pair sum (./configure --enable-mpi only).
 EXTRA_DIST += tests/mpi.sh
 if KL_MPI

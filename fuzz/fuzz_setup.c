@@ -11,8 +11,8 @@
  * The plugins are the real ones, dlopened from $KINLAB_PLUGIN_PATH (make
  * fuzz-setup sets it to the build tree); they resolve kinlab's functions in
  * this executable (linked -rdynamic).  Inputs asking for large states are
- * skipped: the harness has a 2 GB memory limit and a set-up must take
- * milliseconds.  Build and run: make fuzz-setup FUZZ_SECONDS=600. */
+ * skipped, and experiments of more than 32 runs: the harness has a 2 GB
+ * memory limit and a set-up must take milliseconds.  Build and run: make fuzz-setup FUZZ_SECONDS=600. */
 #include "fuzz_common.h"
 #include "run/run_internal.h"
 
@@ -20,6 +20,7 @@ static kl_log *fz_silent;
 
 /* Particle or cell counts beyond these make set-ups slow or large. */
 static bool fz_too_big(const kl_experiment *exp) {
+  if (exp->n_runs > 32) return true;
   for (size_t i = 0; i < exp->n_runs; i++) {
     const kl_params *m = exp->runs[i].model;
     for (const kl_param_spec *s = kl_params_specs(m); s && s->name; s++) {

@@ -119,7 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       memset(&r, 0, sizeof r);
       r.exp = exp;
       r.cfg = &exp->runs[i];
+      r.log = fz_silent;
       rc = run_setup(&r, &err);
+      r.log = NULL; /* not run_free's to close */
       run_free(&r);
       if (rc && rc != KL_ENOMEM) fz_violation("run's set-up", i, rc, &err);
     }

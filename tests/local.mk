@@ -29,6 +29,16 @@ regen-schemas: kinlab $(plugin_LTLIBRARIES)
 TESTS += tests/signal_restart.sh
 EXTRA_DIST += tests/signal_restart.sh
 
+# Stop signals and variants: forwarded to variant processes, exit 128+signo with
+# the incomplete variants listed, children die with the parent, no lost stop.
+TESTS += tests/signal_variants.sh
+EXTRA_DIST += tests/signal_variants.sh
+
+# What `kinlab validate` accepts, `kinlab run` sets up (no exit 2): boundary
+# values of parameters, each validated and, when accepted, run for 3 steps.
+TESTS += tests/validate_run.sh
+EXTRA_DIST += tests/validate_run.sh
+
 # The MPI split of the Landau pair sum (./configure --enable-mpi only).
 EXTRA_DIST += tests/mpi.sh
 if KL_MPI

@@ -22,7 +22,7 @@ TESTS += tests/bad_inputs.sh
 # The fuzz sources are listed one by one: a directory named like the phony
 # target `fuzz` would make `make dist` run the fuzzers.
 EXTRA_DIST += tests/bad_inputs.sh fuzz/fuzz_common.h fuzz/fuzz_experiment.c \
-	fuzz/fuzz_plugins.h fuzz/fuzz_set.c fuzz/seeds fuzz/seeds.sed fuzz/yaml.dict
+	fuzz/fuzz_plugins.h fuzz/fuzz_set.c fuzz/fuzz_setup.c fuzz/seeds fuzz/seeds.sed fuzz/yaml.dict
 
 # The cases are copied from the source tree (the build tree's tests/bad_inputs
 # holds built modules, which EXTRA_DIST would pick up instead).
@@ -70,6 +70,29 @@ fuzz: $(FUZZ_TARGETS)
 	  -rss_limit_mb=2048 -dict=$(top_srcdir)/fuzz/yaml.dict -print_final_stats=1 \
 	  -artifact_prefix=fuzz-out/artifacts/set- fuzz-out/corpus_set
 .PHONY: fuzz
+
+# make fuzz-setup [FUZZ_SECONDS=600]: fuzz/fuzz_setup checks that what
+# validate's dry set-up accepts, run's set-up accepts (no exit 2).  It uses the
+# real plugins of this build tree (dlopened; they bind to the instrumented
+# core in the executable, hence -rdynamic), seeded with the examples and the
+# bad-input cases (less the huge ones and the 20 000-run sweep: loading
+# thousands of runs under ASan takes longer than the 30 s timeout).
+fuzz-out/fuzz_setup: $(top_srcdir)/fuzz/fuzz_setup.c $(top_srcdir)/fuzz/fuzz_common.h \
+		$(framework_core_libkinlab_la_SOURCES)
+	@$(MKDIR_P) fuzz-out
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -rdynamic -o $@ $< $(FUZZ_CORE) \
+	  $(top_srcdir)/framework/core/run/*.c $(FUZZ_LIBS)
+
+fuzz-setup: fuzz-out/fuzz_setup $(plugin_LTLIBRARIES)
+	@$(MKDIR_P) fuzz-out/corpus_setup fuzz-out/artifacts
+	cp $(top_srcdir)/examples/*.yaml $(top_srcdir)/tests/bad_inputs/*.yaml fuzz-out/corpus_setup/
+	rm -f fuzz-out/corpus_setup/huge_* fuzz-out/corpus_setup/sweep_too_many*
+	KINLAB_PLUGINDIR= KINLAB_PLUGIN_PATH=`echo '$(PLUGIN_BUILD_DIRS)' | tr -s ' ' ':'` \
+	ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \
+	./fuzz-out/fuzz_setup -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=30 \
+	  -rss_limit_mb=2048 -dict=$(top_srcdir)/fuzz/yaml.dict -print_final_stats=1 \
+	  -artifact_prefix=fuzz-out/artifacts/setup- fuzz-out/corpus_setup
+.PHONY: fuzz-setup
 
 clean-local: clean-fuzz
 clean-fuzz:

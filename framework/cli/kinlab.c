@@ -4,7 +4,8 @@
  *   0 success, 1 usage error, 2 invalid experiment or parameter (or one that needs
  *   more memory than is available), 3 plugin error,
  *   4 numerical failure or limit reached, 5 input/output error,
- *   70 internal error, 130 interrupted (a checkpoint was written).
+ *   70 internal error; 128 + the signal's number when a signal stopped the run
+ *   (a checkpoint was written): 129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -51,7 +52,8 @@ static void usage(FILE *out) {
           "      [--jobs J]       run an experiment (the embedded default without FILE);\n"
           "                       J variants at once (default: as cores allow)\n"
           "  run --restart RUN_DIR continue a stopped run from its last checkpoint\n"
-          "  validate FILE [--set KEY=VALUE]...   check an experiment without running it\n"
+          "  validate FILE [--set KEY=VALUE]...   check an experiment without running it: the\n"
+          "                       set-up of every variant, no step, no file written\n"
           "  plugins [--kind KIND] [--describe NAME]   list plugins / describe parameters\n"
           "  schema [--out DIR]   write the JSON Schemas (default DIR: schemas)\n"
           "  compare RUN_DIR      write comparison.csv/.md of a run's variants\n"
@@ -69,14 +71,32 @@ static void usage(FILE *out) {
           "\n"
           "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter\n"
           "(also one that needs more memory than there is), 3 plugin error, 4 numerical\n"
-          "failure or limit reached, 5 input/output error, 70 internal error,\n"
-          "130 interrupted (a checkpoint was written).\n",
+          "failure or limit reached, 5 input/output error, 70 internal error;\n"
+          "128 + signal number when stopped by a signal, a checkpoint written:\n"
+          "129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM.\n",
           kl_plugindir(), KL_CLI_MAX_THREADS, KL_CLI_MAX_JOBS, KL_CLI_MAX_THREADS);
 }
 
-static void on_signal(int sig) {
-  (void)sig;
-  kl_request_stop();
+static void on_signal(int sig) { kl_request_stop_signal(sig); }
+
+/* SIGINT, SIGTERM, SIGHUP (terminal closed) and SIGQUIT all stop a run with a
+ * checkpoint.  Installed before anything else of the run, and the stop
+ * request is never cleared afterwards, so no signal is lost in set-up. */
+static void install_stop_handlers(void) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) sigaddset(&sa.sa_mask, sigs[k]);
+  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) sigaction(sigs[k], &sa, NULL);
+}
+
+/* The exit code of a run: 128 + signal number when a signal stopped it. */
+static int run_exit_code(const kl_error *err) {
+  int code = kl_cli_fail(err);
+  if (err->code == KL_EINTERRUPTED && kl_stop_signal() > 0) code = 128 + kl_stop_signal();
+  return code;
 }
 
 typedef struct cli_opts {
@@ -235,6 +255,7 @@ static int cmd_run(int argc, char **argv) {
     }
     file = resolved;
   }
+  install_stop_handlers();
   /* Refuse a thread count the limits do not allow before libgomp aborts on it. */
   int team = o.threads ? o.threads : kl_cli_default_threads();
   if ((rc = kl_cli_check_threads(o.threads ? "--threads" : "OpenMP's default thread count",
@@ -249,11 +270,6 @@ static int cmd_run(int argc, char **argv) {
   if (!rc) rc = load_experiment(file, &o, reg, &exp, &err);
   print_registry_warnings(reg);
   if (!rc) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     kl_run_options opt = {sizeof opt, o.out, o.force, o.quiet, o.restart, o.threads, o.jobs};
     rc = kl_experiment_run(exp, reg, &opt, &err);
     int rank = 0;
@@ -262,7 +278,7 @@ static int cmd_run(int argc, char **argv) {
 #endif
     if (!rc && !o.quiet && rank == 0) kl_cli_print_summary(exp, &opt);
   }
-  int code = rc ? kl_cli_fail(&err) : 0;
+  int code = rc ? run_exit_code(&err) : 0;
   kl_experiment_free(exp);
   kl_registry_free(reg);
   free(o.sets);
@@ -287,6 +303,8 @@ static int cmd_validate(int argc, char **argv) {
   rc = load_registry(&reg, &err);
   if (!rc) rc = load_experiment(argv[o.first_arg], &o, reg, &exp, &err);
   print_registry_warnings(reg);
+  /* The dry set-up of every variant, as `run` does it before its first step. */
+  if (!rc) rc = kl_experiment_dry_setup(exp, reg, &err);
   int code = rc ? kl_cli_fail(&err) : 0;
   if (!rc)
     printf("%s: valid (%zu run%s)\n", argv[o.first_arg], kl_experiment_variant_count(exp),

@@ -146,6 +146,13 @@ struct kl_experiment {
   kl_run_config *runs;                /* one per variant (one if none)          */
 };
 
+/* A copy of src with parameters of its own (built again from src->tree), for
+ * a dry set-up that must leave src's parameters to the real run; freed with
+ * kl_run_config_free. */
+int kl_run_config_copy(const kl_run_config *src, const kl_registry *reg, kl_run_config *out,
+                       kl_error *err);
+void kl_run_config_free(kl_run_config *rc);
+
 /* The complete configuration of one run as a plain experiment (no variants,
  * every default filled in, plugin_path made absolute): config.resolved.yaml,
  * which `kinlab run` accepts as it is. */

@@ -359,6 +359,24 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
   return KL_OK;
 }
 
+/* A run configuration with parameters of its own, built again from src's
+ * tree: plugin instances take ownership of the parameters they are created
+ * from, so a dry set-up works on a copy and leaves src for the real run. */
+int kl_run_config_copy(const kl_run_config *src, const kl_registry *reg, kl_run_config *out,
+                       kl_error *err) {
+  memset(out, 0, sizeof *out);
+  kl_node *tree = kl_node_clone(src->tree);
+  if (!tree || !(out->variant_name = strdup(src->variant_name))) {
+    kl_node_free(tree);
+    return nomem(err);
+  }
+  int rc = validate_run(tree, reg, out, err);
+  if (rc) run_free(out);
+  return rc;
+}
+
+void kl_run_config_free(kl_run_config *rc) { run_free(rc); }
+
 /* -------------------------------------------------------- variants */
 typedef struct setop {
   const char *key;

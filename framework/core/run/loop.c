@@ -1,6 +1,7 @@
 /* loop.c - the time loop of one run: steps up to each output time, the stop
  * conditions (signal, max_steps, wall_limit), finiteness of the state after
  * every step, and the progress line. */
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -12,12 +13,42 @@
 
 #include "run_internal.h"
 
-/* Set from signal handlers (kl_request_stop), read between steps. */
-static volatile sig_atomic_t stop_requested;
+/* Set from signal handlers (kl_request_stop_signal), read between steps.  A
+ * request lasts for the process: one that arrives during set-up (say while
+ * --force removes a large directory) still stops the run before its first
+ * step.  stop_signal is the first signal's number (0: kl_request_stop). */
+static volatile sig_atomic_t stop_requested, stop_signal;
+/* Write end of the pipe that wakes a parent waiting for variant processes. */
+static volatile sig_atomic_t wake_fd = -1;
 
-void kl_request_stop(void) { stop_requested = 1; }
+void kl_request_stop(void) { kl_request_stop_signal(0); }
+
+void kl_request_stop_signal(int signo) {
+  int saved = errno; /* a handler must not change errno under the code it interrupts */
+  if (!stop_requested) stop_signal = signo;
+  stop_requested = 1;
+  if (wake_fd >= 0) {
+    ssize_t w = write(wake_fd, "", 1); /* non-blocking: a full pipe is awake already */
+    (void)w;
+  }
+  errno = saved;
+}
+
+int kl_stop_signal(void) { return stop_signal; }
+void kl_clear_stop(void) { stop_requested = 0, stop_signal = 0; }
 bool kl_run_stop_requested(void) { return stop_requested != 0; }
-void kl_run_clear_stop(void) { stop_requested = 0; }
+void kl_run_set_wake_fd(int fd) { wake_fd = fd; }
+
+const char *kl_stop_reason(void) {
+  switch (stop_signal) {
+  case 0: return "a stop request";
+  case SIGINT: return "SIGINT";
+  case SIGTERM: return "SIGTERM";
+  case SIGHUP: return "SIGHUP";
+  case SIGQUIT: return "SIGQUIT";
+  default: return "a signal";
+  }
+}
 
 void kl_set_threads(int threads) {
 #ifdef _OPENMP
@@ -56,6 +87,16 @@ void run_progress_update(run_ctx *r, bool force) {
 }
 
 
+/* A step that does not advance t (t + dt == t in double precision at large t,
+ * or an integrator returning the same t) would repeat for ever. */
+static int no_progress(const run_ctx *r, double t, double dt, kl_error *err) {
+  return kl_error_set(err, KL_ENUMERIC,
+                      "no progress: a step of dt = %.17g at t = %.17g leaves t unchanged (t + "
+                      "dt == t in double precision, or the integrator returned the same t); "
+                      "increase dt or give times closer to 0 (model '%s', integrator '%s')",
+                      dt, t, kl_instance_name(r->model), kl_instance_name(r->integrator));
+}
+
 static int integrate_part(run_ctx *r, unsigned k, double t, double h, kl_error *err) {
   int rc = kl_model_part_step(r->model, k, t, h, r->y, err);
   if (rc != KL_USE_INTEGRATOR) {
@@ -66,10 +107,12 @@ static int integrate_part(run_ctx *r, unsigned k, double t, double h, kl_error *
   double dt = kl_integrator_is_adaptive(r->integrator) && r->part_dt > 0 ? r->part_dt : h;
   while (tp < t_end) {
     kl_step_stats st = {0, 0, 0};
+    double before = tp;
     rc = kl_integrator_step(r->integrator, &r->part_sys[k], &tp, &dt, t_end, r->y, &st, err);
     r->stats.rejected += st.rejected;
     r->stats.rhs_evals += st.rhs_evals;
     if (rc) return rc;
+    if (!(tp > before)) return no_progress(r, before, dt, err);
   }
   if (kl_integrator_is_adaptive(r->integrator)) r->part_dt = dt;
   return KL_OK;
@@ -84,13 +127,16 @@ static int advance(run_ctx *r, double t_limit, kl_error *err) {
   if (r->unsplit) {
     double dt = to_limit ? remaining : r->dt;
     double t = r->t;
+    if (!(t + dt > t)) return no_progress(r, t, dt, err);
     int rc = kl_integrator_step(r->integrator, &r->sys, &t, &dt, t_limit, r->y, &r->stats, err);
     if (rc) return rc;
+    if (!to_limit && !(t > r->t)) return no_progress(r, r->t, dt, err);
     if (adaptive || !to_limit) r->dt = dt;
     r->t = to_limit ? t_limit : t;
     return KL_OK;
   }
   double h = to_limit || remaining < r->dt ? remaining : r->dt;
+  if (!(r->t + h > r->t)) return no_progress(r, r->t, h, err);
   unsigned np = kl_model_n_parts(r->model);
   int rc = KL_OK;
   if (kl_model_split_scheme(r->model) == KL_SPLIT_LIE || np == 1) {
@@ -143,9 +189,9 @@ int run_check_finite(run_ctx *r, kl_error *err) {
 static bool should_stop(const run_ctx *r, kl_error *why) {
   if (stop_requested) {
     kl_error_set(why, KL_EINTERRUPTED,
-                 "stopped by a signal at t = %.17g after step %llu; continue with: "
+                 "stopped by %s at t = %.17g after step %llu; continue with: "
                  "kinlab run --restart %s",
-                 r->t, (unsigned long long)r->step, r->dir);
+                 kl_stop_reason(), r->t, (unsigned long long)r->step, r->dir);
     return true;
   }
   if (r->max_steps > 0 && r->step >= (uint64_t)r->max_steps) {

@@ -88,7 +88,10 @@ int run_observe(run_ctx *r, kl_error *err);
 
 /* loop.c */
 bool kl_run_stop_requested(void);
-void kl_run_clear_stop(void);
+/* "SIGTERM", ... or "a stop request": what stopped the run, for messages. */
+const char *kl_stop_reason(void);
+/* A stop request writes a byte to fd (-1: none), waking a parent in poll(). */
+void kl_run_set_wake_fd(int fd);
 int run_loop(run_ctx *r, kl_error *stop_err, kl_error *err);
 int run_check_finite(run_ctx *r, kl_error *err);
 void run_progress_update(run_ctx *r, bool force);
@@ -101,6 +104,12 @@ int run_restore_checkpoint(run_ctx *r, kl_error *err);
 /* summary.c */
 int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error *err);
 int run_write_resolved_config(run_ctx *r, kl_error *err);
+
+/* setup.c: the dry set-up of variant i (run_setup on a copy of its
+ * configuration, then freed; no step, no file).  Warnings go to log (NULL:
+ * stderr). */
+int run_dry_setup(const kl_experiment *exp, size_t i, const kl_registry *reg, kl_log *log,
+                  kl_error *err);
 
 /* run.c: one variant from set-up to published outputs. */
 int run_variant(kl_experiment *exp, size_t i, const char *dir, bool restart,

@@ -4,6 +4,7 @@
  * `kinlab validate` runs exactly this for every variant, so a file it accepts
  * does not fail set-up in `run`. */
 #include <string.h>
+#include <unistd.h>
 
 #include "run_internal.h"
 
@@ -57,12 +58,40 @@ static int check_views(run_ctx *r, kl_error *err) {
   return KL_OK;
 }
 
+/* A state that alone exceeds the machine's memory is a parameter out of
+ * reach, not an allocation to try: refuse it naming the model's largest
+ * integer parameter (its particle or cell count in practice). */
+static int check_state_fits(const run_ctx *r, kl_error *err) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return KL_OK;
+  double memory = (double)pages * (double)page, need = (double)r->n * sizeof(double);
+  if (need <= memory) return KL_OK;
+  const kl_params *p = kl_instance_params(r->model);
+  const char *largest = NULL;
+  long largest_value = 0;
+  for (const kl_param_spec *s = kl_params_specs(p); s && s->name; s++)
+    if (s->type == KL_PARAM_INT && kl_params_int(p, s->name) > largest_value)
+      largest = s->name, largest_value = kl_params_int(p, s->name);
+  const double GiB = 1024.0 * 1024 * 1024;
+  if (largest)
+    return kl_params_error(err, KL_EINVAL, p, largest,
+                           "model '%s' would need a state of %zu values (%.3g GiB), more than "
+                           "this machine's memory (%.3g GiB): reduce %s (found %ld)",
+                           kl_instance_name(r->model), r->n, need / GiB, memory / GiB, largest,
+                           largest_value);
+  return kl_error_set(err, KL_EINVAL,
+                      "model '%s' would need a state of %zu values (%.3g GiB), more than this "
+                      "machine's memory (%.3g GiB)",
+                      kl_instance_name(r->model), r->n, need / GiB, memory / GiB);
+}
+
 int run_setup(run_ctx *r, kl_error *err) {
   const kl_run_config *c = r->cfg;
   int rc;
   if ((rc = create_instances(r, err))) return rc;
   r->n = kl_model_size(r->model);
   if (r->n == 0) return kl_error_set(err, KL_EINVAL, "model '%s' has an empty state", kl_instance_name(r->model));
+  if ((rc = check_state_fits(r, err))) return rc;
   r->y = calloc(r->n, sizeof *r->y);
   if (!r->y) return kl_error_set(err, KL_ENOMEM, "out of memory: model '%s' has a state of %zu "
                                  "values (%zu bytes): reduce its size parameters",
@@ -99,6 +128,34 @@ int run_setup(run_ctx *r, kl_error *err) {
   r->snapshot_every = kl_params_int(op, "snapshot_every");
   if (r->snapshot_every < 1) r->snapshot_every = 1;
   return run_setup_columns(r, err);
+}
+
+int run_dry_setup(const kl_experiment *exp, size_t i, const kl_registry *reg, kl_log *log,
+                  kl_error *err) {
+  kl_run_config copy;
+  int rc = kl_run_config_copy(&exp->runs[i], reg, &copy, err);
+  if (rc) return rc;
+  run_ctx r;
+  memset(&r, 0, sizeof r); /* r.dir empty: nothing is written */
+  r.exp = exp;
+  r.cfg = &copy;
+  r.log = log;
+  rc = run_setup(&r, err);
+  r.log = NULL; /* the caller's */
+  run_free(&r);
+  kl_run_config_free(&copy);
+  return rc;
+}
+
+int kl_experiment_dry_setup(const kl_experiment *exp, const kl_registry *reg, kl_error *err) {
+  for (size_t i = 0; i < exp->n_runs; i++) {
+    int rc = run_dry_setup(exp, i, reg, NULL, err);
+    if (rc) {
+      if (exp->n_runs > 1) kl_error_prefix(err, "variant '%s'", exp->runs[i].variant_name);
+      return rc;
+    }
+  }
+  return KL_OK;
 }
 
 void run_free(run_ctx *r) {

@@ -1,11 +1,23 @@
-/* variants.c - kl_experiment_run: the run directory of an experiment, its
- * variants run in this process (jobs = 1) or as child processes, `jobs` at a
- * time, then the comparison tables and plots.  Under mpirun every rank runs
- * the experiment; rank 0 writes the run directory. */
+/* variants.c - kl_experiment_run: the dry set-up of every variant, the run
+ * directory, the variants run in this process (jobs = 1) or as child
+ * processes `jobs` at a time, then the comparison tables and plots.  Under
+ * mpirun every rank runs the experiment; rank 0 writes the run directory.
+ *
+ * Stops: a stop request (kl_request_stop_signal from the CLI's SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT handlers) is forwarded to every running variant process,
+ * each writes its checkpoint, no further variant is started, and the result
+ * is KL_EINTERRUPTED listing the variants that did not complete.  Variant
+ * processes die with the parent (PR_SET_PDEATHSIG: SIGTERM, i.e. a checkpoint). */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "kl_autoconf.h"
 
@@ -41,12 +53,6 @@ static void run_plot_tool(const char *dir, bool quiet) {
             tool, dir, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-typedef struct child {
-  pid_t pid;
-  int fd; /* read end of the pipe carrying the child's kl_error */
-  size_t variant;
-} child;
-
 bool kl_experiment_output_dir(const kl_experiment *exp, const kl_run_options *opt, char *buf,
                               size_t size) {
   const char *d = exp->n_runs ? kl_params_string(exp->runs[0].output, "dir") : NULL;
@@ -56,14 +62,346 @@ bool kl_experiment_output_dir(const kl_experiment *exp, const kl_run_options *op
                                  : kl_pathf(buf, size, "runs/%s", exp->name);
 }
 
+/* ------------------------------------------------------------ outcomes */
+typedef enum outcome { NOT_STARTED, COMPLETED, FAILED, INTERRUPTED } outcome;
+
+typedef struct runner {
+  kl_experiment *exp;
+  const kl_run_options *opt;
+  char base[PATH_MAX];
+  outcome *outcome;   /* one per variant */
+  size_t failed;
+  int first_rc;       /* first failure other than an interruption */
+  kl_error first_err;
+  kl_error stop_err;  /* a single run's own interruption message */
+} runner;
+
+static void variant_dir(const runner *R, size_t i, char *dir, size_t size) {
+  if (R->exp->n_runs > 1) kl_pathf(dir, size, "%s/%s", R->base, R->exp->runs[i].variant_name);
+  else kl_pathf(dir, size, "%s", R->base);
+}
+
+/* Note what variant i's run returned (e->code KL_OK when it completed). */
+static void record(runner *R, size_t i, kl_error *e) {
+  const char *name = R->exp->runs[i].variant_name;
+  bool many = R->exp->n_runs > 1;
+  if (e->code == KL_OK) {
+    R->outcome[i] = COMPLETED;
+    if (many && !R->opt->quiet) fprintf(stderr, "kinlab: variant '%s' completed\n", name);
+    return;
+  }
+  if (e->code == KL_EINTERRUPTED) {
+    R->outcome[i] = INTERRUPTED;
+    if (!many) R->stop_err = *e;
+    return;
+  }
+  R->outcome[i] = FAILED;
+  R->failed++;
+  if (many) {
+    kl_error_prefix(e, "variant '%s'", name);
+    fprintf(stderr, "kinlab: error: %s\n", e->message);
+  }
+  if (!R->first_rc) {
+    R->first_rc = e->code;
+    R->first_err = *e;
+  }
+}
+
+/* The result of a run in which some variant was interrupted or not started:
+ * KL_EINTERRUPTED naming them, and how to continue.  dir_ready: the run
+ * directory can be continued with --restart. */
+static int stopped_result(const runner *R, bool dir_ready, kl_error *err) {
+  const kl_experiment *exp = R->exp;
+  const char *why = kl_run_stop_requested() ? kl_stop_reason() : NULL;
+  if (exp->n_runs == 1) {
+    if (R->outcome[0] == INTERRUPTED) {
+      *err = R->stop_err;
+      return KL_EINTERRUPTED;
+    }
+    if (dir_ready)
+      return kl_error_set(err, KL_EINTERRUPTED,
+                          "stopped by %s before the run started: nothing was computed; continue "
+                          "with: kinlab run --restart %s",
+                          why ? why : "a stop request", R->base);
+    return kl_error_set(err, KL_EINTERRUPTED,
+                        "stopped by %s before the run started: nothing was computed; run it "
+                        "again%s%s",
+                        why ? why : "a stop request", kl_is_run_dir(R->base) ? " with --force to replace " : "",
+                        kl_is_run_dir(R->base) ? R->base : "");
+  }
+  char list[KL_ERROR_MESSAGE_MAX / 2] = "";
+  size_t used = 0, listed = 0, incomplete = 0;
+  for (size_t i = 0; i < exp->n_runs; i++) {
+    if (R->outcome[i] == COMPLETED) continue;
+    incomplete++;
+    static const char *const label[] = {"not started", "", "failed", "interrupted"};
+    int w = snprintf(list + used, sizeof list - used, "%s%s (%s)", listed ? ", " : "",
+                     exp->runs[i].variant_name, label[R->outcome[i]]);
+    if (w < 0 || (size_t)w >= sizeof list - used) {
+      list[used] = '\0'; /* no room: the count below says how many are left out */
+      continue;
+    }
+    used += (size_t)w;
+    listed++;
+  }
+  char more[64] = "";
+  if (listed < incomplete) snprintf(more, sizeof more, " and %zu more", incomplete - listed);
+  char head[64];
+  if (why) snprintf(head, sizeof head, "stopped by %s", why);
+  else snprintf(head, sizeof head, "interrupted");
+  if (!dir_ready)
+    return kl_error_set(err, KL_EINTERRUPTED,
+                        "%s before any variant started: nothing was computed; run it again",
+                        head);
+  return kl_error_set(err, KL_EINTERRUPTED,
+                      "%s: %zu of %zu variants did not complete: %s%s; continue with: kinlab "
+                      "run --restart %s",
+                      head, incomplete, exp->n_runs, list, more, R->base);
+}
+
+/* ------------------------------------------------------------ processes */
+typedef struct child {
+  pid_t pid;
+  int fd; /* read end of the pipe carrying the child's kl_error */
+  size_t variant;
+} child;
+
+/* Exit status of a variant process that saw the stop request before it began
+ * (EX_TEMPFAIL); 3 is the CLI's crash handler's for a plugin crash in create(). */
+enum { CHILD_NOT_STARTED = 75, CHILD_PLUGIN_CRASH = 3 };
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_STOP_SIGNALS (sizeof stop_signals / sizeof *stop_signals)
+
+static void stop_signal_set(sigset_t *set) {
+  sigemptyset(set);
+  for (size_t k = 0; k < N_STOP_SIGNALS; k++) sigaddset(set, stop_signals[k]);
+}
+
+/* In a new child: die with the parent.  The parent may have died before
+ * prctl; then getppid() is no longer the pid recorded before fork. */
+static bool child_bound_to(pid_t parent, int death_signal) {
+#ifdef __linux__
+  prctl(PR_SET_PDEATHSIG, death_signal);
+#else
+  (void)death_signal;
+#endif
+  return getppid() == parent;
+}
+
+static ssize_t read_full(int fd, void *buf, size_t size) {
+  ssize_t got;
+  while ((got = read(fd, buf, size)) < 0 && errno == EINTR) {
+  }
+  return got;
+}
+
+static int reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+/* The dry set-up of the variants that will run (skip[i]: completed before a
+ * restart).  Warnings are not shown: the real run shows them once. */
+static int dry_setup_variants(const kl_experiment *exp, const kl_registry *reg, const bool *skip,
+                              kl_error *err) {
+  kl_log *silent = kl_log_new(NULL, KL_LOG_ERROR, false);
+  int rc = KL_OK;
+  for (size_t i = 0; i < exp->n_runs && !rc; i++) {
+    if (skip[i]) continue;
+    rc = run_dry_setup(exp, i, reg, silent, err);
+    if (rc && exp->n_runs > 1) kl_error_prefix(err, "variant '%s'", exp->runs[i].variant_name);
+  }
+  kl_log_free(silent);
+  return rc;
+}
+
+/* The same in a child process, for a parent that will fork the variants: an
+ * OpenMP parallel region run in the parent would hang the children (libgomp
+ * does not survive fork). */
+static int dry_setup_in_child(const kl_experiment *exp, const kl_registry *reg, const bool *skip,
+                              kl_error *err) {
+  int fds[2];
+  if (pipe(fds) != 0) return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  fflush(NULL);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return kl_error_set(err, KL_EIO, "fork: %s", strerror(errno));
+  }
+  if (pid == 0) { /* writes no file: may die at once on any stop signal */
+    close(fds[0]);
+    kl_run_set_wake_fd(-1);
+    for (size_t k = 0; k < N_STOP_SIGNALS; k++) signal(stop_signals[k], SIG_DFL);
+    if (!child_bound_to(parent, SIGKILL)) _exit(CHILD_NOT_STARTED);
+    kl_error e = {0, ""};
+    e.code = dry_setup_variants(exp, reg, skip, &e);
+    ssize_t w = write(fds[1], &e, sizeof e);
+    (void)w;
+    _exit(0);
+  }
+  close(fds[1]);
+  kl_error e = {0, ""};
+  ssize_t got;
+  while ((got = read(fds[0], &e, sizeof e)) < 0 && errno == EINTR)
+    if (kl_run_stop_requested()) kill(pid, SIGKILL); /* nothing of it to keep */
+  close(fds[0]);
+  int status = reap(pid);
+  if (got == (ssize_t)sizeof e) {
+    *err = e;
+    return e.code;
+  }
+  if (kl_run_stop_requested()) return KL_EINTERRUPTED; /* the caller says so */
+  if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_PLUGIN_CRASH) /* the handler said which */
+    return kl_error_set(err, KL_EPLUGIN, "the set-up of the variants failed (see above)");
+  return kl_error_set(err, KL_EINTERNAL, "the process setting up the variants %s",
+                      WIFSIGNALED(status) ? "was killed by a signal" : "failed");
+}
+
+/* Fork a process running variant i; the caller has blocked the stop signals
+ * (old: the mask to restore in the child). */
+static int launch(runner *R, size_t i, bool restart, const kl_run_options *copt, child *ch,
+                  size_t running, const int wake[2], const sigset_t *old, kl_error *err) {
+  char dir[PATH_MAX];
+  variant_dir(R, i, dir, sizeof dir);
+  int fds[2];
+  if (pipe(fds) != 0) return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  fflush(NULL);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return kl_error_set(err, KL_EIO, "fork: %s", strerror(errno));
+  }
+  if (pid == 0) { /* the child runs one variant and reports its kl_error */
+    close(fds[0]);
+    kl_run_set_wake_fd(-1);
+    close(wake[0]);
+    close(wake[1]);
+    for (size_t k = 0; k < running; k++) close(ch[k].fd);
+    /* SIGTERM: the variant writes its checkpoint when the parent is gone. */
+    if (!child_bound_to(parent, SIGTERM)) _exit(CHILD_NOT_STARTED);
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+    /* A stop the parent saw after its check (in another thread) came with fork. */
+    if (kl_run_stop_requested()) _exit(CHILD_NOT_STARTED);
+    kl_error e = {0, ""};
+    if (copt->threads > 0) kl_set_threads(copt->threads);
+    int crc = run_variant(R->exp, i, dir, restart, copt, &e);
+    e.code = crc;
+    ssize_t w = write(fds[1], &e, sizeof e);
+    (void)w;
+    _exit(crc ? 1 : 0);
+  }
+  close(fds[1]);
+  ch[running] = (child){pid, fds[0], i};
+  return KL_OK;
+}
+
+/* A variant process has reported (or closed its pipe): reap it, record it. */
+static void collect(runner *R, const child *c) {
+  kl_error e = {0, ""};
+  ssize_t got = read_full(c->fd, &e, sizeof e);
+  close(c->fd);
+  int status = reap(c->pid);
+  if (got == 0 && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NOT_STARTED) return;
+  if (got != (ssize_t)sizeof e) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_PLUGIN_CRASH) /* the handler said which */
+      kl_error_set(&e, KL_EPLUGIN, "a plugin crashed in the process running it");
+    else if (WIFSIGNALED(status))
+      kl_error_set(&e, KL_EINTERNAL, "the process running it was killed by signal %d",
+                   WTERMSIG(status));
+    else
+      kl_error_set(&e, KL_EINTERNAL, "the process running it exited %d without a report",
+                   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
+  record(R, c->variant, &e);
+}
+
+/* Run the variants not skipped as processes, jobs at a time. */
+static int run_processes(runner *R, const bool *skip, const bool *restart_from, int jobs,
+                         const kl_run_options *copt, kl_error *err) {
+  const size_t n = R->exp->n_runs;
+  child *ch = calloc((size_t)jobs, sizeof *ch);
+  struct pollfd *pf = calloc((size_t)jobs + 1, sizeof *pf);
+  int wake[2] = {-1, -1};
+  int rc = KL_OK;
+  if (!ch || !pf) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+  else if (pipe(wake) != 0) rc = kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  if (rc) {
+    free(ch);
+    free(pf);
+    return rc;
+  }
+  for (int k = 0; k < 2; k++) {
+    fcntl(wake[k], F_SETFL, fcntl(wake[k], F_GETFL) | O_NONBLOCK);
+    fcntl(wake[k], F_SETFD, FD_CLOEXEC);
+  }
+  kl_run_set_wake_fd(wake[1]); /* from now on a stop request wakes poll() */
+  sigset_t stops, old;
+  stop_signal_set(&stops);
+  size_t running = 0, next = 0;
+  bool forwarded = false;
+  for (;;) {
+    if (kl_run_stop_requested() && !forwarded) {
+      int sig = kl_stop_signal() ? kl_stop_signal() : SIGTERM;
+      for (size_t k = 0; k < running; k++) kill(ch[k].pid, sig);
+      forwarded = true;
+    }
+    while (!rc && running < (size_t)jobs && next < n) {
+      size_t i = next++;
+      if (skip[i]) continue;
+      /* Blocked from the check to the child's registration: a stop either
+       * prevents the fork or finds the child in ch[] to forward to. */
+      pthread_sigmask(SIG_BLOCK, &stops, &old);
+      if (kl_run_stop_requested()) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        break;
+      }
+      rc = launch(R, i, restart_from[i], copt, ch, running, wake, &old, err);
+      if (!rc) running++;
+      pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (running == 0) break;
+    pf[0] = (struct pollfd){wake[0], POLLIN, 0};
+    for (size_t k = 0; k < running; k++) pf[k + 1] = (struct pollfd){ch[k].fd, POLLIN, 0};
+    if (poll(pf, running + 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      pf[1].revents = POLLIN; /* cannot poll: wait for the first child instead */
+    }
+    if (pf[0].revents) {
+      char drain[64];
+      while (read(wake[0], drain, sizeof drain) > 0) {
+      }
+    }
+    for (size_t k = running; k-- > 0;)
+      if (pf[k + 1].revents) {
+        collect(R, &ch[k]);
+        ch[k] = ch[--running];
+      }
+  }
+  kl_run_set_wake_fd(-1);
+  close(wake[0]);
+  close(wake[1]);
+  free(ch);
+  free(pf);
+  return rc;
+}
+
+/* ------------------------------------------------------------ the run */
 int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options *opt,
                       kl_error *err) {
-  (void)reg;
   kl_run_options defaults = {sizeof defaults, NULL, false, false, NULL, 0, 0};
   if (!opt) opt = &defaults;
-  char base[PATH_MAX];
+  runner R;
+  memset(&R, 0, sizeof R);
+  R.exp = exp;
   bool restart = opt->restart_dir != NULL;
-  if (!kl_experiment_output_dir(exp, opt, base, sizeof base))
+  if (!kl_experiment_output_dir(exp, opt, R.base, sizeof R.base))
     return kl_error_set(err, KL_EIO, "output directory name too long");
   /* Under mpirun every rank runs the experiment (the model splits its work);
    * rank 0 writes the run directory, the others a private scratch one. */
@@ -86,138 +424,97 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
     if (rank > 0) {
       snprintf(scratch, sizeof scratch, "/tmp/kinlab-rank%d-XXXXXX", rank);
       if (!mkdtemp(scratch)) return kl_error_set(err, KL_EIO, "mkdtemp: %s", strerror(errno));
-      kl_pathf(base, sizeof base, "%s/run", scratch);
+      kl_pathf(R.base, sizeof R.base, "%s/run", scratch);
       rank_opt.quiet = true;
     }
     opt = &rank_opt;
   }
-  int rc;
-  if (!restart && (rc = kl_prepare_run_dir(base, opt, err))) return rc;
-  if (!restart && exp->n_runs > 1 && (rc = kl_write_experiment_copy(exp, base, err))) return rc;
-  kl_run_clear_stop();
+  R.opt = opt;
+  bool dir_ready = restart; /* whether --restart can continue the run directory */
+  const size_t n = exp->n_runs;
+  R.outcome = calloc(n ? n : 1, sizeof *R.outcome);
+  bool *skip = calloc(n ? n : 1, sizeof *skip);
+  bool *restart_from = calloc(n ? n : 1, sizeof *restart_from);
+  int rc = KL_OK;
+  if (!R.outcome || !skip || !restart_from) {
+    rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+    goto done;
+  }
+  /* On restart: completed variants are not run again; the others continue
+   * from their checkpoint, or start afresh without one. */
+  for (size_t i = 0; restart && i < n; i++) {
+    char dir[PATH_MAX], p[PATH_MAX];
+    variant_dir(&R, i, dir, sizeof dir);
+    if ((skip[i] = kl_variant_completed(dir))) R.outcome[i] = COMPLETED;
+    kl_pathf(p, sizeof p, "%s/checkpoint.h5", dir);
+    restart_from[i] = !skip[i] && kl_file_exists(p);
+  }
   if (opt->threads > 0) kl_set_threads(opt->threads);
   /* Variants run as separate processes, `jobs` at a time: each is
    * deterministic on its own, so the results do not depend on jobs. */
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   if (cores < 1) cores = 1;
   int jobs = opt->jobs > 0 ? opt->jobs : (int)cores;
-  if ((size_t)jobs > exp->n_runs) jobs = (int)exp->n_runs;
+  if ((size_t)jobs > n) jobs = (int)n;
   if (jobs < 1) jobs = 1;
   kl_run_options child_opt = *opt;
   if (jobs > 1) {
     child_opt.quiet = true; /* one progress line per variant would interleave */
     if (child_opt.threads <= 0) child_opt.threads = (int)(cores / jobs > 0 ? cores / jobs : 1);
   }
-  int first_rc = KL_OK;
-  kl_error first_err = {0, ""};
-  size_t failed = 0, next = 0, running = 0;
-  child *children = calloc((size_t)jobs, sizeof *children);
-  if (!children) return kl_error_set(err, KL_ENOMEM, "out of memory");
-  for (;;) {
-    /* Launch while there is room. */
-    while (running < (size_t)jobs && next < exp->n_runs && !kl_run_stop_requested()) {
-      size_t i = next++;
+  /* Every variant set up (dry) before any computes or the run directory is
+   * touched: a bad last variant is reported at once, and --force does not
+   * remove a run for a configuration that cannot start. */
+  rc = jobs > 1 ? dry_setup_in_child(exp, reg, skip, err) : dry_setup_variants(exp, reg, skip, err);
+  if (rc == KL_EINTERRUPTED && kl_run_stop_requested()) rc = KL_OK; /* reported below */
+  if (rc || kl_run_stop_requested()) goto done;
+  if (!restart) {
+    if ((rc = kl_prepare_run_dir(R.base, opt, err))) goto done;
+    if (n > 1 && (rc = kl_write_experiment_copy(exp, R.base, err))) goto done;
+    dir_ready = n > 1;
+  }
+  if (jobs > 1) {
+    rc = run_processes(&R, skip, restart_from, jobs, &child_opt, err);
+  } else {
+    for (size_t i = 0; i < n && !kl_run_stop_requested(); i++) {
+      if (skip[i]) continue;
       char dir[PATH_MAX];
-      if (exp->n_runs > 1) kl_pathf(dir, sizeof dir, "%s/%s", base, exp->runs[i].variant_name);
-      else kl_pathf(dir, sizeof dir, "%s", base);
-      bool this_restart = false;
-      if (restart) {
-        if (kl_variant_completed(dir)) continue; /* not run again */
-        char p[PATH_MAX];
-        kl_pathf(p, sizeof p, "%s/checkpoint.h5", dir);
-        this_restart = kl_file_exists(p);
-      }
-      if (jobs == 1) { /* in this process */
-        kl_error e = {0, ""};
-        rc = run_variant(exp, i, dir, this_restart, opt, &e);
-        if (rc) {
-          failed++;
-          if (exp->n_runs > 1) {
-            kl_error_prefix(&e, "variant '%s'", exp->runs[i].variant_name);
-            if (rc != KL_EINTERRUPTED) fprintf(stderr, "kinlab: error: %s\n", e.message);
-          }
-          if (!first_rc) {
-            first_rc = rc;
-            first_err = e;
-          }
-        } else if (exp->n_runs > 1 && !opt->quiet) {
-          fprintf(stderr, "kinlab: variant '%s' completed\n", exp->runs[i].variant_name);
-        }
-        continue;
-      }
-      int fds[2];
-      if (pipe(fds) != 0) {
-        free(children);
-        return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
-      }
-      fflush(NULL);
-      pid_t pid = fork();
-      if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        free(children);
-        return kl_error_set(err, KL_EIO, "fork: %s", strerror(errno));
-      }
-      if (pid == 0) { /* the child runs one variant and reports its kl_error */
-        close(fds[0]);
-        kl_error e = {0, ""};
-        if (child_opt.threads > 0) kl_set_threads(child_opt.threads);
-        int crc = run_variant(exp, i, dir, this_restart, &child_opt, &e);
-        e.code = crc;
-        ssize_t w = write(fds[1], &e, sizeof e);
-        (void)w;
-        close(fds[1]);
-        free(children);
-        _exit(crc ? 1 : 0);
-      }
-      close(fds[1]);
-      children[running++] = (child){pid, fds[0], i};
-    }
-    if (running == 0) break;
-    /* Wait for any child, then collect it. */
-    int status;
-    pid_t done = wait(&status);
-    if (done < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (size_t k = 0; k < running; k++) {
-      if (children[k].pid != done) continue;
+      variant_dir(&R, i, dir, sizeof dir);
       kl_error e = {0, ""};
-      ssize_t got = read(children[k].fd, &e, sizeof e);
-      close(children[k].fd);
-      if (got != (ssize_t)sizeof e)
-        kl_error_set(&e, KL_EINTERNAL, "the process running it %s",
-                     WIFSIGNALED(status) ? "was killed by a signal" : "failed");
-      size_t i = children[k].variant;
-      if (e.code) {
-        failed++;
-        kl_error_prefix(&e, "variant '%s'", exp->runs[i].variant_name);
-        if (e.code != KL_EINTERRUPTED) fprintf(stderr, "kinlab: error: %s\n", e.message);
-        if (!first_rc) {
-          first_rc = e.code;
-          first_err = e;
-        }
-      } else if (!opt->quiet) {
-        fprintf(stderr, "kinlab: variant '%s' completed\n", exp->runs[i].variant_name);
-      }
-      children[k] = children[--running];
-      break;
+      e.code = run_variant(exp, i, dir, restart_from[i], opt, &e);
+      record(&R, i, &e);
     }
   }
-  free(children);
-  if (exp->n_runs > 1 && !kl_run_stop_requested() && rank == 0) {
-    kl_error e = {0, ""};
-    if (kl_compare_run_dir(base, &e) != KL_OK)
-      fprintf(stderr, "kinlab: warning: comparison tables not written: %s\n", e.message);
+  if (rc) goto done;
+  bool complete = true;
+  for (size_t i = 0; i < n; i++)
+    complete = complete && (R.outcome[i] == COMPLETED || R.outcome[i] == FAILED);
+  if (complete && rank == 0) {
+    if (n > 1) {
+      kl_error e = {0, ""};
+      if (kl_compare_run_dir(R.base, &e) != KL_OK)
+        fprintf(stderr, "kinlab: warning: comparison tables not written: %s\n", e.message);
+    }
+    if (n && !kl_run_stop_requested() && kl_params_bool(exp->runs[0].output, "plots"))
+      run_plot_tool(R.base, opt->quiet);
   }
-  if (rank == 0 && !kl_run_stop_requested() && exp->n_runs && kl_params_bool(exp->runs[0].output, "plots"))
-    run_plot_tool(base, opt->quiet);
+
+done:
   if (scratch[0]) kl_remove_tree(scratch);
-  if (first_rc) {
-    *err = first_err;
-    if (exp->n_runs > 1 && first_rc != KL_EINTERRUPTED)
-      kl_error_prefix(err, "%zu of %zu variants failed; first", failed, exp->n_runs);
+  if (!rc) {
+    bool incomplete = false;
+    for (size_t i = 0; i < n; i++)
+      incomplete = incomplete || R.outcome[i] == NOT_STARTED || R.outcome[i] == INTERRUPTED;
+    if (incomplete) {
+      rc = stopped_result(&R, dir_ready, err);
+    } else if (R.first_rc) {
+      rc = R.first_rc;
+      *err = R.first_err;
+      if (n > 1) kl_error_prefix(err, "%zu of %zu variants failed; first", R.failed, n);
+    }
   }
-  return first_rc;
+  free(R.outcome);
+  free(skip);
+  free(restart_from);
+  return rc;
 }

@@ -130,8 +130,28 @@ bool kl_experiment_output_dir(const kl_experiment *exp, const kl_run_options *op
                               size_t size);
 
 /* Ask a running experiment to stop at the next step, writing a checkpoint
- * (async-signal-safe: sets a flag). */
+ * (async-signal-safe: sets a flag).  The request lasts for the process: one
+ * made during set-up stops the run before its first step, and no further
+ * variant is started. */
 void kl_request_stop(void);
+/* The same from a handler of signal signo (async-signal-safe): variants
+ * running as child processes are sent signo too, and kl_stop_signal() tells
+ * the host which signal stopped the run (for its exit code). */
+void kl_request_stop_signal(int signo);
+/* The signal of the first stop request; 0 if none or from kl_request_stop(). */
+int kl_stop_signal(void);
+/* Forget a stop request: for hosts that run several experiments in one
+ * process (tests).  Never call it once signal handlers are installed: a signal
+ * that arrived in between would be lost. */
+void kl_clear_stop(void);
+
+/* The dry set-up of every variant, exactly as `run` does it before its first
+ * step: plugin instances (their create() checks), initial state, view and
+ * diagnostic compatibility, output times, dt and the model's own dt check,
+ * columns.  No step is taken and no file is written; each variant's state is
+ * freed before the next.  A failure names the variant.  kl_experiment_run
+ * does this for all variants before it computes any. */
+int kl_experiment_dry_setup(const kl_experiment *exp, const kl_registry *reg, kl_error *err);
 
 /* ---------------------------- comparisons ------------------------------- */
 /* Read every variant of a run directory (its sub-directories, or the directory

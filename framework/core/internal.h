@@ -3,6 +3,7 @@
 #define KINLAB_CORE_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -51,6 +52,20 @@ bool kl_pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((forma
 /* Copy a file (used to continue snapshots after a restart). */
 int kl_copy_file(const char *from, const char *to, kl_error *err);
 
+/* SHA-256 (FIPS 180-4, sha256.c): one call, or init / update... / final. */
+typedef struct kl_sha256_ctx {
+  uint32_t h[8];
+  uint64_t bytes;         /* message length so far */
+  unsigned char block[64];
+  size_t fill;            /* bytes waiting in block */
+} kl_sha256_ctx;
+void kl_sha256_init(kl_sha256_ctx *c);
+void kl_sha256_update(kl_sha256_ctx *c, const void *data, size_t n);
+void kl_sha256_final(kl_sha256_ctx *c, unsigned char out[32]);
+void kl_sha256(const void *data, size_t n, unsigned char out[32]);
+/* 64 lower-case hex digits and a NUL. */
+void kl_sha256_hex(const unsigned char digest[32], char hex[65]);
+
 /* HDF5 files: snapshots (a group per output time) and checkpoints. */
 typedef struct kl_h5 kl_h5;
 int kl_h5_create(const char *path, kl_h5 **out, kl_error *err);  /* atomic: tmp + rename */
@@ -67,5 +82,10 @@ int kl_snapshot_set_attr(kl_snapshot *snap, const char *dataset, const char *nam
 int kl_h5_write_root(kl_h5 *h, const char *name, size_t n, const double *data, kl_error *err);
 int kl_h5_read_file(const char *path, const char *name, double *data, size_t n, kl_error *err);
 int kl_h5_dataset_size(const char *path, const char *name, size_t *n, kl_error *err);
+/* A text as a fixed-length string dataset; read back into a malloc'ed string. */
+int kl_h5_write_root_string(kl_h5 *h, const char *name, const char *text, kl_error *err);
+int kl_h5_read_file_string(const char *path, const char *name, char **text, kl_error *err);
+/* Whether a group or dataset `name` exists in the file at path. */
+int kl_h5_has_object(const char *path, const char *name, bool *has, kl_error *err);
 
 #endif

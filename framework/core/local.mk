@@ -9,6 +9,7 @@ framework_core_libkinlab_la_SOURCES = \
 	framework/core/schema.c \
 	framework/core/experiment.c \
 	framework/core/output.c \
+	framework/core/sha256.c \
 	framework/core/run/setup.c \
 	framework/core/run/schedule.c \
 	framework/core/run/observe.c \

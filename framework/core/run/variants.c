@@ -91,9 +91,13 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
     }
     opt = &rank_opt;
   }
-  int rc;
-  if (!restart && (rc = kl_prepare_run_dir(base, opt, err))) return rc;
-  if (!restart && exp->n_runs > 1 && (rc = kl_write_experiment_copy(exp, base, err))) return rc;
+  int rc, lock_fd = -1; /* the base directory's lock, held to the end */
+  rc = restart ? kl_run_dir_lock(base, &lock_fd, err) : kl_prepare_run_dir(base, opt, &lock_fd, err);
+  if (!rc && !restart && exp->n_runs > 1) rc = kl_write_experiment_copy(exp, base, err);
+  if (rc) {
+    kl_run_dir_unlock(lock_fd);
+    return rc;
+  }
   kl_run_clear_stop();
   if (opt->threads > 0) kl_set_threads(opt->threads);
   /* Variants run as separate processes, `jobs` at a time: each is
@@ -112,7 +116,10 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
   kl_error first_err = {0, ""};
   size_t failed = 0, next = 0, running = 0;
   child *children = calloc((size_t)jobs, sizeof *children);
-  if (!children) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  if (!children) {
+    kl_run_dir_unlock(lock_fd);
+    return kl_error_set(err, KL_ENOMEM, "out of memory");
+  }
   for (;;) {
     /* Launch while there is room. */
     while (running < (size_t)jobs && next < exp->n_runs && !kl_run_stop_requested()) {
@@ -123,9 +130,8 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
       bool this_restart = false;
       if (restart) {
         if (kl_variant_completed(dir)) continue; /* not run again */
-        char p[PATH_MAX];
-        kl_pathf(p, sizeof p, "%s/checkpoint.h5", dir);
-        this_restart = kl_file_exists(p);
+        /* A variant never started is started; one that was needs its checkpoint. */
+        this_restart = kl_file_exists(dir);
       }
       if (jobs == 1) { /* in this process */
         kl_error e = {0, ""};
@@ -148,6 +154,7 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
       int fds[2];
       if (pipe(fds) != 0) {
         free(children);
+        kl_run_dir_unlock(lock_fd);
         return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
       }
       fflush(NULL);
@@ -156,6 +163,7 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
         close(fds[0]);
         close(fds[1]);
         free(children);
+        kl_run_dir_unlock(lock_fd);
         return kl_error_set(err, KL_EIO, "fork: %s", strerror(errno));
       }
       if (pid == 0) { /* the child runs one variant and reports its kl_error */
@@ -219,5 +227,6 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
     if (exp->n_runs > 1 && first_rc != KL_EINTERRUPTED)
       kl_error_prefix(err, "%zu of %zu variants failed; first", failed, exp->n_runs);
   }
+  kl_run_dir_unlock(lock_fd);
   return first_rc;
 }

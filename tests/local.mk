@@ -29,6 +29,10 @@ regen-schemas: kinlab $(plugin_LTLIBRARIES)
 TESTS += tests/signal_restart.sh
 EXTRA_DIST += tests/signal_restart.sh
 
+# --restart continues only what was run: configuration, files, lock, step size.
+TESTS += tests/restart_integrity.sh
+EXTRA_DIST += tests/restart_integrity.sh
+
 # The MPI split of the Landau pair sum (./configure --enable-mpi only).
 EXTRA_DIST += tests/mpi.sh
 if KL_MPI

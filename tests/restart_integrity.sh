@@ -13,7 +13,16 @@ set -u
 kinlab="$KL_TOP_BUILDDIR/kinlab"
 tmp=$(mktemp -d /tmp/kinlab-restart-XXXXXX)
 pids=""
-trap 'for p in $pids; do kill -INT $p 2>/dev/null; done; wait; rm -rf "$tmp"' EXIT
+# stop_started: SIGINT to the kinlab processes started here and to their children.
+stop_started() {
+  for p in $pids; do
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill -INT "$c" 2>/dev/null; done
+    kill -INT "$p" 2>/dev/null
+  done
+  wait
+  pids=""
+}
+trap 'stop_started; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -119,15 +128,12 @@ pids="$parent"
 # config.resolved.yaml is written after the variant's lock is taken.
 if wait_for "$tmp/multi/.kinlab-run.lock" "$parent" && wait_for "$tmp/multi/a/config.resolved.yaml"; then
   child=$(cat "$tmp/multi/a/.kinlab-run.lock")
-  pids="$parent $child $(cat "$tmp/multi/b/.kinlab-run.lock" 2>/dev/null)"
   expect 5 "$tmp/multi is in use by process $parent" "$kinlab" run --quiet --restart "$tmp/multi"
   expect 5 "$tmp/multi/a is in use by process $child" "$kinlab" run --quiet --restart "$tmp/multi/a"
 else
   bad "the multi-variant run did not lock its directories"
 fi
-for p in $pids; do kill -INT $p 2>/dev/null; done
-wait
-pids=""
+stop_started
 
 echo "restart integrity: $pass passed, $fail failed"
 [ $fail -eq 0 ]

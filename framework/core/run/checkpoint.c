@@ -168,7 +168,6 @@ static int csv_digest(const char *path, size_t lines, FILE *copy, size_t n_cols,
       char *p = line;
       for (;;) {
         char *end;
-        errno = 0;
         (void)strtod(p, &end);
         if (*got > 0 && (end == p || (*end != ',' && *end != '\n'))) numbers = false;
         char *comma = strchr(p, ',');
@@ -176,12 +175,12 @@ static int csv_digest(const char *path, size_t lines, FILE *copy, size_t n_cols,
         fields++;
         p = comma + 1;
       }
+      int shown = len - 1 > 60 ? 60 : (int)len - 1;
       if (fields != n_cols || !numbers)
         rc = kl_error_set(err, KL_EIO,
-                          "%s:%zu: expected %zu comma-separated %s, found \"%.60s\": the time "
+                          "%s:%zu: expected %zu comma-separated %s, found \"%.*s\": the time "
                           "series the checkpoint continues was changed or damaged",
-                          path, *got + 1, n_cols, *got ? "numbers" : "column names",
-                          strtok(line, "\n"));
+                          path, *got + 1, n_cols, *got ? "numbers" : "column names", shown, line);
     }
     kl_sha256_update(&c, line, (size_t)len);
     if (copy) fwrite(line, 1, (size_t)len, copy);

@@ -39,6 +39,10 @@ EXTRA_DIST += tests/signal_variants.sh
 TESTS += tests/validate_run.sh
 EXTRA_DIST += tests/validate_run.sh
 
+# --restart continues only what was run: configuration, files, lock, step size.
+TESTS += tests/restart_integrity.sh
+EXTRA_DIST += tests/restart_integrity.sh
+
 # The MPI split of the Landau pair sum (./configure --enable-mpi only).
 EXTRA_DIST += tests/mpi.sh
 if KL_MPI

@@ -211,22 +211,22 @@ static void test_sha256_vectors(void) {
   for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
     kl_sha256_hex(v[i].msg, strlen(v[i].msg), hex);
     CU_ASSERT_STRING_EQUAL(hex, v[i].digest);
-    kl_sha256 s;
+    kl_sha256_ctx s;
     kl_sha256_init(&s);
     for (size_t k = 0, step = 1; k < strlen(v[i].msg); k += step, step = step % 7 + 1) {
       size_t left = strlen(v[i].msg) - k;
       kl_sha256_update(&s, v[i].msg + k, step < left ? step : left);
     }
-    kl_sha256_final(&s, hex);
+    kl_sha256_final_hex(&s, hex);
     CU_ASSERT_STRING_EQUAL(hex, v[i].digest);
   }
   /* One million 'a', in blocks of 1000. */
   char block[1000];
   memset(block, 'a', sizeof block);
-  kl_sha256 s;
+  kl_sha256_ctx s;
   kl_sha256_init(&s);
   for (int i = 0; i < 1000; i++) kl_sha256_update(&s, block, sizeof block);
-  kl_sha256_final(&s, hex);
+  kl_sha256_final_hex(&s, hex);
   CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 

@@ -1,13 +1,22 @@
 /* test_run.c - the runner end to end with small plugins compiled into the test:
  * output files, exact output times, NaN stop, refusal to overwrite, restart
- * bit-identity after a step limit and after a stop request (SIGINT path). */
+ * bit-identity after a step limit and after a stop request (SIGINT path);
+ * restarts refused when anything differs from what was run (configuration,
+ * damaged checkpoint, changed time series, missing files, a locked directory);
+ * SHA-256 against the FIPS 180-4 examples. */
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "run/run_internal.h"
 #include "testutil.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -218,8 +227,14 @@ static void test_restart_after_stop_request(void) {
   kl_clear_stop(); /* a stop request lasts for the process */
   CU_ASSERT(exists(cut, "checkpoint.h5"));
   CU_ASSERT(exists(cut, "timeseries.csv"));
+  /* A restart may not change the model: the stop hook counts calls from the
+   * restart, 45 more steps to go, so it does not fire again. */
   const char *no_stop[] = {"model.stop_after_rhs=0"};
-  CU_ASSERT_EQUAL(restart_dir(cut, no_stop, 1, &err), KL_OK);
+  CU_ASSERT_EQUAL(restart_dir(cut, no_stop, 1, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "model.stop_after_rhs 55 -> 0"));
+  int rc = restart_dir(cut, NULL, 0, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL(rc, KL_OK);
   compare_runs(full, cut);
 }
 
@@ -265,6 +280,312 @@ static void test_parallel_variants(void) {
   }
 }
 
+
+/* ------------------------------------------------ restart integrity (#13) */
+
+/* A run stopped by time.max_steps = 37 (checkpoint at step 37, rows up to
+ * t = 0.25), its uninterrupted twin, and fresh copies of the stopped one. */
+static const char *integrity_full, *integrity_cut;
+
+static void make_integrity_runs(void) {
+  static char full[4200], cut[4200];
+  if (integrity_full) return;
+  kl_error err = {0, ""};
+  snprintf(full, sizeof full, "%s", subdir("int-full"));
+  snprintf(cut, sizeof cut, "%s", subdir("int-cut"));
+  CU_ASSERT_EQUAL_FATAL(run_text(experiment_text("", ""), full, false, NULL, 0, &err), KL_OK);
+  const char *limit[] = {"time.max_steps=37"};
+  CU_ASSERT_EQUAL_FATAL(run_text(experiment_text("", ""), cut, false, limit, 1, &err), KL_ELIMIT);
+  integrity_full = full;
+  integrity_cut = cut;
+}
+
+static const char *fresh_cut(const char *name) {
+  make_integrity_runs();
+  const char *dir = subdir(name);
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", dir, integrity_cut, dir);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  return dir;
+}
+
+static const char *const no_limit[] = {"time.max_steps=0"};
+
+/* Restart a copy of the stopped run with `sets`: the status, the message. */
+static int restart_copy(const char *dir, const char *const *sets, size_t n_sets, kl_error *err) {
+  return restart_dir(dir, sets ? sets : no_limit, sets ? n_sets : 1, err);
+}
+
+static void path_in(char *out, size_t size, const char *dir, const char *file) {
+  snprintf(out, size, "%s/%s", dir, file);
+}
+
+static void test_sha256_vectors(void) {
+  /* FIPS 180-4 / NIST CSRC examples. */
+  static const struct {
+    const char *msg, *hex;
+  } v[] = {
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+       "lmnopqrsmnopqrstnopqrstu",
+       "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+    unsigned char d[32];
+    char hex[65];
+    kl_sha256(v[i].msg, strlen(v[i].msg), d);
+    kl_sha256_to_hex(d, hex);
+    CU_ASSERT_STRING_EQUAL(hex, v[i].hex);
+  }
+  /* One million 'a', fed in pieces of uneven sizes (the block buffering). */
+  static char a[1100]; /* the largest piece is 1059 */
+  memset(a, 'a', sizeof a);
+  kl_sha256_ctx c;
+  kl_sha256_init(&c);
+  size_t done = 0, piece = 1;
+  while (done < 1000000) {
+    size_t k = piece < 1000000 - done ? piece : 1000000 - done;
+    kl_sha256_update(&c, a, k);
+    done += k;
+    piece = piece % 997 + 63;
+  }
+  unsigned char d[32];
+  char hex[65];
+  kl_sha256_final(&c, d);
+  kl_sha256_to_hex(d, hex);
+  CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* The checkpoint belongs to the configuration it was written with: another
+ * value of a model parameter, edited into config.resolved.yaml, given with
+ * --set, or a checkpoint copied from another experiment, is refused. */
+static void test_restart_other_configuration(void) {
+  kl_error err = {0, ""};
+  const char *dir = fresh_cut("int-config");
+  const char *lambda[] = {"time.max_steps=0", "model.lambda=2"};
+  CU_ASSERT_EQUAL(restart_copy(dir, lambda, 2, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "model.lambda 1 -> 2"));
+  /* Edited in the file itself. */
+  char p[8400], cmd[9000];
+  path_in(p, sizeof p, dir, "config.resolved.yaml");
+  snprintf(cmd, sizeof cmd, "sed -i 's/dt: 0.01/dt: 0.02/' '%s'", p);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "integrator.dt 0.01 -> 0.02"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "config.resolved.yaml"));
+  snprintf(cmd, sizeof cmd, "sed -i 's/dt: 0.02/dt: 0.01/' '%s'", p);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  /* The keys a restart may change are not part of the identity. */
+  const char *allowed[] = {"time.max_steps=0", "time.wall_limit=1000", "time.checkpoint_every=7",
+                           "output.plots=false"};
+  int rc = restart_copy(dir, allowed, 4, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  compare_runs(integrity_full, dir);
+  /* A checkpoint (and its time series) from another experiment. */
+  const char *other = subdir("int-other"), *dir2 = fresh_cut("int-copied");
+  const char *limit[] = {"time.max_steps=37", "model.lambda=3"};
+  CU_ASSERT_EQUAL_FATAL(run_text(experiment_text("", ""), other, false, limit, 2, &err),
+                        KL_ELIMIT);
+  snprintf(cmd, sizeof cmd, "cp '%s/checkpoint.h5' '%s/timeseries.csv' '%s/'", other, other, dir2);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  CU_ASSERT_EQUAL(restart_copy(dir2, NULL, 0, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "model.lambda 3 -> 1"));
+}
+
+static void flip_byte(const char *path, long offset) {
+  FILE *f = fopen(path, "r+b");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_EQUAL_FATAL(fseek(f, offset, SEEK_SET), 0);
+  int c = fgetc(f);
+  CU_ASSERT_NOT_EQUAL_FATAL(c, EOF);
+  fseek(f, offset, SEEK_SET);
+  fputc(c ^ 0x01, f);
+  fclose(f);
+}
+
+/* Where a contiguous dataset's values lie in the file. */
+static void dataset_extent(const char *path, const char *name, long *offset, long *size) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+  haddr_t at = H5Dget_offset(ds);
+  *offset = at == HADDR_UNDEF ? -1 : (long)at;
+  *size = (long)H5Dget_storage_size(ds);
+  H5Dclose(ds);
+  H5Fclose(f);
+}
+
+/* Flip a bit of the byte at `offset` of DIR/checkpoint.h5, restart, flip it
+ * back.  A refused restart changes nothing but run.log; after one that ran,
+ * DIR is copied afresh from the stopped run. */
+static int restart_flipped(const char *dir, long offset, kl_error *err) {
+  char p[8400];
+  path_in(p, sizeof p, dir, "checkpoint.h5");
+  flip_byte(p, offset);
+  int rc = restart_copy(dir, NULL, 0, err);
+  if (rc == KL_OK) {
+    compare_runs(integrity_full, dir); /* nothing that mattered was changed */
+    fresh_cut("int-flip");
+  } else {
+    flip_byte(p, offset);
+  }
+  return rc;
+}
+
+/* A changed bit anywhere in the checkpoint's data is refused; a bit changed
+ * elsewhere in the file is refused or changes nothing, never the results. */
+static void test_restart_flipped_bytes(void) {
+  const char *dir = fresh_cut("int-flip");
+  char ck[8400];
+  path_in(ck, sizeof ck, dir, "checkpoint.h5");
+  const char *names[] = {"meta", "y", "config", "config_sha256", "plugins_sha256",
+                         "timeseries_sha256", "checksum_sha256"};
+  int cases = 0, refused = 0;
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    long at, size;
+    dataset_extent(ck, names[i], &at, &size);
+    CU_ASSERT_FATAL(at > 0 && size > 0);
+    /* Every byte of the numbers; every 3rd of the texts. */
+    for (long k = 0; k < size; k += i < 2 ? 1 : 3) {
+      kl_error err = {0, ""};
+      int rc = restart_flipped(dir, at + k, &err);
+      cases++;
+      if (rc == KL_EIO && strstr(err.message, "checkpoint.h5")) refused++;
+      else fprintf(stderr, "\n%s byte %ld: status %d: %s\n", names[i], k, rc, err.message);
+    }
+  }
+  CU_ASSERT_EQUAL(refused, cases);
+  /* The whole file, every 97th byte (HDF5's own structures too; most of its
+   * bytes are reserved space that changes nothing, and a restart that runs
+   * costs a copy of the run). */
+  struct stat st;
+  CU_ASSERT_EQUAL_FATAL(stat(ck, &st), 0);
+  for (long k = 0; k < (long)st.st_size; k += 97) {
+    kl_error err = {0, ""};
+    restart_flipped(dir, k, &err);
+  }
+}
+
+static void replace_line(const char *path, int line, const char *text) {
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd, "sed -i '%dc\\%s' '%s'", line, text, path);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+}
+
+/* The rows the checkpoint continues must be those it was written after. */
+static void test_restart_changed_timeseries(void) {
+  kl_error err = {0, ""};
+  char p[8400];
+  /* A garbage row. */
+  const char *dir = fresh_cut("int-csv");
+  path_in(p, sizeof p, dir, "timeseries.csv");
+  replace_line(p, 2, "garbage");
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timeseries.csv:2: expected 9 comma-separated numbers"));
+  /* A row with the right fields and another number. */
+  dir = fresh_cut("int-csv");
+  path_in(p, sizeof p, dir, "timeseries.csv");
+  replace_line(p, 2, "0,0,0.01,0,0,0,0,0.5,1.5");
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "differ from those the checkpoint was written"));
+  /* A row too few. */
+  dir = fresh_cut("int-csv");
+  path_in(p, sizeof p, dir, "timeseries.csv");
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd, "sed -i '$d' '%s'", p);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "has 1 rows, the checkpoint continues 2"));
+  /* No time series. */
+  dir = fresh_cut("int-csv");
+  path_in(p, sizeof p, dir, "timeseries.csv");
+  unlink(p);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timeseries.csv"));
+  /* Rows after those the checkpoint continues are written again. */
+  dir = fresh_cut("int-csv");
+  path_in(p, sizeof p, dir, "timeseries.csv");
+  FILE *f = fopen(p, "a");
+  fputs("not,a,row\n", f);
+  fclose(f);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_OK);
+  compare_runs(integrity_full, dir);
+}
+
+/* Missing files are errors, not a silent new start or lost snapshots. */
+static void test_restart_missing_files(void) {
+  kl_error err = {0, ""};
+  char p[8400];
+  const char *dir = fresh_cut("int-missing");
+  path_in(p, sizeof p, dir, "checkpoint.h5");
+  unlink(p);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "checkpoint.h5 is missing"));
+  CU_ASSERT_EQUAL(count_lines(dir, "timeseries.csv"), 3); /* untouched */
+  dir = fresh_cut("int-missing");
+  path_in(p, sizeof p, dir, "snapshots.h5");
+  unlink(p);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "snapshots.h5 is missing"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "2 snapshot groups"));
+  /* snapshots.h5 of another run, without the groups the checkpoint continues. */
+  const char *other = subdir("int-nosnap");
+  const char *limit[] = {"time.max_steps=3"};
+  CU_ASSERT_EQUAL_FATAL(run_text(experiment_text("", ""), other, false, limit, 1, &err), KL_ELIMIT);
+  char cmd[9000];
+  snprintf(cmd, sizeof cmd, "cp '%s/snapshots.h5' '%s/'", other, dir);
+  CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no group output_000001"));
+}
+
+/* A checkpoint of format 1 (no identity) is refused with its format named. */
+static void test_restart_old_format(void) {
+  const char *dir = fresh_cut("int-format");
+  char p[8400];
+  path_in(p, sizeof p, dir, "checkpoint.h5");
+  kl_error err = {0, ""};
+  double meta[12] = {1.0, 0.37, 37, 0.01, 2, 2, 37, 0, 37, 0, 3, 0}, y[3] = {1, 1, 1};
+  kl_h5 *h = NULL;
+  CU_ASSERT_EQUAL_FATAL(kl_h5_create(p, &h, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_h5_write_root(h, "meta", 12, meta, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_h5_write_root(h, "y", 3, y, &err), KL_OK);
+  CU_ASSERT_EQUAL_FATAL(kl_h5_commit(h, &err), KL_OK);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "checkpoint of format 1 "));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--force"));
+}
+
+/* A run directory is locked while written: a second restart or --force of it
+ * fails at once; a forked process's exit does not release the lock. */
+static void test_run_dir_lock(void) {
+  const char *dir = fresh_cut("int-lock");
+  kl_error err = {0, ""};
+  int fd = -1;
+  CU_ASSERT_EQUAL_FATAL(kl_run_dir_lock(dir, &fd, &err), KL_OK);
+  pid_t pid = fork();
+  if (pid == 0) _exit(0); /* inherits the descriptor, closes it on exit */
+  int status;
+  waitpid(pid, &status, 0);
+  CU_ASSERT_EQUAL(restart_copy(dir, NULL, 0, &err), KL_EIO);
+  char expect[64];
+  snprintf(expect, sizeof expect, "is in use by process %ld", (long)getpid());
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, expect));
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), dir, true, NULL, 0, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, expect));
+  CU_ASSERT(exists(dir, "checkpoint.h5")); /* --force removed nothing */
+  kl_run_dir_unlock(fd);
+  int rc = restart_copy(dir, NULL, 0, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  compare_runs(integrity_full, dir);
+  /* The lock is released at the end of a run: --force works again. */
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), dir, true, NULL, 0, &err), KL_OK);
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -274,8 +595,18 @@ int main(void) {
       {"restart after step limit is bit-identical", test_restart_after_step_limit},
       {"restart after stop request is bit-identical", test_restart_after_stop_request},
       {"parallel variants", test_parallel_variants},
+      {"restart refuses another configuration", test_restart_other_configuration},
+      {"restart refuses a damaged checkpoint", test_restart_flipped_bytes},
+      {"restart refuses a changed time series", test_restart_changed_timeseries},
+      {"restart refuses missing files", test_restart_missing_files},
+      {"restart refuses an old checkpoint format", test_restart_old_format},
+      {"run directory lock", test_run_dir_lock},
       CU_TEST_INFO_NULL};
-  static CU_SuiteInfo suites[] = {{"runner", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
+  static CU_TestInfo sha_tests[] = {{"FIPS 180-4 examples", test_sha256_vectors},
+                                    CU_TEST_INFO_NULL};
+  static CU_SuiteInfo suites[] = {{"runner", NULL, NULL, NULL, NULL, tests},
+                                  {"sha256", NULL, NULL, NULL, NULL, sha_tests},
+                                  CU_SUITE_INFO_NULL};
   int rc = kl_test_main(suites);
   char cmd[4200];
   snprintf(cmd, sizeof cmd, "rm -rf %s", base_dir);

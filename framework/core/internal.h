@@ -36,16 +36,21 @@ int kl_instance_create(const kl_plugin_info *info, kl_params *params, const kl_s
                        kl_instance **out, kl_error *err);
 
 
-/* SHA-256 (FIPS 180-4, sha256.c): plugin provenance and run integrity. */
-typedef struct kl_sha256 {
+/* SHA-256 (FIPS 180-4, sha256.c): plugin provenance and run integrity.
+ * One call (kl_sha256, kl_sha256_hex, kl_sha256_file) or init / update... /
+ * final; digests as 32 bytes or KL_SHA256_HEX_SIZE lower-case hex + NUL. */
+typedef struct kl_sha256_ctx {
   uint32_t h[8];
   uint64_t length;          /* bytes hashed so far */
   unsigned char block[64];  /* pending partial block */
   size_t used;
-} kl_sha256;
-void kl_sha256_init(kl_sha256 *s);
-void kl_sha256_update(kl_sha256 *s, const void *data, size_t n);
-void kl_sha256_final(kl_sha256 *s, char hex[KL_SHA256_HEX_SIZE]); /* lowercase hex */
+} kl_sha256_ctx;
+void kl_sha256_init(kl_sha256_ctx *s);
+void kl_sha256_update(kl_sha256_ctx *s, const void *data, size_t n);
+void kl_sha256_final(kl_sha256_ctx *s, unsigned char out[32]);
+void kl_sha256_final_hex(kl_sha256_ctx *s, char hex[KL_SHA256_HEX_SIZE]);
+void kl_sha256_to_hex(const unsigned char digest[32], char hex[KL_SHA256_HEX_SIZE]);
+void kl_sha256(const void *data, size_t n, unsigned char out[32]);
 void kl_sha256_hex(const void *data, size_t n, char hex[KL_SHA256_HEX_SIZE]);
 int kl_sha256_file(const char *path, char hex[KL_SHA256_HEX_SIZE], kl_error *err);
 
@@ -69,6 +74,7 @@ bool kl_pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((forma
 /* Copy a file (used to continue snapshots after a restart). */
 int kl_copy_file(const char *from, const char *to, kl_error *err);
 
+
 /* HDF5 files: snapshots (a group per output time) and checkpoints. */
 typedef struct kl_h5 kl_h5;
 int kl_h5_create(const char *path, kl_h5 **out, kl_error *err);  /* atomic: tmp + rename */
@@ -85,6 +91,11 @@ int kl_snapshot_set_attr(kl_snapshot *snap, const char *dataset, const char *nam
 int kl_h5_write_root(kl_h5 *h, const char *name, size_t n, const double *data, kl_error *err);
 int kl_h5_read_file(const char *path, const char *name, double *data, size_t n, kl_error *err);
 int kl_h5_dataset_size(const char *path, const char *name, size_t *n, kl_error *err);
+/* A text as a fixed-length string dataset; read back into a malloc'ed string. */
+int kl_h5_write_root_string(kl_h5 *h, const char *name, const char *text, kl_error *err);
+int kl_h5_read_file_string(const char *path, const char *name, char **text, kl_error *err);
+/* Whether a group or dataset `name` exists in the file at path. */
+int kl_h5_has_object(const char *path, const char *name, bool *has, kl_error *err);
 
 /* Strict JSON (RFC 8259), for summary.json (compare.c).  kl_json_parse refuses
  * syntax errors, bad escapes, duplicate member names, numbers beyond a double,

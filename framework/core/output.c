@@ -332,3 +332,50 @@ int kl_h5_read_file(const char *path, const char *name, double *data, size_t n, 
   if (f >= 0) H5Fclose(f);
   return ok ? KL_OK : kl_error_set(err, KL_EIO, "%s: cannot read dataset '%s'", path, name);
 }
+
+int kl_h5_write_root_string(kl_h5 *h, const char *name, const char *text, kl_error *err) {
+  size_t len = strlen(text);
+  hid_t type = H5Tcopy(H5T_C_S1);
+  hid_t space = H5Screate(H5S_SCALAR);
+  int ok = type >= 0 && H5Tset_size(type, len ? len : 1) >= 0 &&
+           H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0;
+  hid_t ds = ok ? H5Dcreate2(h->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                : -1;
+  ok = ds >= 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, len ? text : "") >= 0;
+  if (ds >= 0 && H5Dclose(ds) < 0) ok = 0;
+  H5Sclose(space);
+  if (type >= 0) H5Tclose(type);
+  return ok ? KL_OK : kl_error_set(err, KL_EIO, "cannot write dataset %s (disk full?)", name);
+}
+
+int kl_h5_read_file_string(const char *path, const char *name, char **text, kl_error *err) {
+  h5_quiet();
+  *text = NULL;
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return kl_error_set(err, KL_EIO, "cannot open HDF5 file %s", path);
+  hid_t ds = H5Lexists(f, name, H5P_DEFAULT) > 0 ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
+  hid_t type = ds >= 0 ? H5Dget_type(ds) : -1;
+  size_t size = type >= 0 && H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)
+                    ? H5Tget_size(type)
+                    : 0;
+  char *buf = size && size < (1u << 30) ? calloc(size + 1, 1) : NULL;
+  int ok = buf && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
+  if (type >= 0) H5Tclose(type);
+  if (ds >= 0) H5Dclose(ds);
+  H5Fclose(f);
+  if (!ok) {
+    free(buf);
+    return kl_error_set(err, KL_EIO, "%s: no readable text dataset '%s'", path, name);
+  }
+  *text = buf;
+  return KL_OK;
+}
+
+int kl_h5_has_object(const char *path, const char *name, bool *has, kl_error *err) {
+  h5_quiet();
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return kl_error_set(err, KL_EIO, "cannot open HDF5 file %s", path);
+  *has = H5Lexists(f, name, H5P_DEFAULT) > 0;
+  H5Fclose(f);
+  return KL_OK;
+}

@@ -80,12 +80,12 @@ static int compute_digest(kl_provenance *p, kl_error *err) {
   }
   if (!rc) {
     qsort(lines, p->n, sizeof *lines, cmp_line);
-    kl_sha256 s;
+    kl_sha256_ctx s;
     kl_sha256_init(&s);
     for (size_t i = 0; i < p->n; i++)
       if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0) /* distinct pairs */
         kl_sha256_update(&s, lines[i], strlen(lines[i]));
-    kl_sha256_final(&s, p->digest);
+    kl_sha256_final_hex(&s, p->digest);
   }
   for (size_t i = 0; i < p->n; i++) free(lines[i]);
   free(lines);

@@ -1,7 +1,7 @@
-/* sha256.c - SHA-256 (FIPS 180-4), for the provenance of plugin modules.
- *
- * The stack has no crypto library and kinlab needs only this one digest, so
- * it is written out here (the tests check the FIPS 180-4 example vectors).
+/* sha256.c - SHA-256 (FIPS 180-4): the identity of plugin modules
+ * (provenance) and of a run's configuration, plugins and data in
+ * checkpoint.h5.  The stack has no crypto library and kinlab needs only this
+ * digest, so it is written out here (tests: the FIPS 180-4 example vectors).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,7 +50,7 @@ static void compress(uint32_t h[8], const unsigned char block[64]) {
   h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
-void kl_sha256_init(kl_sha256 *s) {
+void kl_sha256_init(kl_sha256_ctx *s) {
   static const uint32_t initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   memcpy(s->h, initial, sizeof initial);
@@ -58,7 +58,7 @@ void kl_sha256_init(kl_sha256 *s) {
   s->used = 0;
 }
 
-void kl_sha256_update(kl_sha256 *s, const void *data, size_t n) {
+void kl_sha256_update(kl_sha256_ctx *s, const void *data, size_t n) {
   const unsigned char *p = data;
   s->length += n;
   if (s->used) {
@@ -76,7 +76,7 @@ void kl_sha256_update(kl_sha256 *s, const void *data, size_t n) {
   s->used = n;
 }
 
-void kl_sha256_final(kl_sha256 *s, char hex[KL_SHA256_HEX_SIZE]) {
+void kl_sha256_final(kl_sha256_ctx *s, unsigned char out[32]) {
   uint64_t bits = s->length * 8;
   static const unsigned char pad[64] = {0x80};
   size_t pad_len = s->used < 56 ? 56 - s->used : 120 - s->used;
@@ -84,20 +84,43 @@ void kl_sha256_final(kl_sha256 *s, char hex[KL_SHA256_HEX_SIZE]) {
   unsigned char len_be[8];
   for (int i = 0; i < 8; i++) len_be[i] = (unsigned char)(bits >> (56 - 8 * i));
   kl_sha256_update(s, len_be, 8);
-  for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", (unsigned)s->h[i]);
+  for (int i = 0; i < 8; i++)
+    for (int j = 0; j < 4; j++) out[4 * i + j] = (unsigned char)(s->h[i] >> (24 - 8 * j));
+}
+
+void kl_sha256_to_hex(const unsigned char digest[32], char hex[KL_SHA256_HEX_SIZE]) {
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i++) {
+    hex[2 * i] = digits[digest[i] >> 4];
+    hex[2 * i + 1] = digits[digest[i] & 15];
+  }
+  hex[64] = '\0';
+}
+
+void kl_sha256_final_hex(kl_sha256_ctx *s, char hex[KL_SHA256_HEX_SIZE]) {
+  unsigned char digest[32];
+  kl_sha256_final(s, digest);
+  kl_sha256_to_hex(digest, hex);
+}
+
+void kl_sha256(const void *data, size_t n, unsigned char out[32]) {
+  kl_sha256_ctx s;
+  kl_sha256_init(&s);
+  kl_sha256_update(&s, data, n);
+  kl_sha256_final(&s, out);
 }
 
 void kl_sha256_hex(const void *data, size_t n, char hex[KL_SHA256_HEX_SIZE]) {
-  kl_sha256 s;
+  kl_sha256_ctx s;
   kl_sha256_init(&s);
   kl_sha256_update(&s, data, n);
-  kl_sha256_final(&s, hex);
+  kl_sha256_final_hex(&s, hex);
 }
 
 int kl_sha256_file(const char *path, char hex[KL_SHA256_HEX_SIZE], kl_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return kl_error_set(err, KL_EIO, "cannot read %s: %s", path, strerror(errno));
-  kl_sha256 s;
+  kl_sha256_ctx s;
   kl_sha256_init(&s);
   unsigned char buf[1 << 16];
   size_t got;
@@ -105,6 +128,6 @@ int kl_sha256_file(const char *path, char hex[KL_SHA256_HEX_SIZE], kl_error *err
   int failed = ferror(f);
   fclose(f);
   if (failed) return kl_error_set(err, KL_EIO, "cannot read %s", path);
-  kl_sha256_final(&s, hex);
+  kl_sha256_final_hex(&s, hex);
   return KL_OK;
 }

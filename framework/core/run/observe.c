@@ -135,6 +135,10 @@ int run_observe(run_ctx *r, kl_error *err) {
       }
     int rc2 = kl_h5_end_snapshot(snap, err);
     if (!rc) rc = rc2;
+    if (!rc) {
+      r->snapshots_written++;
+      r->last_snapshot = k;
+    }
     if (rc) kl_error_prefix(err, "writing %s/snapshots.h5 at t = %.17g", r->dir, r->t);
   }
   return rc;

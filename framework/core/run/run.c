@@ -25,21 +25,23 @@ static int open_log(run_ctx *r, bool restart, kl_error *err) {
 }
 
 /* The in-progress timeseries.csv and snapshots.h5 (a copy of the published
- * one when restarting), then the first row or the restored position. */
+ * one when restarting), then the first row or the restored position.  A
+ * restart checks the checkpoint before snapshots.h5 is copied or made anew. */
 static int open_outputs(run_ctx *r, bool restart, kl_error *err) {
   char path[PATH_MAX];
   int rc;
   kl_run_path(path, sizeof path, r->dir, "timeseries.csv", err);
   if ((rc = kl_atomic_open(&r->csv, path, err))) return rc;
+  r->wall_start = kl_wall_now();
+  r->progress = !r->opt->quiet && isatty(STDERR_FILENO);
+  if (restart && (rc = run_restore_checkpoint(r, err))) return rc;
   if (r->snapshots) {
     kl_run_path(path, sizeof path, r->dir, "snapshots.h5", err);
     if (restart && kl_file_exists(path)) rc = kl_h5_reopen_copy(path, path, &r->h5, err);
     else rc = kl_h5_create(path, &r->h5, err);
     if (rc) return rc;
   }
-  r->wall_start = kl_wall_now();
-  r->progress = !r->opt->quiet && isatty(STDERR_FILENO);
-  if (restart) return run_restore_checkpoint(r, err);
+  if (restart) return KL_OK;
   if ((rc = run_write_csv_header(r, err))) return rc;
   if ((rc = run_observe(r, err))) return rc;
   r->next_out = 1;
@@ -63,11 +65,15 @@ static int run_one(run_ctx *r, bool restart, kl_error *err) {
   const kl_run_config *c = r->cfg;
   int rc = kl_mkdir_p(r->dir, err);
   if (rc) return rc;
+  /* A variant's own directory; a single run's is the base directory, which
+   * kl_experiment_run has locked. */
+  if (r->exp->n_runs > 1 && (rc = kl_run_dir_lock(r->dir, &r->lock_fd, err))) return rc;
   if ((rc = open_log(r, restart, err))) return rc;
   kl_logf(r->log, KL_LOG_INFO, "%s %s%s%s in %s", restart ? "restarting" : "starting",
           r->exp->name, c->variant_name[0] ? " variant " : "", c->variant_name, r->dir);
   kl_provenance_log(r->cfg->plugins, r->log);
   if (!restart && (rc = run_write_resolved_config(r, err))) return rc;
+  if ((rc = run_identify_config(r, err))) return rc; /* run_setup takes the parameters */
   if ((rc = run_setup(r, err))) return rc;
   if ((rc = open_outputs(r, restart, err))) return rc;
   kl_error stop_err = {0, ""};
@@ -111,6 +117,7 @@ int run_variant(kl_experiment *exp, size_t i, const char *dir, bool restart,
   r.exp = exp;
   r.cfg = &exp->runs[i];
   r.opt = opt;
+  r.lock_fd = -1;
   snprintf(r.dir, sizeof r.dir, "%s", dir);
   int rc = run_one(&r, restart, err);
   if (rc && rc != KL_EINTERRUPTED && rc != KL_ELIMIT && r.log) {
@@ -118,5 +125,6 @@ int run_variant(kl_experiment *exp, size_t i, const char *dir, bool restart,
     kl_logf(r.log, KL_LOG_ERROR, "%s", err->message);
   }
   run_free(&r);
+  kl_run_dir_unlock(r.lock_fd);
   return rc;
 }

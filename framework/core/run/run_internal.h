@@ -7,7 +7,8 @@
  *   loop.c        the time loop: steps, stop conditions, progress line
  *   checkpoint.c  checkpoint.h5 and restart from it
  *   summary.c     summary.json and config.resolved.yaml
- *   rundir.c      run directories: creation, the .kinlab-run marker, --force
+ *   rundir.c      run directories: creation, the .kinlab-run marker, --force,
+ *                 the lock held while a process writes one
  *   variants.c    kl_experiment_run: variants as processes, jobs at a time
  */
 #ifndef KINLAB_CORE_RUN_INTERNAL_H
@@ -63,6 +64,12 @@ typedef struct run_ctx {
   /* progress */
   bool progress;
   double last_progress;
+  /* what the checkpoint belongs to (checkpoint.c) */
+  char *config_text;          /* the resolved configuration, one line per key */
+  char config_sha256[65], plugins_sha256[65];
+  size_t snapshots_written;   /* snapshot groups, the last for row last_snapshot */
+  size_t last_snapshot;
+  int lock_fd;                /* this variant's directory lock, or -1 */
 } run_ctx;
 
 /* The columns every timeseries.csv starts with (compare.c reads them too). */
@@ -98,6 +105,8 @@ void run_progress_update(run_ctx *r, bool force);
 void run_progress_clear(void *ctx);
 
 /* checkpoint.c */
+int run_identify_config(run_ctx *r, kl_error *err); /* before run_setup */
+void run_plugins_digest(run_ctx *r, char hex[65]);
 int run_write_checkpoint(run_ctx *r, kl_error *err);
 int run_restore_checkpoint(run_ctx *r, kl_error *err);
 
@@ -118,7 +127,9 @@ int run_variant(kl_experiment *exp, size_t i, const char *dir, bool restart,
 /* rundir.c */
 bool kl_is_run_dir(const char *dir);
 int kl_remove_tree(const char *path);
-int kl_prepare_run_dir(const char *dir, const kl_run_options *opt, kl_error *err);
+int kl_prepare_run_dir(const char *dir, const kl_run_options *opt, int *lock_fd, kl_error *err);
+int kl_run_dir_lock(const char *dir, int *lock_fd, kl_error *err);
+void kl_run_dir_unlock(int lock_fd);
 int kl_write_experiment_copy(const kl_experiment *exp, const char *base, kl_error *err);
 bool kl_variant_completed(const char *dir);
 

@@ -1,9 +1,11 @@
 /* rundir.c - run directories: made with a .kinlab-run marker so that --force
- * only ever removes what kinlab made; the experiment copy of a multi-variant
- * run; whether a variant completed. */
+ * only ever removes what kinlab made; locked by the process writing them; the
+ * experiment copy of a multi-variant run; whether a variant completed. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,13 +48,71 @@ int kl_remove_tree(const char *path) {
   return unlink(path);
 }
 
-int kl_prepare_run_dir(const char *dir, const kl_run_options *opt, kl_error *err) {
+#define LOCK_FILE ".kinlab-run.lock"
+
+/* An exclusive flock(2) on DIR/.kinlab-run.lock, held until kl_run_dir_unlock:
+ * a second run, --force or --restart of DIR fails at once.  The descriptor is
+ * close-on-exec (the plot tool does not hold it); forked variant processes
+ * inherit it, which is harmless: the lock belongs to the open file, is never
+ * released with LOCK_UN, and goes only once every copy is closed, so a child's
+ * exit leaves the parent's lock in place. */
+int kl_run_dir_lock(const char *dir, int *lock_fd, kl_error *err) {
+  char p[PATH_MAX];
+  int rc = kl_run_path(p, sizeof p, dir, LOCK_FILE, err);
+  if (rc) return rc;
+  int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return kl_error_set(err, KL_EIO, "cannot open %s: %s", p, strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    char pid[32] = "";
+    ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    pid[strcspn(pid, "\n")] = '\0';
+    close(fd);
+    if (e == EWOULDBLOCK)
+      return kl_error_set(err, KL_EIO,
+                          "%s is in use by process %s: another kinlab run is writing it (wait "
+                          "for it to finish, or stop it)",
+                          dir, pid[0] ? pid : "(unknown)");
+    return kl_error_set(err, KL_EIO, "cannot lock %s: %s", p, strerror(e));
+  }
+  char pid[32];
+  int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  bool wrote = ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)len, 0) == len;
+  (void)wrote; /* without it only a second process's message lacks the pid */
+  *lock_fd = fd;
+  return KL_OK;
+}
+
+void kl_run_dir_unlock(int lock_fd) {
+  if (lock_fd >= 0) close(lock_fd); /* not LOCK_UN: see kl_run_dir_lock */
+}
+
+/* Remove what DIR holds except its lock file (held by this process). */
+static int remove_contents(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  struct dirent *de;
+  int rc = 0;
+  while ((de = readdir(d)) && !rc) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, LOCK_FILE))
+      continue;
+    char p[PATH_MAX];
+    kl_pathf(p, sizeof p, "%s/%s", dir, de->d_name);
+    rc = kl_remove_tree(p);
+  }
+  closedir(d);
+  return rc;
+}
+
+/* Make (or with --force empty) the run directory DIR, locked: *lock_fd. */
+int kl_prepare_run_dir(const char *dir, const kl_run_options *opt, int *lock_fd, kl_error *err) {
   struct stat st;
+  bool empty = true;
   if (stat(dir, &st) == 0) {
     if (!S_ISDIR(st.st_mode))
       return kl_error_set(err, KL_EIO, "output directory %s exists and is not a directory", dir);
     DIR *d = opendir(dir);
-    bool empty = true;
     struct dirent *de;
     while (d && (de = readdir(d)))
       if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) empty = false;
@@ -68,19 +128,31 @@ int kl_prepare_run_dir(const char *dir, const kl_run_options *opt, kl_error *err
                             "refusing to replace %s with --force: it is not a kinlab run "
                             "directory (no .kinlab-run marker)",
                             dir);
-      if (kl_remove_tree(dir) != 0)
-        return kl_error_set(err, KL_EIO, "cannot remove %s: %s", dir, strerror(errno));
     }
   }
   int rc = kl_mkdir_p(dir, err);
   if (rc) return rc;
+  /* Locked before anything is removed, and the directory itself is kept, so
+   * a process still writing it is never pulled from under. */
+  if ((rc = kl_run_dir_lock(dir, lock_fd, err))) return rc;
+  if (!empty && remove_contents(dir) != 0) {
+    rc = kl_error_set(err, KL_EIO, "cannot empty %s: %s", dir, strerror(errno));
+    goto fail;
+  }
   char p[PATH_MAX];
   kl_pathf(p, sizeof p, "%s/.kinlab-run", dir);
   FILE *f = fopen(p, "w");
-  if (!f) return kl_error_set(err, KL_EIO, "cannot write %s: %s", p, strerror(errno));
+  if (!f) {
+    rc = kl_error_set(err, KL_EIO, "cannot write %s: %s", p, strerror(errno));
+    goto fail;
+  }
   fprintf(f, "kinlab run directory\n");
   fclose(f);
   return KL_OK;
+fail:
+  kl_run_dir_unlock(*lock_fd);
+  *lock_fd = -1;
+  return rc;
 }
 
 /* Write the experiment (after --set) so `kinlab run --restart BASE` can

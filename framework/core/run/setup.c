@@ -174,5 +174,6 @@ void run_free(run_ctx *r) {
   free(r->y);
   free(r->parts);
   free(r->part_sys);
+  free(r->config_text);
   kl_log_free(r->log);
 }

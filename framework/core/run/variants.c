@@ -436,18 +436,19 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
   bool *skip = calloc(n ? n : 1, sizeof *skip);
   bool *restart_from = calloc(n ? n : 1, sizeof *restart_from);
   int rc = KL_OK;
+  int lock_fd = -1; /* the base directory's lock (kl_run_dir_lock), held to the end */
   if (!R.outcome || !skip || !restart_from) {
     rc = kl_error_set(err, KL_ENOMEM, "out of memory");
     goto done;
   }
-  /* On restart: completed variants are not run again; the others continue
-   * from their checkpoint, or start afresh without one. */
+  if (restart && (rc = kl_run_dir_lock(R.base, &lock_fd, err))) goto done;
+  /* On restart: completed variants are not run again; a variant never started
+   * starts, one that was needs its checkpoint (a missing one is an error). */
   for (size_t i = 0; restart && i < n; i++) {
-    char dir[PATH_MAX], p[PATH_MAX];
+    char dir[PATH_MAX];
     variant_dir(&R, i, dir, sizeof dir);
     if ((skip[i] = kl_variant_completed(dir))) R.outcome[i] = COMPLETED;
-    kl_pathf(p, sizeof p, "%s/checkpoint.h5", dir);
-    restart_from[i] = !skip[i] && kl_file_exists(p);
+    restart_from[i] = !skip[i] && kl_file_exists(dir);
   }
   if (opt->threads > 0) kl_set_threads(opt->threads);
   /* Variants run as separate processes, `jobs` at a time: each is
@@ -469,7 +470,7 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
   if (rc == KL_EINTERRUPTED && kl_run_stop_requested()) rc = KL_OK; /* reported below */
   if (rc || kl_run_stop_requested()) goto done;
   if (!restart) {
-    if ((rc = kl_prepare_run_dir(R.base, opt, err))) goto done;
+    if ((rc = kl_prepare_run_dir(R.base, opt, &lock_fd, err))) goto done;
     if (n > 1 && (rc = kl_write_experiment_copy(exp, R.base, err))) goto done;
     dir_ready = n > 1;
   }
@@ -513,6 +514,7 @@ done:
       if (n > 1) kl_error_prefix(err, "%zu of %zu variants failed; first", R.failed, n);
     }
   }
+  kl_run_dir_unlock(lock_fd);
   free(R.outcome);
   free(skip);
   free(restart_from);

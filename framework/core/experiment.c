@@ -272,9 +272,10 @@ static int validate_run(kl_node *tree, const kl_registry *reg, kl_run_config *rc
   }
   r = kl_params_build(kl_output_specs, kl_node_map_get(tree, "output"), tree, "output", NULL,
                       reg, &rc->output, err);
-  /* The start time of the initial data is known once they are created; it is
-   * >= 0, so counting from 0 bounds the steps and outputs from above. */
-  return r ? r : kl_run_config_schedule(rc, rc->integrator, 0, NULL, NULL, err);
+  /* The output schedule and the step count depend on the initial data's start
+   * time, known once they are created: the dry set-up checks them
+   * (kl_experiment_dry_setup, run/schedule.c), for validate and run alike. */
+  return r;
 }
 
 /* ------------------------------------------------------- schedule */
@@ -339,13 +340,15 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
   if (!times) return KL_OK;
   double *t = malloc(((size_t)n_grid + n_list + 2) * sizeof *t);
   if (!t) return nomem(err);
-  /* Merge the grid and the list; a time within rounding of the last is the same. */
-  const double same = 1e-12 * fmax(fabs(t_final), t_final - t_start);
+  /* Merge the grid and the list; a time within rounding of the last is the same.
+   * Relative to the run's length, not to |t|: a short run at a large time
+   * (t0 = 1e17) must keep its end apart from its start. */
+  const double same = 1e-12 * (t_final - t_start);
   size_t m = 0, next_list = 0;
   t[m++] = t_start;
   for (size_t k = 1;; k++) {
     double tk = grid ? t_start + (double)k * every : t_final;
-    if (grid && tk >= t_final * (1 - 1e-12) - 1e-300) tk = t_final;
+    if (grid && tk >= t_final - same) tk = t_final;
     while (next_list < n_list && list[next_list] <= tk) {
       if (list[next_list] > t[m - 1] + same) t[m++] = list[next_list];
       next_list++;
@@ -353,7 +356,10 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
     if (tk > t[m - 1] + same) t[m++] = tk;
     if (tk >= t_final) break;
   }
-  if (t[m - 1] < t_final) t[m - 1] = t_final; /* within rounding of t_final: t_final */
+  if (t[m - 1] < t_final) { /* within rounding of t_final: t_final; never the start */
+    if (m > 1) t[m - 1] = t_final;
+    else t[m++] = t_final;
+  }
   *times = t;
   *n_times = m;
   return KL_OK;

@@ -717,25 +717,44 @@ static void test_variants_and_sweep(void) {
 /* ------------------------------------------------------------ schedule */
 /* Checks of the time section that `validate` makes (issue 13): output times,
  * their number, the step count of a fixed-step run. */
+/* The experiment loads; its schedule, from the start time 0 of the test's
+ * initial data, fails with exactly this message (the dry set-up of validate and
+ * run calls kl_run_config_schedule with the initial data's start time). */
+static void expect_schedule_error(int line, const char *repl, const char *extra,
+                                  const char *message) {
+  char *text = experiment_text(line, repl, extra);
+  kl_experiment *exp = NULL;
+  kl_error err;
+  CU_ASSERT_EQUAL_FATAL(load(text, NULL, 0, &exp, &err), KL_OK);
+  int rc = kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 0, NULL, NULL, &err);
+  CU_ASSERT_EQUAL(rc, KL_EINVAL);
+  if (strcmp(err.message, message) != 0) {
+    fprintf(stderr, "\nexpected: %s\n     got: %s\n", message, err.message);
+    CU_FAIL("error message differs");
+  }
+  kl_experiment_free(exp);
+  free(text);
+}
+
 static void test_schedule(void) {
-  expect_error(8, "time: {t_final: 1, outputs: [0.5, 0.25]}", NULL,
+  expect_schedule_error(8, "time: {t_final: 1, outputs: [0.5, 0.25]}", NULL,
                "t.yaml:8:29: key time.outputs: expected increasing output times, found "
                "outputs.1 = 0.25 before outputs.0 = 0.5");
-  expect_error(8, "time: {t_final: 1, outputs: [0.5, 0.5]}", NULL,
+  expect_schedule_error(8, "time: {t_final: 1, outputs: [0.5, 0.5]}", NULL,
                "t.yaml:8:29: key time.outputs: expected increasing output times, found "
                "outputs.1 = 0.5 equal to outputs.0 = 0.5");
-  expect_error(8, "time: {t_final: 1, outputs: [2]}", NULL,
+  expect_schedule_error(8, "time: {t_final: 1, outputs: [2]}", NULL,
                "t.yaml:8:29: key time.outputs: expected output times within [0, 1], found "
                "outputs.0 = 2");
-  expect_error(8, "time: {t_final: 1, output_every: 1e-8}", NULL,
+  expect_schedule_error(8, "time: {t_final: 1, output_every: 1e-8}", NULL,
                "t.yaml:8:34: key time.output_every: expected at most time.max_outputs = "
                "10000000 output times, found 1e+08 (raise time.max_outputs for a run that needs "
                "more)");
-  expect_error(7, "integrator: {type: rk4, dt: 1e-300}", NULL,
+  expect_schedule_error(7, "integrator: {type: rk4, dt: 1e-300}", NULL,
                "t.yaml:7:29: key integrator.dt: a fixed step of 1e-300 takes 1e+300 steps from "
                "t = 0 to t_final = 1; expected at most time.max_fixed_steps = 1000000000 (raise "
                "it, or set time.max_steps, for a run that needs more)");
-  expect_error(8, "time: {t_final: 1e8, max_fixed_steps: 1000}", NULL,
+  expect_schedule_error(8, "time: {t_final: 1e8, max_fixed_steps: 1000}", NULL,
                "t.yaml:7:29: key integrator.dt: a fixed step of 0.01 takes 1e+10 steps from "
                "t = 0 to t_final = 1e+08; expected at most time.max_fixed_steps = 1000 (raise "
                "it, or set time.max_steps, for a run that needs more)");
@@ -755,6 +774,8 @@ static void test_schedule(void) {
     kl_experiment *exp = NULL;
     kl_error err;
     int rc = load(text, ov, 2, &exp, &err);
+    if (!rc)
+      rc = kl_run_config_schedule(&exp->runs[0], exp->runs[0].integrator, 0, NULL, NULL, &err);
     if (rc) fprintf(stderr, "\n%s\n", err.message);
     CU_ASSERT_EQUAL(rc, KL_OK);
     kl_experiment_free(exp);

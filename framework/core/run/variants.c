@@ -218,23 +218,32 @@ static int dry_setup_variants(const kl_experiment *exp, const kl_registry *reg, 
   return rc;
 }
 
+/* pipe + fork for a child that reports a kl_error: in the parent (*pid > 0)
+ * fds[0] is the read end, in the child (*pid == 0) fds[1] the write end. */
+static int fork_reporting(int fds[2], pid_t *pid, kl_error *err) {
+  if (pipe(fds) != 0) return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  fflush(NULL);
+  *pid = fork();
+  if (*pid < 0) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return kl_error_set(err, KL_EIO, "fork: %s", strerror(e));
+  }
+  close(fds[*pid == 0 ? 0 : 1]);
+  return KL_OK;
+}
+
 /* The same in a child process, for a parent that will fork the variants: an
  * OpenMP parallel region run in the parent would hang the children (libgomp
  * does not survive fork). */
 static int dry_setup_in_child(const kl_experiment *exp, const kl_registry *reg, const bool *skip,
                               kl_error *err) {
   int fds[2];
-  if (pipe(fds) != 0) return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
-  fflush(NULL);
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return kl_error_set(err, KL_EIO, "fork: %s", strerror(errno));
-  }
+  pid_t parent = getpid(), pid;
+  int rc = fork_reporting(fds, &pid, err);
+  if (rc) return rc;
   if (pid == 0) { /* writes no file: may die at once on any stop signal */
-    close(fds[0]);
     kl_run_set_wake_fd(-1);
     for (size_t k = 0; k < N_STOP_SIGNALS; k++) signal(stop_signals[k], SIG_DFL);
     if (!child_bound_to(parent, SIGKILL)) _exit(CHILD_NOT_STARTED);
@@ -244,7 +253,6 @@ static int dry_setup_in_child(const kl_experiment *exp, const kl_registry *reg, 
     (void)w;
     _exit(0);
   }
-  close(fds[1]);
   kl_error e = {0, ""};
   ssize_t got;
   while ((got = read(fds[0], &e, sizeof e)) < 0 && errno == EINTR)
@@ -269,17 +277,10 @@ static int launch(runner *R, size_t i, bool restart, const kl_run_options *copt,
   char dir[PATH_MAX];
   variant_dir(R, i, dir, sizeof dir);
   int fds[2];
-  if (pipe(fds) != 0) return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
-  fflush(NULL);
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return kl_error_set(err, KL_EIO, "fork: %s", strerror(errno));
-  }
+  pid_t parent = getpid(), pid;
+  int rc = fork_reporting(fds, &pid, err);
+  if (rc) return rc;
   if (pid == 0) { /* the child runs one variant and reports its kl_error */
-    close(fds[0]);
     kl_run_set_wake_fd(-1);
     close(wake[0]);
     close(wake[1]);
@@ -297,7 +298,6 @@ static int launch(runner *R, size_t i, bool restart, const kl_run_options *copt,
     (void)w;
     _exit(crc ? 1 : 0);
   }
-  close(fds[1]);
   ch[running] = (child){pid, fds[0], i};
   return KL_OK;
 }

@@ -619,6 +619,49 @@ static void test_random_batch(void) {
   }
 }
 
+/* The moment invariants on a hand-computed case: n = 2 cells per side of a
+ * standard Maxwellian put the 2^d particles at (+-h/2, ...) with one weight
+ * w = h^d f(h/2, ...), moved here to chosen velocities with
+ *   d = 2: (1,0) (0,2) (-1,-1) (3,1):  sum |v|^2 = 17, sum |v|^4 = 121, sum v = (3, 2);
+ *   d = 3: (1,0,0) (0,2,0) (0,0,-1) (1,1,1) (2,0,1) (-1,-1,0) (0,0,0) (1,2,2):
+ *          sum |v|^2 = 25, sum |v|^4 = 137, sum v = (4, 4, 3).
+ * Exact sums of small integers times w: tolerance a few ulps. */
+static void test_moment_invariants(void) {
+  static const double v2[4][2] = {{1, 0}, {0, 2}, {-1, -1}, {3, 1}};
+  static const double v3[8][3] = {{1, 0, 0}, {0, 2, 0}, {0, 0, -1}, {1, 1, 1},
+                                  {2, 0, 1}, {-1, -1, 0}, {0, 0, 0}, {1, 2, 2}};
+  for (unsigned d = 2; d <= 3; d++) {
+    kl_instance *init = kl_test_instance(KL_KIND_INITIAL, "{type: maxwellian}", d, 0, NULL, NULL);
+    kl_instance *model = init ? make_model(init, d, 2, 2, ", epsilon: 0.1") : NULL;
+    CU_ASSERT_PTR_NOT_NULL(model);
+    if (model) {
+      const size_t N = (size_t)1 << d;
+      CU_ASSERT_EQUAL_FATAL(kl_model_size(model), d * N);
+      double y[24], inv[16];
+      kl_error err = {0, ""};
+      for (size_t i = 0; i < N; i++)
+        for (unsigned a = 0; a < d; a++) y[a * N + i] = d == 2 ? v2[i][a] : v3[i][a];
+      kl_view view;
+      kl_model_view(model, y, &view, &err);
+      /* h = 2: particles at +-1, w = 2^d (2 pi)^(-d/2) exp(-d/2) */
+      const double w = pow(2, d) * pow(2 * M_PI, -0.5 * d) * exp(-0.5 * d);
+      for (size_t i = 0; i < N; i++) KL_ASSERT_CLOSE(view.particles.w[i], w, 4e-16 * w);
+      CU_ASSERT_EQUAL(kl_model_invariants(model, 0, y, inv, &err), KL_OK);
+      const double mom[3] = {d == 2 ? 3 : 4, d == 2 ? 2 : 4, 3};
+      KL_ASSERT_CLOSE(inv[landau_invariant_index(model, "mass")], (double)N * w, 1e-15 * N * w);
+      KL_ASSERT_CLOSE(inv[landau_invariant_index(model, "momentum_x")], mom[0] * w, 1e-14 * w);
+      KL_ASSERT_CLOSE(inv[landau_invariant_index(model, "momentum_y")], mom[1] * w, 1e-14 * w);
+      if (d == 3)
+        KL_ASSERT_CLOSE(inv[landau_invariant_index(model, "momentum_z")], mom[2] * w, 1e-14 * w);
+      const double en = d == 2 ? 17 : 25, m4 = d == 2 ? 121 : 137;
+      KL_ASSERT_CLOSE(inv[landau_invariant_index(model, "energy")], en * w, 1e-14 * en * w);
+      KL_ASSERT_CLOSE(inv[landau_invariant_index(model, "m4")], m4 * w, 1e-14 * m4 * w);
+    }
+    kl_instance_free(model);
+    kl_instance_free(init);
+  }
+}
+
 static CU_TestInfo tests[] = {{"momentum and energy conservation", test_conservation},
                               {"thread determinism", test_thread_determinism},
                               {"moment expansion vs direct sum", test_moments_vs_direct},
@@ -629,6 +672,7 @@ static CU_TestInfo tests[] = {{"momentum and energy conservation", test_conserva
                               {"maxwellian equilibrium", test_maxwellian_equilibrium},
                               {"parameters", test_params},
                               {"random batch collisions", test_random_batch},
+                              {"moment invariants, hand-computed", test_moment_invariants},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"landau_particles model", NULL, NULL, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};

@@ -522,6 +522,26 @@ static void test_params(void) {
   CU_ASSERT_EQUAL(rc, KL_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "gamma"));
   kl_instance_free(bad);
+  /* the wide-blob check at its boundary: the Gaussian's radius R(eps) = cutoff(eps,
+   * rtol 0.5) (the model's measure of its width) scales as sqrt(eps) (variance
+   * scaling), so it equals the box half-width 4 at eps = (4 / R(1))^2: 2 % below is
+   * accepted, 2 % above refused */
+  kl_instance *gauss = kl_test_instance(KL_KIND_MOLLIFIER, "{type: gaussian}", 2, 0, NULL, NULL);
+  const double r1 = gauss ? kl_mollifier_cutoff(gauss, 2, 1.0, 0.5) : NAN;
+  const double eps_edge = (4 / r1) * (4 / r1);
+  KL_ASSERT_CLOSE(kl_mollifier_cutoff(gauss, 2, eps_edge, 0.5), 4.0, 1e-6);
+  kl_instance_free(gauss);
+  for (int above = 0; above <= 1; above++) {
+    char y[160];
+    snprintf(y, sizeof y, "{type: landau_particles, d: 2, n: 4, box: 4, epsilon: %.17g}",
+             eps_edge * (above ? 1.02 : 0.98));
+    bad = NULL;
+    err = (kl_error){0, ""};
+    rc = kl_test_instance_status(KL_KIND_MODEL, y, 2, 0, init, NULL, &bad, &err);
+    CU_ASSERT_EQUAL(rc, above ? KL_EINVAL : KL_OK);
+    if (above) CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "wider than the mesh box"));
+    kl_instance_free(bad);
+  }
   kl_instance_free(init);
 }
 

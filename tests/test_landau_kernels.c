@@ -140,7 +140,8 @@ static void pairs_reference(unsigned d, size_t N, double C, double gamma, const 
   }
 }
 
-/* max_i |out_i - ref_i| / scale_i (per particle) or / max_i scale_i (global). */
+/* max_i |out_i - ref_i| / scale_i (per particle) or / max_i scale_i (global);
+ * infinite when an output is NaN. */
 static double pairs_error(unsigned d, size_t N, const double *out, const long double *ref,
                           const long double *scale, bool global) {
   long double smax = 0, e = 0;
@@ -149,9 +150,10 @@ static double pairs_error(unsigned d, size_t N, const double *out, const long do
     for (unsigned a = 0; a < d; a++) {
       const long double s = global ? smax : scale[i];
       const long double diff = fabsl((long double)out[a * N + i] - ref[a * N + i]);
+      if (!(diff == diff)) return INFINITY; /* NaN (fmaxl would drop it) */
       e = fmaxl(e, s > 0 ? diff / s : (diff > 0 ? INFINITY : 0));
     }
-  return isnan((double)e) ? INFINITY : (double)e;
+  return (double)e;
 }
 
 /* Every gamma path of landau_pairs.h (the named sqrt/div chains -3 ... 2 in

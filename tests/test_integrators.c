@@ -589,6 +589,13 @@ static int growth(void *ctx, double t, const double *y, double *dydt, kl_error *
   return KL_OK;
 }
 
+/* y' = y, but NaN beyond t = 0.5. */
+static int growth_until_half(void *ctx, double t, const double *y, double *dydt, kl_error *err) {
+  (void)ctx, (void)err;
+  for (int i = 0; i < 4; i++) dydt[i] = t > 0.5 ? NAN : y[i];
+  return KL_OK;
+}
+
 /* The step-size controller on a hand-computed step: bs32 on y' = y from
  * y = (1, 2, 0.5, 4), h = 0.1, rtol = 1e-4, atol = 1e-6.  Per component the stages
  * are k1 = y, k2 = y + h/2 k1, k3 = y + 3h/4 k2, y_new = y + h (2/9 k1 + 1/3 k2 +
@@ -639,6 +646,22 @@ static void test_controller_by_hand(void) {
     for (int i = 0; i < 4; i++) KL_ASSERT_CLOSE(y[i], ynew[i], 1e-15 * ynew[i]);
     if (variant == 0) KL_ASSERT_CLOSE(errn, 0.2056262589259052, 1e-9);
   }
+  kl_instance_free(in);
+  /* With an error ~ h^3 the retry after a rejection never asks to grow (its factor
+   * is at most safety / safety = 1), so the no-growth rule shows only after a
+   * rejection for NaN: y' = y, NaN beyond t = 0.5.  From h = 1 the try reaches
+   * t = 1 (NaN: error norm Inf, factor min_factor 0.2); the retry h = 0.2 has err
+   * 0.016 at rtol 1e-2 and would grow 3.6x, but stays at 0.2. */
+  in = integrator("{type: bs32, dt: 1, rtol: 1e-2, atol: 1e-6}");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+  double y[4] = {1, 2, 0.5, 4}, t = 0, dt = 1;
+  kl_system sys = {growth_until_half, NULL, 4};
+  kl_step_stats st = {0, 0, 0};
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_integrator_step(in, &sys, &t, &dt, 10.0, y, &st, &err), KL_OK);
+  CU_ASSERT_EQUAL(st.rejected, 1);
+  KL_ASSERT_CLOSE(t, 0.2, 1e-16);
+  KL_ASSERT_CLOSE(dt, 0.2, 1e-16);
   kl_instance_free(in);
 }
 

@@ -56,8 +56,11 @@ tests_test_landau_mollifiers_SOURCES = tests/test_landau_mollifiers.c
 tests_test_landau_mollifiers_CPPFLAGS = $(TEST_CPPFLAGS) $(GSL_CFLAGS)
 tests_test_landau_mollifiers_LDADD = $(TEST_LDADD)
 tests_test_landau_kernels_SOURCES = tests/test_landau_kernels.c
-tests_test_landau_kernels_CPPFLAGS = $(TEST_CPPFLAGS)
-tests_test_landau_kernels_LDADD = $(TEST_LDADD)
+# (includes plugins/models/landau_pairs.h: the model's flags and libmvec)
+tests_test_landau_kernels_SOURCES += plugins/models/landau_pairs.h plugins/common/simd_math.h
+tests_test_landau_kernels_CPPFLAGS = $(TEST_CPPFLAGS) $(MVEC_CPPFLAGS)
+tests_test_landau_kernels_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+tests_test_landau_kernels_LDADD = $(TEST_LDADD) $(MVEC_LIBS)
 tests_test_landau_initial_SOURCES = tests/test_landau_initial.c
 tests_test_landau_initial_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_landau_initial_LDADD = $(TEST_LDADD)

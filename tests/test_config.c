@@ -45,6 +45,8 @@ static const kl_param_spec init_params[] = {
     {"temperature", KL_PARAM_REAL, "1", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL,
      "1", "temperature"},
     {"centers", KL_PARAM_REAL_LIST, "[0, 1.5]", 0, 0, 0, NULL, "velocity", "centres"},
+    {"fraction", KL_PARAM_REAL, "0.5", 0, 1, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX | KL_PARAM_MAX_EXCLUSIVE,
+     NULL, "1", "a fraction in [0, 1)"},
     KL_PARAM_END};
 static const kl_param_spec rk4_params[] = {
     {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "time",
@@ -510,6 +512,45 @@ static void test_param_errors(void) {
                "diagnostics, output, variants, sweep");
 }
 
+/* Range checks at their boundaries: an inclusive bound admits the bound itself,
+ * an exclusive one refuses it (and admits the nearest double inside). */
+static void test_param_bounds(void) {
+  static const struct {
+    int line;
+    const char *repl;
+    const char *error; /* NULL: loads */
+  } cases[] = {
+      {6, "initial: {type: finit, fraction: 0}", NULL},
+      {6, "initial: {type: finit, fraction: 0.99999999999999989}", NULL},
+      {6, "initial: {type: finit, fraction: 1}",
+       "t.yaml:6:34: key initial.fraction: expected a value in [0, 1), found 1"},
+      {6, "initial: {type: finit, fraction: -4.9406564584124654e-324}",
+       "t.yaml:6:34: key initial.fraction: expected a value in [0, 1), found "
+       "-4.9406564584124654e-324"},
+      {4, "  n: 1", NULL},
+      {4, "  n: 0", "t.yaml:4:6: key model.n: expected a value >= 1, found 0"},
+      {5, "  mollifier: {type: fmoll, epsilon: 4.9406564584124654e-324}", NULL},
+      {5, "  mollifier: {type: fmoll, epsilon: 0}",
+       "t.yaml:5:37: key model.mollifier.epsilon: expected a value > 0, found 0"},
+      {4, "  n: 10\n  d: 3", NULL},
+      {4, "  n: 10\n  d: 4", "t.yaml:5:6: key model.d: expected a value in [1, 3], found 4"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    if (cases[i].error) {
+      expect_error(cases[i].line, cases[i].repl, NULL, cases[i].error);
+      continue;
+    }
+    char *text = experiment_text(cases[i].line, cases[i].repl, NULL);
+    kl_experiment *exp = NULL;
+    kl_error err;
+    int rc = load(text, NULL, 0, &exp, &err);
+    if (rc) fprintf(stderr, "\n%s: %s\n", cases[i].repl, err.message);
+    CU_ASSERT_EQUAL(rc, KL_OK);
+    kl_experiment_free(exp);
+    free(text);
+  }
+}
+
 static void test_plugin_errors(void) {
   expect_error(7, "integrator: {type: rk5, dt: 0.01}", NULL,
                "t.yaml:7:20: key integrator.type: unknown integrator plugin 'rk5' (did you mean "
@@ -912,6 +953,7 @@ static void test_schema(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
   CU_ASSERT_PTR_NOT_NULL(strstr(fi, "\"default\": [0, 1.5]"));
   CU_ASSERT_PTR_NOT_NULL(strstr(fi, "Unit: velocity."));
+  CU_ASSERT_PTR_NOT_NULL(strstr(fi, "\"exclusiveMaximum\": 1"));
   /* Deterministic: a second run writes the same bytes. */
   CU_ASSERT_EQUAL(kl_schema_write_all(reg, dir, &err), KL_OK);
   snprintf(path, sizeof path, "%s/experiment.schema.json", dir);
@@ -953,6 +995,7 @@ static CU_TestInfo yaml_tests[] = {
 static CU_TestInfo param_tests[] = {
     {"base experiment", test_base_loads},
     {"parameter errors", test_param_errors},
+    {"parameter bounds", test_param_bounds},
     {"plugin errors", test_plugin_errors},
     {"empty and bad documents", test_empty_and_bad_documents},
     {"--set overrides", test_overrides},

@@ -291,6 +291,58 @@ static void test_bad_dx(void) {
   kl_instance_free(init);
 }
 
+/* cs_grid and cs_exact_error on hand-computed cases (d = 1, 8 cells of 0.5 on
+ * [-2, 2], centres -1.75 ... 1.75).  cs_patch centre 0.5, side 2, mass 1 is 0.5 on
+ * [-0.5, 1.5], exactly the cells 3..6, so its Gauss cell averages are exact: mass
+ * m = 1, mean vbar = 0.5, max 0.5, support radius R0 = 0.75.  At t = 1 with
+ * gamma = ln 2, e^(gamma m t) = 2: the exact solution is 2 f0(0.5 + 2 (v - 0.5)), 1 on
+ * [0, 1] (cells 4, 5).  The grid holds the initial data, plus 5e-7 in cell 0: exactly
+ * threshold (1e-6) x max f for cs_grid, so not part of the support (f > threshold). */
+static void test_cs_diagnostics_hand_computed(void) {
+  kl_instance *init =
+      kl_test_instance(KL_KIND_INITIAL, "{type: cs_patch, center: [0.5], side: [2]}", 1, 0, NULL, NULL);
+  kl_instance *m =
+      init ? kl_test_instance(KL_KIND_MODEL,
+                              "{type: cs_kinetic, d: 1, dim_x: 0, gamma: 0.69314718055994531, "
+                              "v_lo: [-2], v_hi: [2], nv: [8]}",
+                              1, 0, init, NULL)
+           : NULL;
+  kl_instance *grid = m ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: cs_grid}", 1, 0, init, m) : NULL;
+  kl_instance *exact =
+      m ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: cs_exact_error}", 1, 0, init, m) : NULL;
+  if (!grid || !exact) {
+    CU_FAIL("instances");
+    goto out;
+  }
+  CU_ASSERT_EQUAL_FATAL(kl_model_size(m), 8);
+  double f[8] = {0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0}, vals[8];
+  kl_error err = {0, ""};
+  kl_view view;
+  CU_ASSERT_EQUAL(kl_model_view(m, f, &view, &err), KL_OK);
+  /* t = 0: the exact solution is f itself */
+  kl_observation obs = {0, 0, f, &view, m, init};
+  CU_ASSERT_EQUAL(kl_diagnostic_observe(exact, &obs, vals, &err), KL_OK);
+  const double ex0[8] = {0, 0, 0.5, 0.5, 0.75, 0.75, 1, 0.25 * 2.25};
+  for (int k = 0; k < 8; k++) KL_ASSERT_CLOSE(vals[k], ex0[k], 1e-14);
+  /* t = 1: errors 0.5 in cells 3..6 (l1 4 x 0.5 x dv), max 2 x 0.5, radius 0.75 / 2,
+   * energy sum fe v^2 dv = (0.25^2 + 0.75^2) 0.5 */
+  obs.t = 1;
+  CU_ASSERT_EQUAL(kl_diagnostic_observe(exact, &obs, vals, &err), KL_OK);
+  const double ex1[8] = {1, 0.5, 1, 0.5, 0.375, 0.75, 1, 0.3125};
+  for (int k = 0; k < 8; k++) KL_ASSERT_CLOSE(vals[k], ex1[k], 1e-14);
+  /* cs_grid: max f, and the radius about the mean of f, the cell at threshold excluded */
+  f[0] = 5e-7;
+  CU_ASSERT_EQUAL(kl_diagnostic_observe(grid, &obs, vals, &err), KL_OK);
+  const double mean = (0.5 * (-0.25 + 0.25 + 0.75 + 1.25) + 5e-7 * -1.75) / (2 + 5e-7);
+  KL_ASSERT_CLOSE(vals[0], 0.5, 0);
+  KL_ASSERT_CLOSE(vals[1], 1.25 - mean, 1e-15);
+out:
+  kl_instance_free(grid);
+  kl_instance_free(exact);
+  kl_instance_free(m);
+  kl_instance_free(init);
+}
+
 static CU_TestInfo tests[] = {{"homogeneous exact solution d=1, order in dv", test_homogeneous_1d},
                               {"homogeneous exact solution d=2", test_homogeneous_2d},
                               {"homogeneous upwind_balanced, L1 and Linf order",
@@ -303,6 +355,7 @@ static CU_TestInfo tests[] = {{"homogeneous exact solution d=1, order in dv", te
                               {"interface flux drifts in momentum", test_interface_flux_drifts},
                               {"CFL refusal", test_cfl_refusal},
                               {"dx must divide the domain", test_bad_dx},
+                              {"cs_grid, cs_exact_error hand-computed", test_cs_diagnostics_hand_computed},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cs_kinetic", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
 

@@ -204,10 +204,41 @@ static void test_homogeneous_needs_all_to_all(void) {
   kl_instance_free(init);
 }
 
+/* cs_moments on a hand-computed particle view: bins [0,1) [1,2) [2,3) [3,4), particles
+ * (x, v, w) = (0.5, 2, 1) (0.7, 4, 1) (2.5, -1, 2) (4.5, 0, 1) (1.0, 10, 0.002).  With wrap,
+ * x = 4.5 is 0.5: bin 0 holds mass 3 with mean velocity 2, bin 1 0.002 (below 1e-3 x
+ * rho_max: left out of the spread), bin 2 mass 2 at -1: rho_max 3, u_spread 3.  Without
+ * wrap x = 4.5 is dropped: bin 0 mass 2 at 3, rho_max 2, u_spread 4. */
+static void test_moments_hand_computed(void) {
+  const double x[5] = {0.5, 0.7, 2.5, 4.5, 1.0}, v[5] = {2, 4, -1, 0, 10},
+               w[5] = {1, 1, 2, 1, 0.002};
+  kl_view view;
+  memset(&view, 0, sizeof view);
+  view.kind = KL_VIEW_PARTICLES;
+  view.dim_v = 1, view.dim_x = 1;
+  view.particles.n = 5;
+  view.particles.x[0] = x, view.particles.v[0] = v, view.particles.w = w;
+  const char *specs[2] = {"{type: cs_moments, x_lo: 0, x_hi: 4, bins: 4}",
+                          "{type: cs_moments, x_lo: 0, x_hi: 4, bins: 4, wrap: false}"};
+  const double expect[2][2] = {{3, 3}, {2, 4}};
+  for (int k = 0; k < 2; k++) {
+    kl_instance *diag = kl_test_instance(KL_KIND_DIAGNOSTIC, specs[k], 1, 1, NULL, NULL);
+    if (!diag) continue;
+    kl_observation obs = {0, 0, NULL, &view, NULL, NULL};
+    double vals[2];
+    kl_error err = {0, ""};
+    CU_ASSERT_EQUAL(kl_diagnostic_observe(diag, &obs, vals, &err), KL_OK);
+    KL_ASSERT_CLOSE(vals[0], expect[k][0], 1e-15);
+    KL_ASSERT_CLOSE(vals[1], expect[k][1], 1e-15);
+    kl_instance_free(diag);
+  }
+}
+
 static CU_TestInfo tests[] = {{"all-to-all exact solution", test_all_to_all_exact},
                               {"local pair sum keeps momentum", test_local_momentum},
                               {"cell lists equal brute force", test_cells_vs_brute},
                               {"homogeneous needs all_to_all", test_homogeneous_needs_all_to_all},
+                              {"cs_moments hand-computed", test_moments_hand_computed},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cs_particles", NULL, NULL, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};

@@ -582,6 +582,89 @@ static void expect_einval(const char *yaml, const char *key) {
   if (in) kl_instance_free(in);
 }
 
+/* y' = y, componentwise. */
+static int growth(void *ctx, double t, const double *y, double *dydt, kl_error *err) {
+  (void)ctx, (void)t, (void)err;
+  for (int i = 0; i < 4; i++) dydt[i] = y[i];
+  return KL_OK;
+}
+
+/* y' = y, but NaN beyond t = 0.5. */
+static int growth_until_half(void *ctx, double t, const double *y, double *dydt, kl_error *err) {
+  (void)ctx, (void)err;
+  for (int i = 0; i < 4; i++) dydt[i] = t > 0.5 ? NAN : y[i];
+  return KL_OK;
+}
+
+/* The step-size controller on a hand-computed step: bs32 on y' = y from
+ * y = (1, 2, 0.5, 4), h = 0.1, rtol = 1e-4, atol = 1e-6.  Per component the stages
+ * are k1 = y, k2 = y + h/2 k1, k3 = y + 3h/4 k2, y_new = y + h (2/9 k1 + 1/3 k2 +
+ * 4/9 k3), k4 = y_new; the estimate e = h sum_j (b_j - bhat_j) k_j; the norm
+ * err = sqrt(mean_i (e_i / (atol + rtol max(|y_i|, |y_new_i|)))^2) = 0.2056 (docs/
+ * integrators.md): accepted, next dt = h clamp(0.9 err^(-1/3), 0.2, 5) = 0.152.  A norm
+ * without the mean (x 2 here), without the root, or another exponent moves it by 10 %
+ * or more.  Tolerance: e is a cancelling combination (sum_j (b_j - bhat_j) = 0) of
+ * size 2e-4 y h against 0.39 y h in magnitudes, so its round-off is ~2e-13 relative
+ * and the proposal's (err^(-1/3)) ~7e-14 (measured 4e-14): 1e-12.  From h = 0.3 (err =
+ * 5.4) the first try is rejected and retried at h clamp(0.9 err^(-1/3)) = 0.154, which
+ * is accepted (err = 0.75) and, after a rejection, never grown: next = h min(1, ...). */
+static void test_controller_by_hand(void) {
+  const double b[4] = {2.0 / 9, 1.0 / 3, 4.0 / 9, 0}, bh[4] = {7.0 / 24, 0.25, 1.0 / 3, 0.125};
+  kl_instance *in = integrator("{type: bs32, dt: 0.1, rtol: 1e-4, atol: 1e-6}");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+  for (int variant = 0; variant < 2; variant++) {
+    const double y0[4] = {1, 2, 0.5, 4}, h0 = variant ? 0.3 : 0.1;
+    /* the hand computation, for a step of size h */
+    double h = h0, errn = 0, ynew[4];
+    for (int attempt = 0; attempt < 2; attempt++) {
+      double sum = 0;
+      for (int i = 0; i < 4; i++) {
+        const double y = y0[i], k1 = y, k2 = y + h / 2 * k1, k3 = y + 0.75 * h * k2;
+        ynew[i] = y + h * (b[0] * k1 + b[1] * k2 + b[2] * k3);
+        const double k[4] = {k1, k2, k3, ynew[i]};
+        double e = 0;
+        for (int j = 0; j < 4; j++) e += (b[j] - bh[j]) * k[j];
+        e *= h;
+        const double q = e / (1e-6 + 1e-4 * fmax(fabs(y), fabs(ynew[i])));
+        sum += q * q;
+      }
+      errn = sqrt(sum / 4);
+      if (errn <= 1) break;
+      h *= fmax(0.2, fmin(1.0, 0.9 * pow(errn, -1.0 / 3)));
+    }
+    const double factor = fmin(5.0, fmax(0.2, 0.9 * pow(errn, -1.0 / 3)));
+    const double next = h * (variant ? fmin(factor, 1.0) : factor);
+    double y[4] = {1, 2, 0.5, 4}, t = 0, dt = h0;
+    kl_system sys = {growth, NULL, 4};
+    kl_step_stats st = {0, 0, 0};
+    kl_error err = {0, ""};
+    kl_integrator_reset(in);
+    CU_ASSERT_EQUAL(kl_integrator_step(in, &sys, &t, &dt, 10.0, y, &st, &err), KL_OK);
+    CU_ASSERT_EQUAL(st.rejected, (uint64_t)variant);
+    KL_ASSERT_CLOSE(t, h, 1e-15 * h);
+    KL_ASSERT_CLOSE(dt, next, 1e-12 * next);
+    for (int i = 0; i < 4; i++) KL_ASSERT_CLOSE(y[i], ynew[i], 1e-15 * ynew[i]);
+    if (variant == 0) KL_ASSERT_CLOSE(errn, 0.2056262589259052, 1e-9);
+  }
+  kl_instance_free(in);
+  /* With an error ~ h^3 the retry after a rejection never asks to grow (its factor
+   * is at most safety / safety = 1), so the no-growth rule shows only after a
+   * rejection for NaN: y' = y, NaN beyond t = 0.5.  From h = 1 the try reaches
+   * t = 1 (NaN: error norm Inf, factor min_factor 0.2); the retry h = 0.2 has err
+   * 0.016 at rtol 1e-2 and would grow 3.6x, but stays at 0.2. */
+  in = integrator("{type: bs32, dt: 1, rtol: 1e-2, atol: 1e-6}");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+  double y[4] = {1, 2, 0.5, 4}, t = 0, dt = 1;
+  kl_system sys = {growth_until_half, NULL, 4};
+  kl_step_stats st = {0, 0, 0};
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_integrator_step(in, &sys, &t, &dt, 10.0, y, &st, &err), KL_OK);
+  CU_ASSERT_EQUAL(st.rejected, 1);
+  KL_ASSERT_CLOSE(t, 0.2, 1e-16);
+  KL_ASSERT_CLOSE(dt, 0.2, 1e-16);
+  kl_instance_free(in);
+}
+
 static void test_bad_params(void) {
   expect_einval("{type: rk4, dt: -0.1}", "dt");
   expect_einval("{type: euler, dt: 0}", "dt");
@@ -617,6 +700,7 @@ int main(void) {
       {"blow-up gives KL_ELIMIT", test_blow_up},
       {"an overflowing try is rejected", test_overflow_rejected},
       {"restart and reset are bit-identical", test_restart_bitwise},
+      {"step-size controller on a hand-computed step", test_controller_by_hand},
       {"one instance, several systems and sizes", test_shared_instance},
       {"parameter errors", test_bad_params},
       CU_TEST_INFO_NULL};

@@ -104,8 +104,86 @@ static void test_bkw_needs_exact(void) {
   kl_instance_free(init);
 }
 
+/* bkw_error on a hand-computed case.  A standard Maxwellian (d = 2, 3; mass 1,
+ * T = 1) on the reconstruction grid points: 2, box: 1 has the value
+ * f0 = (2 pi)^(-d/2) e^(-d/8) at all 2^d cell centres (+-1/2, ...).  One
+ * particle sits on the centre (1/2, ...) with a Gaussian blob of variance 1e-3
+ * (cut-off radius 0.24 < 1: it reaches no other centre) and weight
+ * w = 3 f0 / G(0), so the reconstruction is 3 f0 there and 0 elsewhere: the
+ * errors are 2 f0 at one centre and f0 at the 2^d - 1 others, so
+ *   l1 = (2 + 2^d - 1) / 2^d,  l2 = sqrt((4 + 2^d - 1) / 2^d),  linf = 2,
+ * and m4_exact = d (d + 2) (the Maxwellian's fourth moment; midpoint rule on
+ * [-10, 10]^d, spectrally accurate: 1e-10), m4_error = |w (d/4)^2 - d (d + 2)|.
+ * Also the 3-D BKW fourth moment 30K - 15K^2 (K = 1 - e^(-t/6)) at t = 6.5. */
+static void test_bkw_error_hand_computed(void) {
+  for (unsigned d = 2; d <= 3; d++) {
+    kl_instance *init = kl_test_instance(KL_KIND_INITIAL, "{type: maxwellian}", d, 0, NULL, NULL);
+    kl_instance *moll = kl_test_instance(KL_KIND_MOLLIFIER, "{type: gaussian}", d, 0, NULL, NULL);
+    kl_instance *diag =
+        init ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: bkw_error, points: 2, box: 1}", d, 0,
+                                init, NULL)
+             : NULL;
+    if (!diag || !moll) {
+      CU_FAIL("instances");
+      continue;
+    }
+    const double eps = 1e-3, f0 = pow(2 * M_PI, -0.5 * d) * exp(-(double)d / 8),
+                 G0 = pow(2 * M_PI * eps, -0.5 * d), w = 3 * f0 / G0, half = 0.5;
+    kl_view view;
+    memset(&view, 0, sizeof view);
+    view.kind = KL_VIEW_PARTICLES;
+    view.dim_v = d;
+    view.particles.n = 1;
+    for (unsigned a = 0; a < d; a++) view.particles.v[a] = &half;
+    view.particles.w = &w;
+    view.particles.mollifier = moll;
+    view.particles.eps = eps;
+    kl_observation obs = {0, 0, NULL, &view, NULL, init};
+    double vals[5];
+    kl_error err = {0, ""};
+    CU_ASSERT_EQUAL(kl_diagnostic_observe(diag, &obs, vals, &err), KL_OK);
+    const double cells = pow(2, d), m4x = d * (d + 2.0);
+    KL_ASSERT_CLOSE(vals[0], m4x, 1e-10);
+    KL_ASSERT_CLOSE(vals[1], fabs(w * (d / 4.0) * (d / 4.0) - m4x), 1e-10);
+    KL_ASSERT_CLOSE(vals[2], (2 + cells - 1) / cells, 1e-14);
+    KL_ASSERT_CLOSE(vals[3], sqrt((4 + cells - 1) / cells), 1e-14);
+    KL_ASSERT_CLOSE(vals[4], 2.0, 1e-14);
+    kl_instance_free(diag);
+    kl_instance_free(moll);
+    kl_instance_free(init);
+  }
+  kl_instance *init = kl_test_instance(KL_KIND_INITIAL, "{type: bkw}", 3, 0, NULL, NULL);
+  kl_instance *moll = kl_test_instance(KL_KIND_MOLLIFIER, "{type: gaussian}", 3, 0, NULL, NULL);
+  kl_instance *diag =
+      init ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: bkw_error, points: 2}", 3, 0, init, NULL)
+           : NULL;
+  if (diag && moll) {
+    const double zero = 0, w = 1;
+    kl_view view;
+    memset(&view, 0, sizeof view);
+    view.kind = KL_VIEW_PARTICLES;
+    view.dim_v = 3;
+    view.particles.n = 1;
+    for (unsigned a = 0; a < 3; a++) view.particles.v[a] = &zero;
+    view.particles.w = &w;
+    view.particles.mollifier = moll;
+    view.particles.eps = 0.1;
+    kl_observation obs = {6.5, 0, NULL, &view, NULL, init};
+    double vals[5];
+    kl_error err = {0, ""};
+    CU_ASSERT_EQUAL(kl_diagnostic_observe(diag, &obs, vals, &err), KL_OK);
+    const double K = 1 - exp(-6.5 / 6);
+    KL_ASSERT_CLOSE(vals[0], 30 * K - 15 * K * K, 1e-10);
+    KL_ASSERT_CLOSE(vals[1], vals[0], 1e-10); /* the particle at 0 has no fourth moment */
+  }
+  kl_instance_free(diag);
+  kl_instance_free(moll);
+  kl_instance_free(init);
+}
+
 static CU_TestInfo tests[] = {{"BKW 2-D n = 20, 30 at t = 1", test_bkw_convergence},
                               {"bkw_error needs an exact solution", test_bkw_needs_exact},
+                              {"bkw_error on a hand-computed case", test_bkw_error_hand_computed},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"landau BKW", NULL, NULL, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};

@@ -1,9 +1,13 @@
-/* tests/test_landau_kernels.c - the power_law collision kernel. */
+/* tests/test_landau_kernels.c - the power_law collision kernel, and the pair
+ * sums of landau_pairs.h (the model's, shared as source) against a direct sum
+ * in long double. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
+#include "../plugins/models/landau_pairs.h"
 
 static const double gammas[] = {2, 1, 0.5, 0, -1, -2, -2.5, -3};
 
@@ -108,9 +112,140 @@ static void test_regimes(void) {
   kl_instance_free(k);
 }
 
+/* ------------------------------------------------- pair sums (landau_pairs.h) */
+/* The pair sum dv_i/dt = -sum_j w_j phi(|z|) (|z|^2 dF - (z.dF) z), z = v_i - v_j,
+ * dF = F_i - F_j, written out in long double with phi = C powl(|z|^2, gamma/2)
+ * (independent of the sqrt/div chains, the SIMD pow and the kernel plugin);
+ * coincident particles (z = 0) contribute nothing.  scale[i] = sum_j w_j phi
+ * (|z|^2 |dF| + |z.dF| |z|) bounds the magnitude of the summands. */
+static void pairs_reference(unsigned d, size_t N, double C, double gamma, const double *v,
+                            const double *F, const double *w, long double *ref,
+                            long double *scale) {
+  for (size_t i = 0; i < N; i++) {
+    long double acc[3] = {0, 0, 0}, sc = 0;
+    for (size_t j = 0; j < N; j++) {
+      long double z[3], g[3], rr = 0, zg = 0, gg = 0;
+      for (unsigned a = 0; a < d; a++) {
+        z[a] = (long double)v[a * N + i] - v[a * N + j];
+        g[a] = (long double)F[a * N + i] - F[a * N + j];
+        rr += z[a] * z[a], zg += z[a] * g[a], gg += g[a] * g[a];
+      }
+      if (rr == 0) continue;
+      const long double phi = C * powl(rr, 0.5L * gamma);
+      for (unsigned a = 0; a < d; a++) acc[a] -= w[j] * phi * (rr * g[a] - zg * z[a]);
+      sc += w[j] * phi * (rr * sqrtl(gg) + fabsl(zg) * sqrtl(rr));
+    }
+    for (unsigned a = 0; a < d; a++) ref[a * N + i] = acc[a];
+    scale[i] = sc;
+  }
+}
+
+/* max_i |out_i - ref_i| / scale_i (per particle) or / max_i scale_i (global);
+ * infinite when an output is NaN. */
+static double pairs_error(unsigned d, size_t N, const double *out, const long double *ref,
+                          const long double *scale, bool global) {
+  long double smax = 0, e = 0;
+  for (size_t i = 0; i < N; i++) smax = fmaxl(smax, scale[i]);
+  for (size_t i = 0; i < N; i++)
+    for (unsigned a = 0; a < d; a++) {
+      const long double s = global ? smax : scale[i];
+      const long double diff = fabsl((long double)out[a * N + i] - ref[a * N + i]);
+      if (!(diff == diff)) return INFINITY; /* NaN (fmaxl would drop it) */
+      e = fmaxl(e, s > 0 ? diff / s : (diff > 0 ? INFINITY : 0));
+    }
+  return (double)e;
+}
+
+/* Every gamma path of landau_pairs.h (the named sqrt/div chains -3 ... 2 in
+ * steps of 1/2, the generic SIMD pow at -2.7 and 0.3, the kernel plugin per
+ * row) in d = 2 and 3, through both sums the model uses: the blocked tiles of
+ * lp_pairs_sum (collisions: full; N = 100 gives 4 blocks of 32, the last one
+ * short) and lp_pairs_serial (random batches), plus the O(N) moment expansions
+ * for gamma = 0 and 2; random particles in [-2, 2]^d with two coincident ones.
+ * Tolerance from double rounding: each summand carries <= ~20 u (u = 2^-53) of
+ * its bound (z, |z|^2, dF, z.dF, phi: <= 4 correctly rounded ops or pow's 4 ulp,
+ * the two products); a recursive sum of m terms adds <= (m - 1) u of the sum of
+ * their magnitudes; the tiles and the column buffers add <= B + 2 more roundings:
+ * |error_i| <= (N + 32) u scale_i.  We allow (N + 32) DBL_EPSILON = 2x that
+ * (6e-14 here); measured <= 1.5e-16.  The moment expansions regroup the same terms
+ * through moments of the whole cloud, so their error is relative to the largest
+ * scale, not each particle's: allowed 1e-13 (measured <= 1.5e-16).  A wrong
+ * exponent, sign or factor in any phi, or a wrong case for a gamma, is O(1). */
+static void test_pair_sums(void) {
+  static const struct {
+    double gamma;
+    gamma_case gc;
+  } cases[] = {{-3, G_M3},    {-2.5, G_M5_2}, {-2, G_M2},    {-1.5, G_M3_2}, {-1, G_M1},
+               {-0.5, G_M1_2}, {0, G_0},       {0.5, G_1_2},  {1, G_1},       {1.5, G_3_2},
+               {2, G_2},      {-2.7, G_GENERIC}, {0.3, G_GENERIC}};
+  const size_t N = 100;
+  const double C = 0.37;
+  double *v = malloc(3 * N * sizeof *v), *F = malloc(3 * N * sizeof *F), *w = malloc(N * sizeof *w),
+         *out = malloc(3 * N * sizeof *out), *r2 = malloc(N * sizeof *r2),
+         *phi = malloc(N * sizeof *phi);
+  long double *ref = malloc(3 * N * sizeof *ref), *scale = malloc(N * sizeof *scale);
+  CU_ASSERT_FATAL(v && F && w && out && r2 && phi && ref && scale);
+  unsigned long long s = 0x2545F4914F6CDD1Dull;
+#define RND() (s ^= s << 13, s ^= s >> 7, s ^= s << 17, (double)(s >> 11) / 9007199254740992.0)
+  for (size_t i = 0; i < 3 * N; i++) v[i] = 4 * RND() - 2, F[i] = 2 * RND() - 1;
+  for (size_t i = 0; i < N; i++) w[i] = (0.5 + RND()) / (double)N;
+#undef RND
+  for (unsigned d = 2; d <= 3; d++) {
+    for (unsigned a = 0; a < d; a++) v[a * N + 57] = v[a * N + 3]; /* coincident: z = 0 */
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+      const double g = cases[c].gamma;
+      CU_ASSERT_EQUAL(lp_gamma_case(C, g), cases[c].gc);
+      pairs_reference(d, N, C, g, v, F, w, ref, scale);
+      const double tol = (double)(N + 32) * DBL_EPSILON;
+      /* the blocked tiles (and, for gamma = 0 and 2, the moment expansion) */
+      for (int moments = 0; moments <= (cases[c].gc == G_0 || cases[c].gc == G_2); moments++) {
+        lp_pairs p = {0};
+        p.gc = cases[c].gc, p.C = C, p.gamma = g, p.moments = moments;
+        CU_ASSERT_FATAL(lp_pairs_init(&p, d, N) == 0);
+        CU_ASSERT_EQUAL(lp_pairs_sum(&p, v, F, w, out), KL_OK);
+        const double e = pairs_error(d, N, out, ref, scale, moments);
+        if (!(e <= (moments ? 1e-13 : tol)))
+          printf("\n    d = %u, gamma = %g, %s: error %.3g ", d, g, moments ? "moments" : "tiles", e);
+        CU_ASSERT(e <= (moments ? 1e-13 : tol));
+        lp_pairs_free(&p);
+      }
+      /* the serial sum of a random batch (its first 37 particles) */
+      const size_t m = 37;
+      double *vb = malloc(3 * m * sizeof *vb), *Fb = malloc(3 * m * sizeof *Fb);
+      CU_ASSERT_FATAL(vb && Fb);
+      for (unsigned a = 0; a < d; a++)
+        for (size_t i = 0; i < m; i++) vb[a * m + i] = v[a * N + i], Fb[a * m + i] = F[a * N + i];
+      for (unsigned a = 0; a < d; a++) vb[a * m + 30] = vb[a * m + 3]; /* coincident */
+      pairs_reference(d, m, C, g, vb, Fb, w, ref, scale);
+      lp_pairs_serial(d, cases[c].gc, C, g, NULL, m, vb, Fb, w, out, r2, phi);
+      const double eb = pairs_error(d, m, out, ref, scale, false);
+      CU_ASSERT(eb <= (double)(m + 32) * DBL_EPSILON);
+      /* the kernel plugin's weight per row (a non-power-law kernel's path) */
+      if (cases[c].gc == G_M3 || cases[c].gc == G_GENERIC || cases[c].gc == G_1_2) {
+        kl_instance *k = kernel(g, C);
+        if (k) {
+          lp_pairs p = {0};
+          p.gc = G_PLUGIN, p.C = C, p.gamma = g, p.kern = k;
+          CU_ASSERT_FATAL(lp_pairs_init(&p, d, N) == 0);
+          pairs_reference(d, N, C, g, v, F, w, ref, scale);
+          CU_ASSERT_EQUAL(lp_pairs_sum(&p, v, F, w, out), KL_OK);
+          CU_ASSERT(pairs_error(d, N, out, ref, scale, false) <= tol);
+          lp_pairs_free(&p);
+          kl_instance_free(k);
+        }
+      }
+      free(vb);
+      free(Fb);
+    }
+  }
+  CU_ASSERT_EQUAL(lp_gamma_case(NAN, 0), G_PLUGIN);
+  free(v), free(F), free(w), free(out), free(r2), free(phi), free(ref), free(scale);
+}
+
 static CU_TestInfo tests[] = {{"A(z) structure", test_structure},
                               {"weight phi", test_weight},
                               {"regimes", test_regimes},
+                              {"pair sums vs long double, every gamma path", test_pair_sums},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"landau kernels", NULL, NULL, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};

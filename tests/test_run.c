@@ -10,8 +10,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,9 +22,14 @@
 #include "testutil.h"
 
 /* ---------------------------------------------------------------- helpers */
+static bool with_plugins; /* also the build tree's plugins (the integrators) */
+
 static kl_registry *registry(void) {
   kl_registry *reg = kl_registry_new();
   kl_test_add_fixtures(reg);
+  kl_error err = {0, ""};
+  if (with_plugins && kl_registry_load_default_path(reg, &err) != KL_OK)
+    fprintf(stderr, "registry: %s\n", err.message);
   return reg;
 }
 
@@ -84,20 +91,22 @@ static bool exists(const char *dir, const char *file) {
   return stat(p, &st) == 0;
 }
 
-/* Read timeseries.csv without its wall_s column (the only non-reproducible one). */
-static char *csv_without_wall(const char *dir) {
+/* Read timeseries.csv without its wall_s column (the only non-reproducible one)
+ * and the column named `also` (NULL: none). */
+static char *csv_without(const char *dir, const char *also) {
   char p[8400];
   snprintf(p, sizeof p, "%s/timeseries.csv", dir);
   FILE *f = fopen(p, "r");
   if (!f) return NULL;
   char *out = calloc(1, 1 << 16), line[4096];
-  int wall_col = -1;
+  int wall_col = -1, also_col = -1;
   while (fgets(line, sizeof line, f)) {
     int col = 0;
     char *save = NULL;
     for (char *tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save), col++) {
       if (wall_col < 0 && strcmp(tok, "wall_s") == 0) wall_col = col;
-      if (col == wall_col) continue;
+      if (also_col < 0 && also && strcmp(tok, also) == 0) also_col = col;
+      if (col == wall_col || col == also_col) continue;
       strcat(out, tok);
       strcat(out, ",");
     }
@@ -194,14 +203,16 @@ static void test_nan_stop(void) {
   CU_ASSERT(exists(dir, "summary.json"));
 }
 
-static void compare_runs(const char *a, const char *b) {
-  char *ca = csv_without_wall(a), *cb = csv_without_wall(b);
+static void compare_runs_without(const char *a, const char *b, const char *also) {
+  char *ca = csv_without(a, also), *cb = csv_without(b, also);
   CU_ASSERT_PTR_NOT_NULL_FATAL(ca);
   CU_ASSERT_PTR_NOT_NULL_FATAL(cb);
   CU_ASSERT_STRING_EQUAL(ca, cb);
   free(ca);
   free(cb);
 }
+
+static void compare_runs(const char *a, const char *b) { compare_runs_without(a, b, NULL); }
 
 static void test_restart_after_step_limit(void) {
   kl_error err = {0, ""};
@@ -586,6 +597,81 @@ static void test_run_dir_lock(void) {
   CU_ASSERT_EQUAL(run_text(experiment_text("", ""), dir, true, NULL, 0, &err), KL_OK);
 }
 
+/* An adaptive integrator's step size is part of the state: a run cut after 7
+ * steps (bs32 has grown dt from 1e-3 by then) and restarted continues with the
+ * step size it had, so the time series (dt column included) equals the
+ * uninterrupted run's bit for bit; restarting from the configured dt would not.
+ * Only rhs_evals differs, by one: the restart evaluates the first stage that
+ * bs32's FSAL cache held (explicit_rk.c). */
+static void test_restart_adaptive(void) {
+  kl_error err = {0, ""};
+  const char *full = subdir("adaptive_full"), *cut = subdir("adaptive_cut");
+  with_plugins = true;
+  const char *integ = "integrator={type: bs32, dt: 0.001, rtol: 1e-9, atol: 1e-12}";
+  const char *sets[] = {integ, "time.max_steps=7"};
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), full, false, sets, 1, &err), KL_OK);
+  CU_ASSERT_EQUAL(run_text(experiment_text("", ""), cut, false, sets, 2, &err), KL_ELIMIT);
+  const char *unlimited[] = {"time.max_steps=0"};
+  int rc = restart_dir(cut, unlimited, 1, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  compare_runs_without(full, cut, "rhs_evals");
+  with_plugins = false;
+}
+
+/* Atomic outputs (output.c): a write that fails (RLIMIT_FSIZE with SIGXFSZ
+ * ignored, as on a full disk) makes kl_atomic_commit report KL_EIO and leaves
+ * neither the final file nor the temporary one; kl_copy_file reports it too.
+ * Without the limit the same writes succeed (positive control). */
+static void test_atomic_write_failure(void) {
+  static char big[64 * 1024];
+  memset(big, 'x', sizeof big);
+  char path[4300], copy[4300];
+  snprintf(path, sizeof path, "%s/atomic.txt", base_dir);
+  snprintf(copy, sizeof copy, "%s/atomic-copy.txt", base_dir);
+  struct rlimit old, lim;
+  CU_ASSERT_FATAL(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+  for (int limited = 1; limited >= 0; limited--) {
+    unlink(path);
+    unlink(copy);
+    kl_atomic_file af;
+    kl_error err = {0, ""};
+    CU_ASSERT_EQUAL_FATAL(kl_atomic_open(&af, path, &err), KL_OK);
+    lim = old;
+    if (limited) lim.rlim_cur = 16 * 1024;
+    CU_ASSERT_FATAL(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    fwrite(big, 1, sizeof big, af.fp);
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s", af.tmp_path);
+    const int rc = kl_atomic_commit(&af, &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    struct stat st;
+    if (limited) {
+      CU_ASSERT_EQUAL(rc, KL_EIO);
+      CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "atomic.txt"));
+      CU_ASSERT(stat(path, &st) != 0);
+      CU_ASSERT(stat(tmp, &st) != 0);
+    } else {
+      CU_ASSERT_EQUAL(rc, KL_OK);
+      CU_ASSERT(stat(path, &st) == 0 && st.st_size == (off_t)sizeof big);
+      CU_ASSERT(stat(tmp, &st) != 0);
+    }
+  }
+  /* kl_copy_file of the complete 64 KiB file under the limit fails */
+  kl_error err = {0, ""};
+  lim = old;
+  lim.rlim_cur = 16 * 1024;
+  CU_ASSERT_FATAL(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+  const int rc = kl_copy_file(path, copy, &err);
+  setrlimit(RLIMIT_FSIZE, &old);
+  CU_ASSERT_EQUAL(rc, KL_EIO);
+  CU_ASSERT_EQUAL(kl_copy_file(path, copy, &err), KL_OK);
+  signal(SIGXFSZ, old_handler);
+  unlink(path);
+  unlink(copy);
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -601,6 +687,8 @@ int main(void) {
       {"restart refuses missing files", test_restart_missing_files},
       {"restart refuses an old checkpoint format", test_restart_old_format},
       {"run directory lock", test_run_dir_lock},
+      {"restart of an adaptive run keeps its step size", test_restart_adaptive},
+      {"a failed write is never renamed into place", test_atomic_write_failure},
       CU_TEST_INFO_NULL};
   static CU_TestInfo sha_tests[] = {{"FIPS 180-4 examples", test_sha256_vectors},
                                     CU_TEST_INFO_NULL};

@@ -242,6 +242,22 @@ static int cmd_run(int argc, char **argv) {
       free(o.sets);
       return EXIT_USAGE;
     }
+    /* Checked before any variant computes: a restart continues what was run,
+     * so a variant not started yet must not start as another configuration. */
+    for (size_t i = 0; i < o.n_sets; i++) {
+      const char *eq = strchr(o.sets[i], '=');
+      char key[256];
+      snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - o.sets[i]) : (int)strlen(o.sets[i]),
+               o.sets[i]);
+      if (!kl_restart_may_change(key)) {
+        fprintf(stderr,
+                "kinlab: error: --set %s: a restart continues the run as it was started; it may "
+                "change only %s (to run another configuration, start a new run)\n",
+                o.sets[i], kl_restart_may_change_list());
+        free(o.sets);
+        return EXIT_INPUT;
+      }
+    }
     snprintf(resolved, sizeof resolved, "%s/config.resolved.yaml", o.restart);
     struct stat st;
     if (stat(resolved, &st) != 0) { /* an experiment with variants keeps its file */

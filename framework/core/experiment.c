@@ -41,8 +41,9 @@ const kl_param_spec kl_time_specs[] = {
     {"checkpoint_every", KL_PARAM_INT, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "steps",
      "Write a checkpoint every this many steps (0: only at the end and on signals)."},
     {"max_fixed_steps", KL_PARAM_INT, "1000000000", 1, 0, KL_PARAM_HAS_MIN, NULL, "steps",
-     "Refuse a fixed-step run of more than this many steps ((t_final - start time) / dt), "
-     "which a typo in dt or t_final would make endless; raise it for a run that needs more."},
+     "Refuse a run of more than this many steps ((t_final - start time) / dt for a fixed "
+     "step, / dt_max for an adaptive one), which a typo in dt, dt_max or t_final would make "
+     "endless; raise it for a run that needs more."},
     {"max_outputs", KL_PARAM_INT, "10000000", 1, 0, KL_PARAM_HAS_MIN, NULL, "1",
      "Refuse more than this many output times; raise it for a run that needs more."},
     KL_PARAM_END};
@@ -336,6 +337,20 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
                              "expected at most time.max_fixed_steps = %ld (raise it, or set "
                              "time.max_steps, for a run that needs more)",
                              dt, steps, t_start, t_final, max_fixed);
+  }
+  /* An adaptive integrator takes at least (t_final - t_start) / dt_max steps:
+   * dt_max: 1e-300 would run for ever with every step advancing t. */
+  const kl_param_spec *dmax = rc->integrator_info ? find_spec(rc->integrator_info, "dt_max") : NULL;
+  if (ops && (ops->flags & KL_INTEGRATOR_ADAPTIVE) && dmax && dmax->type == KL_PARAM_REAL &&
+      !(max_steps > 0 && max_steps <= max_fixed)) {
+    double dt_max = kl_params_real(integrator, "dt_max");
+    double steps = (t_final - t_start) / dt_max;
+    if (dt_max > 0 && !(steps <= (double)max_fixed))
+      return kl_params_error(err, KL_EINVAL, integrator, "dt_max",
+                             "a largest step of %g takes at least %.3g steps from t = %g to "
+                             "t_final = %g; expected at most time.max_fixed_steps = %ld (raise "
+                             "it, or set time.max_steps, for a run that needs more)",
+                             dt_max, steps, t_start, t_final, max_fixed);
   }
   if (!times) return KL_OK;
   double *t = malloc(((size_t)n_grid + n_list + 2) * sizeof *t);

@@ -36,6 +36,12 @@ static bool may_change(const char *path) {
   return false;
 }
 
+bool kl_restart_may_change(const char *key) { return may_change(key); }
+
+const char *kl_restart_may_change_list(void) {
+  return "time.max_steps, time.wall_limit, time.checkpoint_every, output.dir, output.plots";
+}
+
 static void put_scalar(FILE *out, const kl_node *n) {
   if (!n->plain) fputc('"', out);
   for (const char *s = n->scalar ? n->scalar : ""; *s; s++) {

@@ -1,6 +1,7 @@
 /* observe.c - the output columns (base, model invariants, diagnostics), one
  * row of timeseries.csv per output time, and the snapshot groups. */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "run_internal.h"
@@ -112,6 +113,17 @@ int run_observe(run_ctx *r, kl_error *err) {
   row[6] = r->wall_before + (kl_wall_now() - r->wall_start);
   rc = kl_model_invariants(r->model, r->t, r->y, row + KL_RUN_N_BASE_COLUMNS, err);
   if (rc) return kl_error_prefix(err, "model '%s' invariants", kl_instance_name(r->model));
+  /* A finite state can still overflow its moments (a kernel constant of 1e150):
+   * an infinite or NaN invariant is a numerical failure, not a result. */
+  for (size_t i = 0; i < r->n_inv; i++)
+    if (!isfinite(row[KL_RUN_N_BASE_COLUMNS + i]))
+      return kl_error_set(err, KL_ENUMERIC,
+                          "numerical failure: invariant '%s' of model '%s' is %g at t = %.17g "
+                          "after step %llu (dt = %.3g); outputs up to the previous output time "
+                          "are kept in %s. Reduce dt or check the parameters",
+                          r->col_names[KL_RUN_N_BASE_COLUMNS + i], kl_instance_name(r->model),
+                          row[KL_RUN_N_BASE_COLUMNS + i], r->t, (unsigned long long)r->step,
+                          r->dt, r->dir);
   for (size_t d = 0; d < r->n_diags && !rc; d++) {
     if (r->diag_col_start[d + 1] > r->diag_col_start[d])
       rc = kl_diagnostic_observe(r->diags[d], &obs, row + r->diag_col_start[d], err);

@@ -152,6 +152,11 @@ void kl_clear_stop(void);
  * freed before the next.  A failure names the variant.  kl_experiment_run
  * does this for all variants before it computes any. */
 int kl_experiment_dry_setup(const kl_experiment *exp, const kl_registry *reg, kl_error *err);
+/* The keys a `--restart` may change (`--set`): they do not change the results
+ * (step and wall-clock limits, checkpoint interval, output directory, plots);
+ * any other would continue a run as another one. */
+bool kl_restart_may_change(const char *key);
+const char *kl_restart_may_change_list(void); /* "time.max_steps, ..." */
 
 /* ---------------------------- comparisons ------------------------------- */
 /* Read every variant of a run directory (its sub-directories, or the directory

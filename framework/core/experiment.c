@@ -441,6 +441,15 @@ static int check_set_map(kl_error *err, const kl_node *set, const char *path) {
       return kl_error_set(err, KL_EINVAL, "%s:%u:%u: key %s.%s: %.*s cannot be changed per run",
                           set->file, set->key_line[i], set->key_col[i], path, key, first_len,
                           key);
+    /* Variants share the experiment's run directory (one subdirectory each):
+     * a per-run output.dir was silently ignored. */
+    if (!strcmp(key, "output.dir") || (!strcmp(key, "output") && set->items[i]->type ==
+                                                                     KL_NODE_MAP &&
+                                       kl_node_map_get(set->items[i], "dir")))
+      return kl_error_set(err, KL_EINVAL,
+                          "%s:%u:%u: key %s.%s: output.dir cannot change per run (variants are "
+                          "subdirectories of the experiment's output.dir or --out)",
+                          set->file, set->key_line[i], set->key_col[i], path, key);
     char first[256];
     snprintf(first, sizeof first, "%.*s", first_len, key);
     bool known = false;
@@ -627,6 +636,19 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
                            name->type == KL_NODE_SCALAR ? "'" : "",
                            name->type == KL_NODE_SCALAR ? name->scalar : found(name),
                            name->type == KL_NODE_SCALAR ? "'" : "");
+      /* The base directory's own entries (and hidden names, the lock and
+       * marker among them) cannot be a variant's directory. */
+      static const char *const reserved[] = {"experiment.yaml", "comparison.csv",
+                                             "comparison.md", "plots"};
+      bool clash = name->scalar[0] == '.';
+      for (size_t j = 0; j < sizeof reserved / sizeof *reserved; j++)
+        clash |= !strcmp(name->scalar, reserved[j]);
+      if (clash)
+        return where_error(err, name, np,
+                           "variant name '%s' is taken by the experiment's run directory "
+                           "(experiment.yaml, comparison.csv, comparison.md, plots, hidden "
+                           "files); expected another name",
+                           name->scalar);
       for (size_t j = 0; j < i; j++) {
         const kl_node *other = kl_node_map_get(variants->items[j], "name");
         if (!strcmp(other->scalar, name->scalar))

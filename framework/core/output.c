@@ -342,7 +342,8 @@ int kl_h5_write_root_string(kl_h5 *h, const char *name, const char *text, kl_err
   hid_t ds = ok ? H5Dcreate2(h->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
                 : -1;
   ok = ds >= 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, len ? text : "") >= 0;
-  if (ds >= 0 && H5Dclose(ds) < 0) ok = 0;
+  if (ds >= 0 && H5Dclose(ds) < 0) /* where a full disk shows first */
+    ok = 0;
   H5Sclose(space);
   if (type >= 0) H5Tclose(type);
   return ok ? KL_OK : kl_error_set(err, KL_EIO, "cannot write dataset %s (disk full?)", name);

@@ -9,7 +9,9 @@
 #  3. SIGHUP to a `--jobs 1` run with variants: exit 129, incomplete variants listed;
 #  4. SIGQUIT to a single run: exit 131 with a checkpoint;
 #  5. SIGTERM while --force removes a large old run directory: the stop is not
-#     lost (exit 143), nothing is computed.
+#     lost (exit 143), nothing is computed;
+#  6. SIGKILL of one variant process: the parent fails naming the signal, no
+#     in-progress file is left, --restart completes every variant.
 set -u
 kinlab="$KL_TOP_BUILDDIR/kinlab"
 tmp=$(mktemp -d /tmp/kinlab-sigvar-XXXXXX)
@@ -161,6 +163,31 @@ if [ "$left" -gt 0 ]; then # the signal came during the removal
 else
   echo "note: the removal ended before the signal; case 5 checked the exit code only"
 fi
+[ $fail -eq $f0 ] && passed=$((passed + 1))
+
+# 6. SIGKILL of one variant process (the out-of-memory killer): the parent fails
+#    naming the signal, removes the dead child's in-progress files, and
+#    --restart completes every variant (the killed one from the start: it had
+#    published nothing).
+r="$tmp/oomkill"
+f0=$fail
+"$kinlab" run "$tmp/v.yaml" --out "$r" --jobs 2 --quiet 2> "$tmp/oomkill.err" &
+pid=$!
+pids="$pids $pid"
+wait_rows "$r/a" "$r/b" || bad "variant SIGKILL: the variants did not start"
+victim=$(ps -o pid= --ppid $pid | head -n 1)
+[ -n "$victim" ] && kill -KILL $victim
+wait $pid
+rc=$?
+[ $rc -ne 0 ] || bad "variant SIGKILL: exit 0"
+grep -q "killed by signal 9" "$tmp/oomkill.err" || bad "variant SIGKILL: message: $(cat "$tmp/oomkill.err")"
+no_tmp "$r" || bad "variant SIGKILL: in-progress files left: $(find "$r" -name '*.tmp.*')"
+"$kinlab" run --restart "$r" --quiet 2> "$tmp/oomkill2.err"
+rc=$?
+[ $rc -eq 0 ] || bad "variant SIGKILL: --restart exit $rc ($(cat "$tmp/oomkill2.err"))"
+for v in a b c; do
+  [ "$(status_of "$r/$v")" = completed ] || bad "variant SIGKILL: variant $v '$(status_of "$r/$v")' after --restart"
+done
 [ $fail -eq $f0 ] && passed=$((passed + 1))
 
 echo "signal variants: $passed passed, $fail failed"

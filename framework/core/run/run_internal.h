@@ -132,5 +132,7 @@ int kl_run_dir_lock(const char *dir, int *lock_fd, kl_error *err);
 void kl_run_dir_unlock(int lock_fd);
 int kl_write_experiment_copy(const kl_experiment *exp, const char *base, kl_error *err);
 bool kl_variant_completed(const char *dir);
+void kl_remove_stale_tmp(const char *dir, long pid);
+bool kl_run_dir_has_outputs(const char *dir);
 
 #endif

@@ -186,3 +186,37 @@ bool kl_variant_completed(const char *dir) {
   fclose(f);
   return strstr(buf, "\"status\": \"completed\"") != NULL;
 }
+
+/* Remove what a process killed while writing DIR left behind: its in-progress
+ * files NAME.tmp.PID (kl_atomic_open, kl_h5_create) and NAME.publish; pid 0:
+ * those of any process (the caller holds the lock, so none is writing). */
+void kl_remove_stale_tmp(const char *dir, long pid) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  char suffix[40];
+  snprintf(suffix, sizeof suffix, ".tmp.%ld", pid);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    const char *name = de->d_name;
+    size_t len = strlen(name), sl = strlen(suffix);
+    const char *tmp = strstr(name, ".tmp.");
+    bool stale = pid > 0 ? len > sl && !strcmp(name + len - sl, suffix)
+                         : (tmp && tmp[5] && strspn(tmp + 5, "0123456789") == strlen(tmp + 5));
+    stale = stale || (len > 8 && !strcmp(name + len - 8, ".publish"));
+    if (!stale) continue;
+    char p[PATH_MAX];
+    if (kl_pathf(p, sizeof p, "%s/%s", dir, name)) unlink(p);
+  }
+  closedir(d);
+}
+
+/* Whether a variant's run directory holds any published output (a run that
+ * published nothing, killed before its first checkpoint, starts afresh). */
+bool kl_run_dir_has_outputs(const char *dir) {
+  static const char *const files[] = {"checkpoint.h5", "timeseries.csv", "summary.json"};
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    char p[PATH_MAX];
+    if (kl_pathf(p, sizeof p, "%s/%s", dir, files[i]) && kl_file_exists(p)) return true;
+  }
+  return false;
+}

@@ -313,11 +313,18 @@ static void collect(runner *R, const child *c) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_PLUGIN_CRASH) /* the handler said which */
       kl_error_set(&e, KL_EPLUGIN, "a plugin crashed in the process running it");
     else if (WIFSIGNALED(status))
-      kl_error_set(&e, KL_EINTERNAL, "the process running it was killed by signal %d",
+      kl_error_set(&e, KL_EINTERNAL, "the process running it was killed by signal %d (out of "
+                   "memory?); kinlab run --restart continues it from its last checkpoint, or "
+                   "from the start if it wrote none",
                    WTERMSIG(status));
     else
       kl_error_set(&e, KL_EINTERNAL, "the process running it exited %d without a report",
                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
+  if (WIFSIGNALED(status)) { /* it could not clean up after itself */
+    char dir[PATH_MAX];
+    variant_dir(R, c->variant, dir, sizeof dir);
+    kl_remove_stale_tmp(dir, (long)c->pid);
   }
   record(R, c->variant, &e);
 }
@@ -448,7 +455,10 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
     char dir[PATH_MAX];
     variant_dir(&R, i, dir, sizeof dir);
     if ((skip[i] = kl_variant_completed(dir))) R.outcome[i] = COMPLETED;
-    restart_from[i] = !skip[i] && kl_file_exists(dir);
+    /* A variant killed before it published anything (no checkpoint, no
+     * rows, no summary) has nothing to continue: it starts afresh. */
+    if (!skip[i] && kl_file_exists(dir)) kl_remove_stale_tmp(dir, 0);
+    restart_from[i] = !skip[i] && kl_file_exists(dir) && kl_run_dir_has_outputs(dir);
   }
   if (opt->threads > 0) kl_set_threads(opt->threads);
   /* Variants run as separate processes, `jobs` at a time: each is

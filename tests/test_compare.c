@@ -59,7 +59,7 @@ static void make_variant(const char *run, const char *name, const char *config,
              "{\n  \"kinlab_version\": \"test\",\n  \"variant\": \"%s\",\n  \"status\": \"%s\",\n"
              "  \"message\": \"%s\",\n  \"state_size\": 300,\n  \"steps\": 40,\n"
              "  \"rejected\": 1,\n  \"rhs_evals\": 160,\n  \"wall_s\": 0.5,\n"
-             "  \"final\": {\n    \"steps\": 999,\n    \"mass\": 1\n  }\n}\n",
+             "  \"final\": {}\n}\n",
              name, status, message);
     write_file(dir, "summary.json", text);
   }

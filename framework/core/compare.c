@@ -61,6 +61,9 @@ typedef struct variant {
   double steps, rejected, rhs_evals, wall_s, state_size;
   strvec inv_names; /* "invariants": [...] when summary.json lists them */
   double summary_outputs, summary_t; /* "outputs", "t": checked against timeseries.csv */
+  char *summary_variant;             /* "variant": checked against the directory name */
+  strvec final_names;                /* "final": {...}: checked against the last row */
+  double *final_vals;
   /* snapshots.h5 */
   double particles, cells;
   /* timeseries.csv */
@@ -750,6 +753,16 @@ static int read_summary(variant *v, const char *path, kl_error *err) {
     v->state_size = member_number(doc, "state_size");
     v->summary_outputs = member_number(doc, "outputs");
     v->summary_t = t;
+    const kl_json *var = kl_json_get(doc, "variant");
+    v->summary_variant = strdup(var ? var->string : "");
+    const kl_json *fin = kl_json_get(doc, "final");
+    if (fin && fin->n && !(v->final_vals = calloc(fin->n, sizeof *v->final_vals))) rc = nomem(err);
+    for (size_t i = 0; !rc && fin && i < fin->n; i++) {
+      /* null is how summary.json writes NaN */
+      v->final_vals[i] = fin->items[i].type == KL_JSON_NUMBER ? fin->items[i].number : NAN;
+      if (sv_push(&v->final_names, fin->keys[i])) rc = nomem(err);
+    }
+    if (!rc && !v->summary_variant) rc = nomem(err);
     const kl_json *inv = kl_json_get(doc, "invariants");
     for (size_t i = 0; !rc && inv && i < inv->n; i++)
       if (sv_push(&v->inv_names, inv->items[i].string)) rc = nomem(err);
@@ -1116,6 +1129,22 @@ static int read_variant(variant *v, kl_error *err) {
     return kl_error_set(err, KL_EINVAL, "%s: the last row is at t = %.17g, but summary.json "
                                         "records t = %.17g (files of different runs?)",
                         p, v->last[0], v->summary_t);
+  /* summary.json's "final" is the last row, written with the same %.17g: any
+   * difference means the two files come from different runs (a time series
+   * copied from another variant with the same t_final). */
+  for (size_t i = 0; v->ok && i < v->final_names.n; i++) {
+    ssize_t c = sv_find(&v->cols, v->final_names.s[i]);
+    if (c < 0 || !strcmp(v->final_names.s[i], "wall_s")) continue; /* timing, not a result */
+    double a = v->last[c], b = v->final_vals[i]; /* b NaN: null, any non-finite value */
+    if (!(a == b || (!isfinite(a) && isnan(b))))
+      return kl_error_set(err, KL_EINVAL, "%s: the last row has %s = %.17g, but summary.json "
+                                          "records %.17g (files of different runs?)",
+                          p, v->final_names.s[i], a, b);
+  }
+  if (v->summary_variant && *v->summary_variant && strcmp(v->summary_variant, v->name))
+    return kl_error_set(err, KL_EINVAL, "%s/summary.json is of variant '%s', found in the "
+                                        "directory of variant '%s' (copied from another?)",
+                        v->dir, v->summary_variant, v->name);
   return KL_OK;
 }
 
@@ -1753,6 +1782,9 @@ static void cmp_free(cmp *c) {
     free(v->status);
     free(v->message);
     sv_free(&v->inv_names);
+    sv_free(&v->final_names);
+    free(v->final_vals);
+    free(v->summary_variant);
     sv_free(&v->cols);
     free(v->first);
     free(v->last);

@@ -468,8 +468,23 @@ static int check_set_map(kl_error *err, const kl_node *set, const char *path) {
 
 /* Whether `path` is `pre` or lies below it (whole dotted components). */
 static bool path_within(const char *path, const char *pre) {
-  size_t n = strlen(pre);
-  return !strncmp(path, pre, n) && (path[n] == '\0' || path[n] == '.');
+  /* Component by component; list indices by value (diagnostics.00 is .0). */
+  while (*pre) {
+    size_t a = strcspn(path, "."), b = strcspn(pre, ".");
+    bool num = a && b && strspn(path, "0123456789") == a && strspn(pre, "0123456789") == b;
+    if (num) {
+      while (a > 1 && *path == '0') path++, a--;
+      while (b > 1 && *pre == '0') pre++, b--;
+    }
+    if (a != b || strncmp(path, pre, a)) return false;
+    path += a;
+    pre += b;
+    if (*pre == '.') {
+      if (*path != '.') return false;
+      path++, pre++;
+    }
+  }
+  return *path == '\0' || *path == '.';
 }
 
 /* Whether node has a value at the dotted path `rest` (map keys, list indices). */
@@ -500,7 +515,12 @@ static bool node_has_path(const kl_node *n, const char *rest) {
 static bool overrides(const char *later, const char *earlier, const kl_node *earlier_value) {
   if (path_within(earlier, later)) return true;
   if (!path_within(later, earlier)) return false;
-  return node_has_path(earlier_value, later + strlen(earlier) + 1);
+  /* The part of `later` below `earlier`: skip as many components. */
+  const char *rest = later;
+  for (const char *e = earlier; *e; e++)
+    if (*e == '.') rest = strchr(rest, '.') + 1;
+  rest = strchr(rest, '.');
+  return node_has_path(earlier_value, rest ? rest + 1 : "");
 }
 
 /* One value set for every run: a --set KEY (its value is in the tree), a

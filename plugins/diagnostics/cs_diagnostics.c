@@ -304,7 +304,8 @@ typedef struct moments_state {
 static const kl_param_spec moments_params[] = {
     {"x_lo", KL_PARAM_REAL, "0", 0, 0, 0, NULL, "length", "left end of the bins"},
     {"x_hi", KL_PARAM_REAL, "20", 0, 0, 0, NULL, "length", "right end of the bins"},
-    {"bins", KL_PARAM_INT, "100", 1, 0, KL_PARAM_HAS_MIN, NULL, "1", "number of bins"},
+    {"bins", KL_PARAM_INT, "100", 1, 1e7, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
+     "number of bins (at most 10^7: each output writes 4 values per bin)"},
     {"wrap", KL_PARAM_BOOL, "true", 0, 0, 0, NULL, "1",
      "wrap particle positions into [x_lo, x_hi) (periodic box)"},
     KL_PARAM_END};
@@ -332,8 +333,10 @@ static int moments_create(const kl_setup *setup, void **state, kl_error *err) {
   s->rho = calloc(s->nb, sizeof *s->rho);
   s->u = calloc(s->nb * 3, sizeof *s->u);
   if (!s->rho || !s->u) {
+    size_t nb = s->nb;
     moments_destroy(s);
-    return kl_error_set(err, KL_ENOMEM, "out of memory");
+    return kl_params_error(err, KL_ENOMEM, p, "bins", "out of memory: %zu bins need %zu bytes",
+                           nb, 4 * nb * sizeof(double));
   }
   *state = s;
   return KL_OK;

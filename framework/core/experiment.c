@@ -548,6 +548,19 @@ static int override_error(kl_error *err, const setting *later, const setting *ea
                       earlier->map->key_line[earlier->index], earlier->map->key_col[earlier->index]);
 }
 
+/* A --set that replaces an earlier one (the same key, or a key above it)
+ * leaves the earlier with no effect: say so rather than keep the last. */
+static int check_set_twice(const char *const *set_keys, size_t n_set_keys, kl_error *err) {
+  for (size_t j = 1; j < n_set_keys; j++)
+    for (size_t i = 0; i < j; i++)
+      if (path_within(set_keys[i], set_keys[j]))
+        return kl_error_set(err, KL_EINVAL,
+                            "--set %s: replaces what the earlier --set %s gives, which would then "
+                            "have no effect; give the value once",
+                            set_keys[j], set_keys[i]);
+  return KL_OK;
+}
+
 /* Refuse a setting that would silently undo another: --set keys come first
  * (applied to the tree), then a variant's set keys in order, then the sweep
  * keys in order. */
@@ -705,6 +718,8 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
       ns *= vals->n;
     }
   }
+  int r0 = check_set_twice(set_keys, n_set_keys, err);
+  if (r0) return r0;
   if (variants || sweep) {
     int r = check_overrides(root, set_keys, n_set_keys, variants, sweep, err);
     if (r) return r;

@@ -105,10 +105,43 @@ static int remove_contents(const char *dir) {
   return rc;
 }
 
+/* Whether DIR lies inside a run directory that a process is writing (its lock
+ * held): a run written into a variant's directory of a running experiment
+ * would be overwritten by it.  Paths are compared as written (made absolute). */
+static int check_not_inside_running(const char *dir, kl_error *err) {
+  char path[PATH_MAX];
+  if (dir[0] == '/') kl_pathf(path, sizeof path, "%s", dir);
+  else {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd) || !kl_pathf(path, sizeof path, "%s/%s", cwd, dir)) return KL_OK;
+  }
+  for (char *slash = strrchr(path, '/'); slash && slash > path; slash = strrchr(path, '/')) {
+    *slash = '\0'; /* path is now the next ancestor */
+    char p[PATH_MAX];
+    if (!kl_pathf(p, sizeof p, "%s/%s", path, LOCK_FILE)) continue;
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    bool busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    char pid[32] = "";
+    ssize_t n = busy ? pread(fd, pid, sizeof pid - 1, 0) : 0;
+    pid[n > 0 ? n : 0] = '\0';
+    pid[strcspn(pid, "\n")] = '\0';
+    close(fd);
+    if (busy)
+      return kl_error_set(err, KL_EIO,
+                          "%s lies inside the run directory %s, which process %s is writing: "
+                          "choose an output directory outside it",
+                          dir, path, pid[0] ? pid : "(unknown)");
+  }
+  return KL_OK;
+}
+
 /* Make (or with --force empty) the run directory DIR, locked: *lock_fd. */
 int kl_prepare_run_dir(const char *dir, const kl_run_options *opt, int *lock_fd, kl_error *err) {
   struct stat st;
   bool empty = true;
+  int rc0 = check_not_inside_running(dir, err);
+  if (rc0) return rc0;
   if (stat(dir, &st) == 0) {
     if (!S_ISDIR(st.st_mode))
       return kl_error_set(err, KL_EIO, "output directory %s exists and is not a directory", dir);

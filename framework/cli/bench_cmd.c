@@ -201,6 +201,10 @@ int kl_cli_bench(int argc, char **argv) {
                                                   "--no-pairs skips it"
                       : naive_n > N             ? "--naive-n: expected at most --n"
                       : batch > N               ? "--batch: expected at most --n"
+                      /* the model rows use n = round(N^(1/d)) particles a side */
+                      : !no_rhs && lround(pow((double)N, 1.0 / (double)dim)) < 2
+                          ? "--n: the model rows need N^(1/d) >= 1.5 (2 particles a side): "
+                            "expected a larger --n, or --no-rhs"
                                                 : NULL;
   if (clash) {
     fprintf(stderr, "kinlab: error: %s%s%s\n", clash, optind != argc ? ": " : "",
@@ -355,6 +359,11 @@ model_rows:;
     }
     kl_instance_free(init);
     kl_registry_free(reg);
+    /* A model parameter bench derived from the options: say which option. */
+    if (rc == KL_EINVAL)
+      kl_error_prefix(&err, "--n %ld --d %ld: the model rows (landau_particles, n = %ld a side) "
+                            "cannot be set up: use a larger --n, or --no-rhs",
+                      N, dim, nside);
     if (rc) { /* no table: a part of it would pass for the whole */
       free(v);
       free(F);

@@ -206,6 +206,11 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
         rc = kl_params_error(err, KL_EINVAL, p, "nv", "expected integers, found %g", dvl[k]);
         goto fail;
       }
+      if (dvl[k] < 2) { /* checked here, so the error names nv and not v_hi */
+        rc = kl_params_error(err, KL_EINVAL, p, "nv",
+                             "expected at least 2 cells in direction %u, found %g", k + 1, dvl[k]);
+        goto fail;
+      }
       s->nv[k] = (size_t)dvl[k];
     }
   } else {

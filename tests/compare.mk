@@ -8,5 +8,4 @@ tests_test_compare_LDADD = $(TEST_LDADD)
 # tools/kinlab-plot on a tiny run directory (SKIP, 77, without matplotlib/h5py).
 TESTS += tests/plot.sh
 EXTRA_DIST += tests/plot.sh tests/compare.mk
-# Installed next to kinlab (the tools/ directory is distributed as a whole).
-bin_SCRIPTS = tools/kinlab-plot
+# kinlab-plot itself is installed by python/local.mk.

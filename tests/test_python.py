@@ -131,14 +131,11 @@ class Examples(unittest.TestCase):
                          "in tests/test_python.py")
         self.assertGreaterEqual(len(RUNS), 10)
 
-    def each_run(self):
-        for name, (out, _) in sorted(RUNS.items()):
-            if out is None:
-                continue
-            exp = kinlab.load(out)
-            for run in exp:
-                with self.subTest(example=name, variant=run.name):
-                    yield name, exp, run
+    @staticmethod
+    def all_runs():
+        """(example, run) for every variant of every example."""
+        return [(name, run) for name, (out, _) in sorted(RUNS.items()) if out is not None
+                for run in kinlab.load(out)]
 
     def test_variants(self):
         for name, (out, _) in sorted(RUNS.items()):
@@ -160,71 +157,74 @@ class Examples(unittest.TestCase):
                     self.assertNotEqual(sorted(exp.names), ORDER[name])
 
     def test_timeseries_against_summary(self):
-        for name, exp, run in self.each_run():
-            ts, summary = run.timeseries, run.summary
-            self.assertEqual(run.status, "completed")
-            self.assertEqual(len(ts), summary["outputs"])
-            self.assertEqual(list(ts.dtype.names), list(summary["final"].keys()))
-            for column, value in summary["final"].items():
-                self.assertTrue(same_number(float(ts[column][-1]), float(value)),
-                                "%s: %r != %r" % (column, ts[column][-1], value))
-            self.assertEqual(ts["t"][-1], summary["t"])
-            self.assertEqual(ts["t"][0], summary["t_start"])
-            for column in summary["invariants"]:
-                self.assertIn(column, run.columns)
-            self.assertEqual(run.final, {k: float(v) for k, v in summary["final"].items()})
+        for name, run in self.all_runs():
+            with self.subTest(example=name, variant=run.name):
+                ts, summary = run.timeseries, run.summary
+                self.assertEqual(run.status, "completed")
+                self.assertEqual(len(ts), summary["outputs"])
+                self.assertEqual(list(ts.dtype.names), list(summary["final"].keys()))
+                for column, value in summary["final"].items():
+                    self.assertTrue(same_number(float(ts[column][-1]), float(value)),
+                                    "%s: %r != %r" % (column, ts[column][-1], value))
+                self.assertEqual(ts["t"][-1], summary["t"])
+                self.assertEqual(ts["t"][0], summary["t_start"])
+                for column in summary["invariants"]:
+                    self.assertIn(column, run.columns)
+                self.assertEqual(run.final, {k: float(v) for k, v in summary["final"].items()})
 
     def test_snapshots_against_config(self):
         seen_particles = seen_grid = 0
-        for name, exp, run in self.each_run():
-            out = run.config["output"]
-            snaps = run.snapshots
-            if not out["snapshots"]:
-                self.assertEqual(len(snaps), 0)
-                self.assertFalse(os.path.exists(os.path.join(run.path, "snapshots.h5")))
-                continue
-            outputs = run.summary["outputs"]
-            every = out["snapshot_every"]
-            expected = sorted(set(range(0, outputs, every)) | {outputs - 1})
-            self.assertEqual([s.index for s in snaps], expected)
-            np.testing.assert_array_equal(snaps.times, run.timeseries["t"][expected])
-            last = snaps[-1]
-            model = run.config["model"]
-            if "velocities" in last.keys():
-                seen_particles += 1
-                n = expected_particles(run)
-                self.assertEqual(last["velocities"].shape, (model["d"], n))
-                self.assertEqual(last["weights"].shape, (n,))
-                dim_x = model.get("dim_x", 0)
-                if dim_x:
-                    self.assertEqual(last["positions"].shape, (dim_x, n))
-                self.assertEqual(run.summary["state_size"], (model["d"] + dim_x) * n)
-            else:
-                seen_grid += 1
-                f = last["f"]
-                self.assertEqual(f.shape, expected_grid_shape(run))
-                self.assertEqual(run.summary["state_size"], f.size)
-                attrs = last.attrs("f")
-                self.assertEqual(float(attrs["dv"][0]),
-                                 (model["v_hi"][0] - model["v_lo"][0]) / f.shape[1]
-                                 if "nv" in model else model["dv"][0])
+        for name, run in self.all_runs():
+            with self.subTest(example=name, variant=run.name):
+                out = run.config["output"]
+                snaps = run.snapshots
+                if not out["snapshots"]:
+                    self.assertEqual(len(snaps), 0)
+                    self.assertFalse(os.path.exists(os.path.join(run.path, "snapshots.h5")))
+                    continue
+                outputs = run.summary["outputs"]
+                every = out["snapshot_every"]
+                expected = sorted(set(range(0, outputs, every)) | {outputs - 1})
+                self.assertEqual([s.index for s in snaps], expected)
+                np.testing.assert_array_equal(snaps.times, run.timeseries["t"][expected])
+                last = snaps[-1]
+                model = run.config["model"]
+                if "velocities" in last.keys():
+                    seen_particles += 1
+                    n = expected_particles(run)
+                    self.assertEqual(last["velocities"].shape, (model["d"], n))
+                    self.assertEqual(last["weights"].shape, (n,))
+                    dim_x = model.get("dim_x", 0)
+                    if dim_x:
+                        self.assertEqual(last["positions"].shape, (dim_x, n))
+                    self.assertEqual(run.summary["state_size"], (model["d"] + dim_x) * n)
+                else:
+                    seen_grid += 1
+                    f = last["f"]
+                    self.assertEqual(f.shape, expected_grid_shape(run))
+                    self.assertEqual(run.summary["state_size"], f.size)
+                    attrs = last.attrs("f")
+                    self.assertEqual(float(attrs["dv"][0]),
+                                     (model["v_hi"][0] - model["v_lo"][0]) / f.shape[1]
+                                     if "nv" in model else model["dv"][0])
         self.assertGreater(seen_particles, 0)
         self.assertGreater(seen_grid, 0)
 
     def test_config_typed_and_both_readers_agree(self):
         have_pyyaml = kconfig._pyyaml_loader() is not None
-        for name, exp, run in self.each_run():
-            path = os.path.join(run.path, "config.resolved.yaml")
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            fallback = kconfig.parse_yaml(text, path, use_pyyaml=False)
-            self.assertEqual(fallback, run.config)
-            if have_pyyaml:
-                self.assertEqual(kconfig.parse_yaml(text, path), fallback)
-            self.assertIsInstance(run.param("integrator.dt"), float)
-            self.assertIsInstance(run.param("model.d"), int)
-            self.assertIs(run.param("output.snapshots") in (True, False), True)
-            self.assertEqual(run.param("diagnostics.0.type"), run.config["diagnostics"][0]["type"])
+        for name, run in self.all_runs():
+            with self.subTest(example=name, variant=run.name):
+                path = os.path.join(run.path, "config.resolved.yaml")
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                fallback = kconfig.parse_yaml(text, path, use_pyyaml=False)
+                self.assertEqual(fallback, run.config)
+                if have_pyyaml:
+                    self.assertEqual(kconfig.parse_yaml(text, path), fallback)
+                self.assertIsInstance(run.param("integrator.dt"), float)
+                self.assertIsInstance(run.param("model.d"), int)
+                self.assertIs(run.param("output.snapshots") in (True, False), True)
+                self.assertEqual(run.param("diagnostics.0.type"), run.config["diagnostics"][0]["type"])
         # YAML 1.2 core, as kinlab reads it (not PyYAML's YAML 1.1 default)
         bkw = kinlab.load(RUNS["bkw2d"][0])["n=4"]
         self.assertEqual(bkw.param("diagnostics.0.moment_box"), 10.0)  # written 1e+01

@@ -9,6 +9,7 @@ and malformed files.  Run by tests/python.sh (needs the kinlab binary:
 $KL_TOP_BUILDDIR, plugins on $KINLAB_PLUGIN_PATH)."""
 import csv
 import glob
+import importlib.util
 import json
 import math
 import os
@@ -235,9 +236,7 @@ class Examples(unittest.TestCase):
                          {"a": "1e+01", "b": 5.0})
 
     def test_plot_front_end_on_real_output(self):
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("matplotlib") is None:
             self.skipTest("no matplotlib")
         out = os.path.join(TMP, "plots")
         p = subprocess.run([sys.executable, os.path.join(TOP, "tools", "kinlab-plot"),
@@ -248,6 +247,27 @@ class Examples(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         for f in ("invariants", "errors", "grid_nv120"):
             self.assertTrue(os.path.isfile(os.path.join(out, f + ".png")), f + "\n" + p.stdout)
+
+
+class Docs(unittest.TestCase):
+    def test_python_md_session(self):
+        """docs/python.md's session, on the command it shows, gives what it shows."""
+        if importlib.util.find_spec("matplotlib") is None:
+            self.skipTest("no matplotlib")
+        import doctest
+        where = os.path.join(TMP, "doc")
+        os.makedirs(where)
+        cwd = os.getcwd()
+        os.chdir(where)
+        try:
+            kinlab_run(os.path.join(TOP, "examples", "compare_mollifiers_n.yaml"),
+                       "runs/compare_mollifiers_n", [])
+            result = doctest.testfile(os.path.join(TOP, "docs", "python.md"),
+                                      module_relative=False, report=True)
+        finally:
+            os.chdir(cwd)
+        self.assertGreater(result.attempted, 20)
+        self.assertEqual(result.failed, 0, "docs/python.md: see the doctest report above")
 
 
 class SingleAndIncomplete(unittest.TestCase):

@@ -126,7 +126,7 @@ class _BlockReader:
         return line.rstrip()
 
     def scalar(self, text, number):
-        if text[:1] in "\"'":
+        if text and text[0] in "\"'":
             if len(text) < 2 or text[-1] != text[0]:
                 self.fail(number, "unterminated quoted scalar %s" % text)
             body = text[1:-1]
@@ -142,7 +142,7 @@ class _BlockReader:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 self.fail(number, "!!float %s is not a number" % text[8:])
             return float(value)
-        if text[:1] in "[{|>&*!" and text not in ("[]", "{}"):
+        if text and text[0] in "[{|>&*!" and text not in ("[]", "{}"):
             self.fail(number, "unsupported YAML construct %s" % text)
         if text == "[]":
             return []

@@ -341,7 +341,13 @@ def plot_convergence(variants, out_dir, formats, written, by):
 
 
 def blob_variance(v, vel, weights, override):
-    """Variance of the Gaussian blob used to draw a particle density."""
+    """Variance of the Gaussian blob used to draw a particle density.
+
+    The one place the figures use the mollifier's eps.  It knows only the
+    Gaussian (eps a variance) and the length scalings below, so any other
+    mollifier's eps (a Wendland support radius, say) is drawn as if it were a
+    Gaussian variance: issue 14 has the mollifier declare its width, which
+    should be used here instead."""
     if override:
         return override
     cfg = v.config

@@ -157,6 +157,16 @@ class Examples(unittest.TestCase):
                     self.assertEqual(exp.names, ORDER[name])
                     self.assertNotEqual(sorted(exp.names), ORDER[name])
 
+    def test_natural_order_is_kinlabs(self):
+        # framework/core/compare.c: digit runs as numbers, leading zeros ignored
+        # (then the plain order), other bytes as bytes ('-' < '1'), ASCII digits only
+        names = ["n=10", "a1", "n=010", "x\u00b2", "n=9", "a-1", "x1", "n=0"]
+        key = __import__("functools").cmp_to_key(
+            lambda a, b: kinlab.natural_cmp(a, b) or (a > b) - (a < b))
+        self.assertEqual(sorted(names, key=key),
+                         ["a-1", "a1", "n=0", "n=9", "n=010", "n=10", "x1", "x\u00b2"])
+        self.assertEqual(kinlab.natural_cmp("n=010", "n=10"), 0)
+
     def test_timeseries_against_summary(self):
         for name, run in self.all_runs():
             with self.subTest(example=name, variant=run.name):

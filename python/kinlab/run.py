@@ -28,19 +28,21 @@ _MISSING = object()
 
 def natural_cmp(a, b):
     """kinlab's order of variant names (natural_cmp in framework/core/compare.c):
-    runs of digits compare as numbers ("n=9" < "n=10"), other bytes as bytes."""
+    runs of ASCII digits compare as numbers ("n=9" < "n=10", leading zeros
+    ignored), other bytes as bytes."""
     a, b = a.encode("utf-8"), b.encode("utf-8")
+    digit = lambda s, k: k < len(s) and 48 <= s[k] <= 57  # noqa: E731
     i = j = 0
     while i < len(a) and j < len(b):
-        if chr(a[i]).isdigit() and chr(b[j]).isdigit():
-            while i < len(a) and a[i] == ord("0"):
+        if digit(a, i) and digit(b, j):
+            while a[i:i + 1] == b"0":
                 i += 1
-            while j < len(b) and b[j] == ord("0"):
+            while b[j:j + 1] == b"0":
                 j += 1
             la = lb = 0
-            while i + la < len(a) and chr(a[i + la]).isdigit():
+            while digit(a, i + la):
                 la += 1
-            while j + lb < len(b) and chr(b[j + lb]).isdigit():
+            while digit(b, j + lb):
                 lb += 1
             if la != lb:
                 return -1 if la < lb else 1

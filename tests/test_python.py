@@ -354,6 +354,9 @@ class Errors(unittest.TestCase):
         self.edit("summary.json", '"message": "x"', '"wall": NaN')
         with self.assertRaisesRegex(kinlab.MalformedRunError, "NaN is not JSON"):
             kinlab.load(self.dir)
+        self.edit("summary.json", '"wall": NaN', '"wall": 1e999')
+        with self.assertRaisesRegex(kinlab.MalformedRunError, "number 1e999 beyond a double"):
+            kinlab.load(self.dir)
 
     def test_summary_without_status(self):
         self.edit("summary.json", '"status"', '"state"')

@@ -90,9 +90,16 @@ def read_summary(path):
     def no_constant(name):
         raise MalformedRunError("%s: %s is not JSON (kinlab writes null)" % (path, name))
 
+    def finite(text):
+        x = float(text)
+        if not math.isfinite(x):
+            raise MalformedRunError("%s: number %s beyond a double" % (path, text))
+        return x
+
     text = _read_text(path)
     try:
-        summary = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant)
+        summary = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constant,
+                             parse_float=finite)
     except json.JSONDecodeError as e:
         raise MalformedRunError("%s:%d:%d: not valid JSON: %s" % (path, e.lineno, e.colno, e.msg)) \
             from None

@@ -387,6 +387,57 @@ out:
   kl_instance_free(init);
 }
 
+/* cs_entropy_rate by hand: the grid of the test above, gamma = ln 2.  t = 0: f = 0.5 on
+ * cells 3..6 (dv = 0.5): rho = 1, predicted rate gamma d rho^2 = ln 2, H = 2 x 0.5 ln 0.5
+ * = -ln 2, no measured rate yet (NaN).  t = 0.5: f = 1 on cells 4, 5 (the exact solution
+ * at t = 1, here at 0.5 to check the division by the interval): rho = 1, H = 0, so the
+ * measured rate is ln 2 / 0.5 and the ratio to the predicted ln 2 is 2.  A model other
+ * than cs_kinetic (here cs_particles, which also has a gamma) is refused. */
+static void test_cs_entropy_rate_hand_computed(void) {
+  kl_instance *init =
+      kl_test_instance(KL_KIND_INITIAL, "{type: cs_patch, center: [0.5], side: [2]}", 1, 0, NULL, NULL);
+  kl_instance *m =
+      init ? kl_test_instance(KL_KIND_MODEL,
+                              "{type: cs_kinetic, d: 1, dim_x: 0, gamma: 0.69314718055994531, "
+                              "v_lo: [-2], v_hi: [2], nv: [8]}",
+                              1, 0, init, NULL)
+           : NULL;
+  kl_instance *hr =
+      m ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: cs_entropy_rate}", 1, 0, init, m) : NULL;
+  if (!hr) {
+    CU_FAIL("instances");
+    goto out;
+  }
+  double f0[8] = {0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0}, f1[8] = {0, 0, 0, 0, 1, 1, 0, 0}, vals[3];
+  kl_error err = {0, ""};
+  kl_view view;
+  CU_ASSERT_EQUAL(kl_model_view(m, f0, &view, &err), KL_OK);
+  kl_observation obs = {0, 0, f0, &view, m, init};
+  CU_ASSERT_EQUAL(kl_diagnostic_observe(hr, &obs, vals, &err), KL_OK);
+  KL_ASSERT_CLOSE(vals[0], log(2.0), 1e-15);
+  CU_ASSERT(isnan(vals[1]) && isnan(vals[2]));
+  CU_ASSERT_EQUAL(kl_model_view(m, f1, &view, &err), KL_OK);
+  obs.t = 0.5, obs.y = f1;
+  CU_ASSERT_EQUAL(kl_diagnostic_observe(hr, &obs, vals, &err), KL_OK);
+  KL_ASSERT_CLOSE(vals[0], log(2.0), 1e-15);
+  KL_ASSERT_CLOSE(vals[1], 2 * log(2.0), 1e-15);
+  KL_ASSERT_CLOSE(vals[2], 2, 1e-15);
+  kl_instance *decay = kl_test_instance(
+      KL_KIND_MODEL, "{type: cs_particles, d: 1, dim_x: 0, N: 10, psi: all_to_all}", 1, 0, init, NULL);
+  kl_instance *bad = NULL;
+  int rc = decay ? kl_test_instance_status(KL_KIND_DIAGNOSTIC, "{type: cs_entropy_rate}", 1, 0,
+                                           NULL, decay, &bad, &err)
+                 : KL_OK;
+  CU_ASSERT_EQUAL(rc, KL_EINVAL);
+  CU_ASSERT(strstr(err.message, "expected model cs_kinetic") != NULL);
+  kl_instance_free(bad);
+  kl_instance_free(decay);
+out:
+  kl_instance_free(hr);
+  kl_instance_free(m);
+  kl_instance_free(init);
+}
+
 static CU_TestInfo tests[] = {{"homogeneous exact solution d=1, order in dv", test_homogeneous_1d},
                               {"homogeneous exact solution d=2", test_homogeneous_2d},
                               {"homogeneous remap, strong contraction, order >= 1.8",
@@ -404,6 +455,7 @@ static CU_TestInfo tests[] = {{"homogeneous exact solution d=1, order in dv", te
                               {"CFL refusal", test_cfl_refusal},
                               {"dx must divide the domain", test_bad_dx},
                               {"cs_grid, cs_exact_error hand-computed", test_cs_diagnostics_hand_computed},
+                              {"cs_entropy_rate hand-computed", test_cs_entropy_rate_hand_computed},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cs_kinetic", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
 

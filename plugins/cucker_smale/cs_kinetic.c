@@ -15,6 +15,17 @@
  *                       All three are in flux form, so mass is conserved to round-off.
  *   part 1  alignment   in every x-cell d_t f = gamma div_v(rho (v - u) f) with rho, u frozen
  *                       (both are invariants of this part):
+ *             remap     (default) the exact homogeneous flow map, a dilation toward u by
+ *                       lambda = e^{-gamma rho dt} (Theorem 2.3), applied to cell averages by a
+ *                       conservative remap: each target cell receives the integral of a
+ *                       limited piecewise-linear reconstruction (limiter: minmod|mc) over its
+ *                       preimage, direction by direction in d = 2, 3.  Exact in time (any dt),
+ *                       second order in dv (first at limited extrema), f >= 0, mass to
+ *                       round-off, support never grows.  The remap alone does not keep the
+ *                       cell-centre first moment sum_j v_j m_j (the remapped profile is not
+ *                       symmetric inside a target cell, even for unlimited slopes): one
+ *                       conservative upwind shift of O(dv^2) fraction per direction restores
+ *                       it to round-off (momentum_fixup).
  *             exact     the exact homogeneous flow map (Theorem 2.3): the mass of cell j is
  *                       carried to y_j = u + e^{-gamma rho dt} (v_j - u) and split linearly
  *                       between the two grid velocities around y_j (bilinear in d = 2,
@@ -110,7 +121,7 @@ static const kl_param_spec params[] = {
      "semi-Lagrangian (any dt)"},
     {"limiter", KL_PARAM_ENUM, "mc", 0, 0, 0, "minmod|mc", NULL,
      "slope limiter of the muscl/sl transport and of the remap alignment"},
-    {"alignment", KL_PARAM_ENUM, "exact", 0, 0, 0,
+    {"alignment", KL_PARAM_ENUM, "remap", 0, 0, 0,
      "exact|upwind|upwind_interface|upwind_balanced|remap", NULL,
      "alignment step: exact flow map with linear mass splitting, momentum-exact upwind, "
      "interface-speed upwind (not momentum conserving), interface-speed upwind with a "

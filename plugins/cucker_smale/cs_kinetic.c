@@ -722,16 +722,19 @@ static void momentum_fixup(double *g, size_t outer, size_t nk, size_t inner, con
   for (size_t o = 0; o < outer; o++)
     for (size_t i = 0; i < inner; i++) {
       double *c = g + o * nk * inner + i;
-      if (defect < 0) { /* shift up: j -> j+1, from the top so donors are old values */
-        c[(nk - 1) * inner] += theta * c[(nk - 2) * inner];
-        for (size_t j = nk - 2; j > 0; j--)
-          c[j * inner] = (1 - theta) * c[j * inner] + theta * c[(j - 1) * inner];
-        c[0] *= 1 - theta;
-      } else { /* shift down: j -> j-1 */
-        c[0] += theta * c[inner];
-        for (size_t j = 1; j + 1 < nk; j++)
-          c[j * inner] = (1 - theta) * c[j * inner] + theta * c[(j + 1) * inner];
-        c[(nk - 1) * inner] *= 1 - theta;
+      /* each transfer t = theta g_j is subtracted and added as the same number, so the
+       * mass is kept to the rounding of the additions; (1 - theta) g_j + theta g_j-1
+       * would add the rounding of 1 - theta (the same in every cell: a bias) */
+      if (defect < 0) { /* shift up j -> j+1, from the top so every donor is an old value */
+        for (size_t j = nk - 1; j-- > 0;) {
+          double t = theta * c[j * inner];
+          c[j * inner] -= t, c[(j + 1) * inner] += t;
+        }
+      } else { /* shift down j -> j-1, from the bottom */
+        for (size_t j = 1; j < nk; j++) {
+          double t = theta * c[j * inner];
+          c[j * inner] -= t, c[(j - 1) * inner] += t;
+        }
       }
     }
 }

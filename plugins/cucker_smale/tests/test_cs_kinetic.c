@@ -369,6 +369,18 @@ static void test_bad_dx(void) {
   kl_instance_free(init);
 }
 
+/* The model of the hand-computed diagnostic tests: homogeneous, d = 1, 8 cells of 0.5 on
+ * [-2, 2], gamma = ln 2, initial data cs_patch centre 0.5, side 2 (mass 1). */
+static kl_instance *hand_model(kl_instance **init) {
+  *init = kl_test_instance(KL_KIND_INITIAL, "{type: cs_patch, center: [0.5], side: [2]}", 1, 0,
+                           NULL, NULL);
+  return *init ? kl_test_instance(KL_KIND_MODEL,
+                                  "{type: cs_kinetic, d: 1, dim_x: 0, gamma: 0.69314718055994531, "
+                                  "v_lo: [-2], v_hi: [2], nv: [8]}",
+                                  1, 0, *init, NULL)
+               : NULL;
+}
+
 /* cs_grid and cs_exact_error on hand-computed cases (d = 1, 8 cells of 0.5 on
  * [-2, 2], centres -1.75 ... 1.75).  cs_patch centre 0.5, side 2, mass 1 is 0.5 on
  * [-0.5, 1.5], exactly the cells 3..6, so its Gauss cell averages are exact: mass
@@ -377,14 +389,7 @@ static void test_bad_dx(void) {
  * [0, 1] (cells 4, 5).  The grid holds the initial data, plus 5e-7 in cell 0: exactly
  * threshold (1e-6) x max f for cs_grid, so not part of the support (f > threshold). */
 static void test_cs_diagnostics_hand_computed(void) {
-  kl_instance *init =
-      kl_test_instance(KL_KIND_INITIAL, "{type: cs_patch, center: [0.5], side: [2]}", 1, 0, NULL, NULL);
-  kl_instance *m =
-      init ? kl_test_instance(KL_KIND_MODEL,
-                              "{type: cs_kinetic, d: 1, dim_x: 0, gamma: 0.69314718055994531, "
-                              "v_lo: [-2], v_hi: [2], nv: [8]}",
-                              1, 0, init, NULL)
-           : NULL;
+  kl_instance *init = NULL, *m = hand_model(&init);
   kl_instance *grid = m ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: cs_grid}", 1, 0, init, m) : NULL;
   kl_instance *exact =
       m ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: cs_exact_error}", 1, 0, init, m) : NULL;
@@ -428,14 +433,7 @@ out:
  * measured rate is ln 2 / 0.5 and the ratio to the predicted ln 2 is 2.  A model other
  * than cs_kinetic (here cs_particles, which also has a gamma) is refused. */
 static void test_cs_entropy_rate_hand_computed(void) {
-  kl_instance *init =
-      kl_test_instance(KL_KIND_INITIAL, "{type: cs_patch, center: [0.5], side: [2]}", 1, 0, NULL, NULL);
-  kl_instance *m =
-      init ? kl_test_instance(KL_KIND_MODEL,
-                              "{type: cs_kinetic, d: 1, dim_x: 0, gamma: 0.69314718055994531, "
-                              "v_lo: [-2], v_hi: [2], nv: [8]}",
-                              1, 0, init, NULL)
-           : NULL;
+  kl_instance *init = NULL, *m = hand_model(&init);
   kl_instance *hr =
       m ? kl_test_instance(KL_KIND_DIAGNOSTIC, "{type: cs_entropy_rate}", 1, 0, init, m) : NULL;
   if (!hr) {

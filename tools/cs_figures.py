@@ -5,15 +5,16 @@ usage: tools/cs_figures.py TABLE1_DIR TABLE1_FINE_DIR PVK_DIR OUT_DIR
   TABLE1_DIR      kinlab run examples/cs_table1.yaml (variants gamma0.1, gamma1, gamma5, ...)
   TABLE1_FINE_DIR the same for gamma = 1 with output_every 0.05 (Fig. 1)
   PVK_DIR         kinlab run examples/cs_particles_vs_kinetic.yaml
-Writes cs_fig1_invariants.png, cs_fig2_h.png, cs_fig2b_h_balanced.png, cs_fig3_heatmaps.png,
+Writes cs_fig1_invariants.png, cs_fig2_h.png, cs_fig2b_h_first_order.png, cs_fig3_heatmaps.png,
 cs_pvk.png into
-OUT_DIR and prints the particle-vs-kinetic table (markdown) on stdout.
-Needs Debian's python3-matplotlib, python3-numpy, python3-h5py."""
+OUT_DIR and prints the Table 1 tables and the particle-vs-kinetic table (markdown) on stdout.
+Needs Debian's python3-matplotlib, python3-numpy, python3-h5py, python3-yaml."""
 import csv
 import os
 import sys
 
 import h5py
+import yaml
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.colors
@@ -31,9 +32,48 @@ def snaps(d):
     return f, sorted(k for k in f if k.startswith("output_"))
 
 
+def variant_dirs(d):
+    return sorted((v for v in os.listdir(d) if os.path.isdir(os.path.join(d, v))),
+                  key=lambda v: os.path.getmtime(os.path.join(d, v, "config.resolved.yaml")))
+
+
+def scheme(d):
+    m = yaml.safe_load(open(os.path.join(d, "config.resolved.yaml")))["model"]
+    return "%s, %s" % (m["alignment"], m["splitting"])
+
+
+def table1(t1, fine):
+    """Table 1 rows: drifts T - 0, energy and H at 0 and T, min f, max f(T), and the
+    H rate of the last output interval against Prop. 2.1 (cs_entropy_rate)."""
+    print("| variant | alignment, splitting | wall [s] | mass drift | momentum drift | energy 0 → T "
+          "| H 0 → T | min f | max f(T) | dH/dt ratio, last interval |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for v in variant_dirs(t1):
+        s = ts(os.path.join(t1, v))
+        print("| %s | %s | %.1f | %.1e | %.1e | %.5f → %.5f | %.5f → %.5f | %.3g | %.4g | %.3f |" % (
+            v, scheme(os.path.join(t1, v)), s["wall_s"][-1], s["mass"][-1] - s["mass"][0],
+            s["momentum_x"][-1] - s["momentum_x"][0], s["energy"][0], s["energy"][-1],
+            s["entropy"][0], s["entropy"][-1], s["f_min"].min(), s["f_max"][-1],
+            s["H_rate_ratio"][-1]))
+    print()
+    print("| fine run (output every %g) | max abs(momentum(t) - momentum(0)) | energy non-increasing "
+          "| min H (at t) | dH/dt ratio at T | at T/2 |" % (lambda s: s["t"][1] - s["t"][0])(
+              ts(os.path.join(fine, variant_dirs(fine)[0]))))
+    print("|---|---|---|---|---|---|")
+    for v in variant_dirs(fine):
+        s = ts(os.path.join(fine, v))
+        k, h = int(np.argmin(s["entropy"])), len(s["t"]) // 2
+        print("| %s | %.1e | %s | %.5f (%g) | %.3f | %.3f |" % (
+            v, np.abs(s["momentum_x"] - s["momentum_x"][0]).max(),
+            "yes" if np.all(np.diff(s["energy"]) <= 1e-15) else "no",
+            s["entropy"][k], s["t"][k], s["H_rate_ratio"][-1], s["H_rate_ratio"][h]))
+    print()
+
+
 def fig1(fine, out):
     fig, ax = plt.subplots(2, 2, figsize=(8, 5.5))
-    labels = {"gamma1": "exact alignment, Strang", "gamma1_lie": "exact alignment, Lie",
+    labels = {"gamma1": "remap alignment, Strang", "gamma1_lie": "remap alignment, Lie",
+              "gamma1_exact_map": "exact map + linear splitting, Strang",
               "gamma1_paper_like": "interface upwind (paper-like), Strang",
               "gamma1_balanced": "interface upwind, balanced u*, Strang"}
     for v, lab in labels.items():
@@ -69,7 +109,7 @@ def fig2(t1, out, gs=("gamma0.1", "gamma1", "gamma5"), name="cs_fig2_h.png"):
         for k in keys:
             a.plot(v, f[k]["h"][:], lw=1, label="t = %g" % f[k].attrs["t"])
         a.set_xlim(-1.6, 1.0)
-        a.set_title("h(t, v) = sup_x f, %s" % g.replace("gamma", "gamma = ").replace("_", ", "),
+        a.set_title("h(t, v) = sup_x f, %s" % g.replace("gamma", "gamma = ").replace("_", ", ", 1),
                     fontsize=9)
         a.set_xlabel("v", fontsize=8)
         a.tick_params(labelsize=7)
@@ -166,8 +206,10 @@ if __name__ == "__main__":
         sys.exit(__doc__)
     t1, fine, pdir, out = sys.argv[1:]
     os.makedirs(out, exist_ok=True)
+    table1(t1, fine)
     fig1(fine, out)
     fig2(t1, out)
-    fig2(t1, out, ("gamma1_balanced", "gamma5_balanced"), "cs_fig2b_h_balanced.png")
+    fig2(t1, out, ("gamma1_exact_map", "gamma1_balanced", "gamma5_exact_map", "gamma5_balanced"),
+         "cs_fig2b_h_first_order.png")
     fig3(t1, out)
     pvk(pdir, out)

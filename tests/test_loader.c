@@ -285,7 +285,7 @@ static double density_one(void *s, const double *x, const double *v) {
   (void)s; (void)x; (void)v;
   return 1;
 }
-static const kl_initial_ops nest_ops = {sizeof(kl_initial_ops), density_one, NULL, NULL, NULL};
+static const kl_initial_ops nest_ops = {sizeof(kl_initial_ops), density_one, NULL, NULL, NULL, NULL, NULL};
 static const kl_plugin_info inner = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "inner", "inner", NULL,
                                      &nest_ops, create_inner, NULL};
 static int create_outer(const kl_setup *s, void **state, kl_error *err) {
@@ -344,7 +344,7 @@ static void test_kind_names(void) {
 }
 
 /* A compiled-in descriptor with a REQUIRED op missing is refused at creation. */
-static const kl_kernel_ops incomplete_ops = {sizeof(kl_kernel_ops), NULL, NULL, NULL};
+static const kl_kernel_ops incomplete_ops = {sizeof(kl_kernel_ops), NULL, NULL, NULL, NULL};
 static const kl_plugin_info incomplete = {KL_PLUGIN_HEADER, KL_KIND_KERNEL, "incomplete",
                                           "no weight op", NULL, &incomplete_ops, NULL, NULL};
 

@@ -179,6 +179,10 @@ static void test_width(void) {
         KL_ASSERT_CLOSE(w, closed, 1e-14 * closed);
         if (s == 2 && d == 2) KL_ASSERT_CLOSE(w, 3.5 * eps * eps, 1e-14 * w);
       }
+    if (s == 2)
+      printf("\n    exponential width at eps = 1, d = 1, 2, 3: %.4f %.4f %.4f ",
+             kl_mollifier_width(m, 1, 1.0), kl_mollifier_width(m, 2, 1.0),
+             kl_mollifier_width(m, 3, 1.0));
     kl_instance_free(m);
   }
 }

@@ -81,7 +81,9 @@ bool kl_mollifier_has_width(const kl_instance *m);
 double kl_mollifier_width(const kl_instance *m, unsigned d, double eps);
 /* The radius holding half the blob's mass, int_{|z|<R} G^eps = 1/2, computed by
  * the host from the REQUIRED profile (radial quadrature, relative accuracy
- * 1e-10): defined for every mollifier.  NaN for d outside 1..3. */
+ * 1e-9, tested against closed forms): defined for every mollifier.  NaN for d
+ * outside 1..3, or when the profile does not hold half its mass within
+ * cutoff(eps, 1/2) (a plugin bug). */
 double kl_mollifier_half_mass_radius(const kl_instance *m, unsigned d, double eps);
 /* Convenience: G^eps at one point z of dimension d, and its gradient (may be NULL). */
 double kl_mollifier_eval(const kl_instance *m, unsigned d, double eps, const double *z,

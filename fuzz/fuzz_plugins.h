@@ -36,7 +36,7 @@ static void fz_weight(void *s, size_t n, const double *r2, double *phi) {
   for (size_t i = 0; i < n; i++) phi[i] = r2[i];
 }
 static double fz_gamma(void *s) { (void)s; return 0; }
-static const kl_kernel_ops fz_kernel_ops = {sizeof(kl_kernel_ops), fz_weight, fz_gamma, NULL};
+static const kl_kernel_ops fz_kernel_ops = {sizeof(kl_kernel_ops), fz_weight, fz_gamma, NULL, NULL};
 static const kl_param_spec fz_kernel_params[] = {
     {"gamma", KL_PARAM_REAL, "0", -3, 1, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1", "gamma"},
     {"C", KL_PARAM_REAL, "1", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "1", "C"},
@@ -80,7 +80,7 @@ static double fz_density(void *s, const double *x, const double *v) {
   (void)s; (void)x; (void)v;
   return 1;
 }
-static const kl_initial_ops fz_init_ops = {sizeof(kl_initial_ops), fz_density, NULL, NULL, NULL};
+static const kl_initial_ops fz_init_ops = {sizeof(kl_initial_ops), fz_density, NULL, NULL, NULL, NULL, NULL};
 static const kl_param_spec fz_init_params[] = {
     {"mass", KL_PARAM_REAL, "1", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "1", "m"},
     {"mean", KL_PARAM_REAL_LIST, "[0]", 0, 0, 0, NULL, "v", "mean"},

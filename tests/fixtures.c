@@ -84,7 +84,7 @@ static double flat_density(void *s, const double *x, const double *v) {
   (void)s; (void)x; (void)v;
   return 1.0;
 }
-static const kl_initial_ops flat_ops = {sizeof(kl_initial_ops), flat_density, NULL, NULL, NULL};
+static const kl_initial_ops flat_ops = {sizeof(kl_initial_ops), flat_density, NULL, NULL, NULL, NULL, NULL};
 static const kl_plugin_info flat_info = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "test_flat", "f0 = 1",
                                          NULL, &flat_ops, NULL, NULL};
 

@@ -4,8 +4,11 @@ tests_libkltest_la_SOURCES = tests/testutil.c tests/testutil.h tests/fixtures.c
 tests_libkltest_la_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_libkltest_la_LIBADD = $(CUNIT_LIBS)
 
-check_PROGRAMS += tests/test_loader tests/test_run
-TESTS += tests/test_loader tests/test_run
+check_PROGRAMS += tests/test_loader tests/test_run tests/test_plugin_threads
+TESTS += tests/test_loader tests/test_run tests/test_plugin_threads
+tests_test_plugin_threads_SOURCES = tests/test_plugin_threads.c
+tests_test_plugin_threads_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_plugin_threads_LDADD = $(TEST_LDADD)
 tests_test_loader_SOURCES = tests/test_loader.c
 tests_test_loader_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_loader_LDADD = $(TEST_LDADD)

@@ -285,7 +285,7 @@ static double density_one(void *s, const double *x, const double *v) {
   (void)s; (void)x; (void)v;
   return 1;
 }
-static const kl_initial_ops nest_ops = {sizeof(kl_initial_ops), density_one, NULL, NULL, NULL};
+static const kl_initial_ops nest_ops = {sizeof(kl_initial_ops), density_one, NULL, NULL, NULL, NULL, NULL};
 static const kl_plugin_info inner = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "inner", "inner", NULL,
                                      &nest_ops, create_inner, NULL};
 static int create_outer(const kl_setup *s, void **state, kl_error *err) {
@@ -344,7 +344,7 @@ static void test_kind_names(void) {
 }
 
 /* A compiled-in descriptor with a REQUIRED op missing is refused at creation. */
-static const kl_kernel_ops incomplete_ops = {sizeof(kl_kernel_ops), NULL, NULL, NULL};
+static const kl_kernel_ops incomplete_ops = {sizeof(kl_kernel_ops), NULL, NULL, NULL, NULL};
 static const kl_plugin_info incomplete = {KL_PLUGIN_HEADER, KL_KIND_KERNEL, "incomplete",
                                           "no weight op", NULL, &incomplete_ops, NULL, NULL};
 
@@ -358,6 +358,133 @@ static void test_required_ops(void) {
   CU_ASSERT_EQUAL(rc, KL_EPLUGIN);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "REQUIRED operation 'weight'"));
   CU_ASSERT_PTR_NULL(inst);
+  kl_registry_free(reg);
+}
+
+/* Every rule of kinds.h the loader checks refuses a module that breaks it, at
+ * load, naming the file (expect_load_error) and the rule. */
+static void test_kind_rules(void) {
+  static const char *const needles[] = {
+      NULL,
+      "plugin 'broken_rule' (mollifier): REQUIRED operation 'cutoff' is missing",
+      "(model) breaks a rule of its kind: a model declares an INT parameter 'd'",
+      "(model) breaks a rule of its kind: a model declares an INT parameter 'd'",
+      "a model's parameter 'dim_x' (the space dimension, 0..3), when declared, is an INT",
+      "a model with n_parts must provide part_step or part_rhs",
+      "a model with invariant_names must provide invariants",
+      "(integrator) breaks a rule of its kind: an integrator declares a REAL parameter 'dt'",
+      "an integrator's parameter 'dt_max' (largest step), when declared, is a REAL",
+      "plugin 'broken_rule' (kernel): REQUIRED operation 'weight' is missing"};
+  for (int rule = 1; rule <= 9; rule++) {
+    char name[32];
+    snprintf(name, sizeof name, "broken_rule_%d", rule);
+    expect_load_error(module(name), needles[rule]);
+  }
+}
+
+/* The same rules at creation, for descriptors that never went through the
+ * loader (kl_registry_add): a model without `d`; a diagnostic whose columns()
+ * reports columns but that has no observe (a rule that needs the state). */
+static size_t two_columns(void *s, const char *const **names) {
+  static const char *const n[] = {"a", "b"};
+  (void)s;
+  *names = n;
+  return 2;
+}
+static size_t no_columns(void *s, const char *const **names) {
+  (void)s, (void)names;
+  return 0;
+}
+static size_t model_size(void *s) { (void)s; return 1; }
+static int model_initial(void *s, double *t0, double *y, kl_error *err) {
+  (void)s, (void)t0, (void)err;
+  y[0] = 0;
+  return KL_OK;
+}
+static int model_rhs(void *s, double t, const double *y, double *dydt, kl_error *err) {
+  (void)s, (void)t, (void)y, (void)err;
+  dydt[0] = 0;
+  return KL_OK;
+}
+static int model_view(void *s, const double *y, kl_view *v, kl_error *err) {
+  (void)s, (void)y, (void)v, (void)err;
+  return KL_OK;
+}
+
+static void test_kind_rules_at_create(void) {
+  static const kl_diagnostic_ops diag_cols = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
+                                              two_columns, NULL, NULL};
+  static const kl_diagnostic_ops diag_none = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
+                                              no_columns, NULL, NULL};
+  static const kl_model_ops model_ops = {sizeof(kl_model_ops), model_size, model_initial,
+                                         model_rhs, NULL, NULL, NULL, NULL, model_view, NULL,
+                                         NULL, NULL};
+  static const kl_plugin_info infos[] = {
+      {KL_PLUGIN_HEADER, KL_KIND_DIAGNOSTIC, "cols_no_observe", "", NULL, &diag_cols, NULL, NULL},
+      {KL_PLUGIN_HEADER, KL_KIND_DIAGNOSTIC, "no_cols_no_observe", "", NULL, &diag_none, NULL,
+       NULL},
+      {KL_PLUGIN_HEADER, KL_KIND_MODEL, "model_without_d", "", NULL, &model_ops, NULL, NULL}};
+  static const struct {
+    int kind;
+    const char *yaml, *needle;
+  } cases[] = {{KL_KIND_DIAGNOSTIC, "{type: cols_no_observe}",
+                "a diagnostic with columns (2) must provide observe"},
+               {KL_KIND_DIAGNOSTIC, "{type: no_cols_no_observe}", NULL},
+               {KL_KIND_MODEL, "{type: model_without_d}", "declares an INT parameter 'd'"}};
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  for (size_t i = 0; i < sizeof infos / sizeof *infos; i++)
+    CU_ASSERT_EQUAL(kl_registry_add(reg, &infos[i], "test", &err), KL_OK);
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    kl_instance *inst = NULL;
+    err = (kl_error){0, ""};
+    int rc = kl_instance_from_yaml(reg, cases[c].kind, cases[c].yaml, 2, 0, NULL, NULL, &inst,
+                                   &err);
+    CU_ASSERT_EQUAL(rc, cases[c].needle ? KL_EPLUGIN : KL_OK);
+    if (cases[c].needle && !strstr(err.message, cases[c].needle)) {
+      fprintf(stderr, "\nmessage '%s' lacks '%s'\n", err.message, cases[c].needle);
+      CU_FAIL("message lacks the rule");
+    }
+    CU_ASSERT((inst == NULL) == (cases[c].needle != NULL));
+    kl_instance_free(inst);
+  }
+  kl_registry_free(reg);
+}
+
+/* A module built against ABI 1.1 (shorter tables) loads under 1.2: the new
+ * OPTIONAL operations are absent, the deprecated kernel pair still says
+ * "power law", and the host's half-mass radius works from the old profile. */
+static void test_abi_1_1_module(void) {
+  kl_registry *reg = kl_registry_new();
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL_FATAL(kl_registry_load_file(reg, module("abi_1_1"), &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_count(reg), 3);
+  kl_plugin_source src;
+  CU_ASSERT_FATAL(kl_registry_source(reg, kl_registry_find(reg, "old_kernel"), &src));
+  CU_ASSERT_EQUAL(src.abi_minor, 1);
+  kl_instance *m = NULL, *k = NULL, *i = NULL;
+  CU_ASSERT_EQUAL(kl_instance_from_yaml(reg, KL_KIND_MOLLIFIER, "{type: old_mollifier}", 2, 0,
+                                        NULL, NULL, &m, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_instance_from_yaml(reg, KL_KIND_KERNEL, "{type: old_kernel}", 2, 0, NULL,
+                                        NULL, &k, &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_instance_from_yaml(reg, KL_KIND_INITIAL, "{type: old_initial}", 2, 0, NULL,
+                                        NULL, &i, &err), KL_OK);
+  if (m && k && i) {
+    CU_ASSERT_FALSE(kl_mollifier_has_width(m));
+    CU_ASSERT(isnan(kl_mollifier_width(m, 2, 1.0)));
+    CU_ASSERT_FALSE(kl_mollifier_is_separable(m));
+    KL_ASSERT_CLOSE(kl_mollifier_half_mass_radius(m, 2, 1.0), sqrt(2 * log(2.0)), 1e-10);
+    double C = 0, gamma = 0, mass = 0, value = 0;
+    CU_ASSERT_EQUAL(kl_kernel_power_law(k, &C, &gamma), KL_OK);
+    CU_ASSERT_EQUAL(C, 0.5);
+    CU_ASSERT_EQUAL(gamma, -2);
+    CU_ASSERT_EQUAL(kl_initial_mass(i, &mass), KL_ENOTSUP);
+    CU_ASSERT_EQUAL(kl_initial_exact_parameter(i, "landau_gamma", &value), KL_ENOTSUP);
+    CU_ASSERT_EQUAL(kl_initial_density(i, NULL, (double[2]){0, 0}), 1);
+  }
+  kl_instance_free(m);
+  kl_instance_free(k);
+  kl_instance_free(i);
   kl_registry_free(reg);
 }
 
@@ -380,6 +507,9 @@ int main(void) {
       {"build-tree plugins", test_build_tree_plugins},
       {"kind names", test_kind_names},
       {"required operations", test_required_ops},
+      {"rules of each kind, at load", test_kind_rules},
+      {"rules of each kind, at create", test_kind_rules_at_create},
+      {"a module built against ABI 1.1 loads", test_abi_1_1_module},
       CU_TEST_INFO_NULL};
   static CU_SuiteInfo suites[] = {{"loader", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
   return kl_test_main(suites);

@@ -43,9 +43,10 @@ static void weight(void *state, size_t n, const double *r2, double *phi) {
   for (size_t i = 0; i < n; i++) phi[i] = s->C * pow(r2[i] + s->delta2, 0.5 * s->gamma);
 }
 
-static double gamma_of(void *state) { return ((const screened *)state)->gamma; }
-
-static const kl_kernel_ops ops = {sizeof(kl_kernel_ops), weight, gamma_of, NULL};
+/* Not a pure power law, so no power_law operation (it would say C, gamma when
+ * phi(r) = C r^gamma exactly): models then use weight() for every pair.  The two
+ * NULLs before it are the deprecated ABI 1.0/1.1 gamma/power_law_coefficient. */
+static const kl_kernel_ops ops = {sizeof(kl_kernel_ops), weight, NULL, NULL, NULL};
 
 static const kl_plugin_info info = {KL_PLUGIN_HEADER, KL_KIND_KERNEL, "screened_coulomb",
                                     "power-law kernel screened at |z| ~ delta", params, &ops,

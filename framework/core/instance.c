@@ -12,12 +12,13 @@
 
 #include "internal.h"
 
-/* The operation `field` of table type T of inst, or NULL when absent. */
-#define KL_OP(inst, T, field)                                                            \
-  ((offsetof(T, field) + sizeof(((T *)0)->field) <=                                     \
-    ((const T *)(inst)->info->ops)->struct_size)                                        \
-       ? ((const T *)(inst)->info->ops)->field                                          \
+/* The operation `field` of table type T of a descriptor, or NULL when absent
+ * (beyond the table size the plugin was built with). */
+#define KL_INFO_OP(info, T, field)                                                       \
+  ((offsetof(T, field) + sizeof(((T *)0)->field) <= ((const T *)(info)->ops)->struct_size) \
+       ? ((const T *)(info)->ops)->field                                                 \
        : NULL)
+#define KL_OP(inst, T, field) KL_INFO_OP((inst)->info, T, field)
 
 /* The plugins whose create() is running, innermost last, for the crash report
  * of the kinlab program (a fatal-signal handler reads it; plugins run
@@ -42,40 +43,86 @@ const kl_params *kl_instance_params(const kl_instance *inst) { return inst->para
 void *kl_instance_state(const kl_instance *inst) { return inst->state; }
 const char *kl_instance_name(const kl_instance *inst) { return inst->info->name; }
 
-/* REQUIRED operations per kind, checked once when an instance is created so a
- * faulty plugin is reported by name instead of crashing later. */
-static int check_required_ops(const kl_instance *inst, kl_error *err) {
-  const char *missing = NULL;
-  switch (inst->info->kind) {
+static const kl_param_spec *declared_param(const kl_plugin_info *info, const char *name) {
+  for (const kl_param_spec *p = info->params; p && p->name; p++)
+    if (!strcmp(p->name, name)) return p;
+  return NULL;
+}
+
+/* The rules of kinds.h ("Host checks"): REQUIRED operations and the
+ * parameters the framework reads by name.  Checked when a module is loaded
+ * (origin: its file) and again when an instance is created (origin NULL: a
+ * descriptor added with kl_registry_add is checked only then), so a faulty
+ * plugin is reported by name instead of misbehaving later. */
+int kl_plugin_check_rules(const kl_plugin_info *info, const char *origin, kl_error *err) {
+  const char *missing = NULL, *rule = NULL;
+  const kl_param_spec *p;
+  switch (info->kind) {
   case KL_KIND_MOLLIFIER:
-    if (!KL_OP(inst, kl_mollifier_ops, profile)) missing = "profile";
-    else if (!KL_OP(inst, kl_mollifier_ops, cutoff)) missing = "cutoff";
+    if (!KL_INFO_OP(info, kl_mollifier_ops, profile)) missing = "profile";
+    else if (!KL_INFO_OP(info, kl_mollifier_ops, cutoff)) missing = "cutoff";
     break;
   case KL_KIND_KERNEL:
-    if (!KL_OP(inst, kl_kernel_ops, weight)) missing = "weight";
-    else if (!KL_OP(inst, kl_kernel_ops, gamma)) missing = "gamma";
+    if (!KL_INFO_OP(info, kl_kernel_ops, weight)) missing = "weight";
     break;
   case KL_KIND_INITIAL:
-    if (!KL_OP(inst, kl_initial_ops, density)) missing = "density";
+    if (!KL_INFO_OP(info, kl_initial_ops, density)) missing = "density";
     break;
   case KL_KIND_MODEL:
-    if (!KL_OP(inst, kl_model_ops, size)) missing = "size";
-    else if (!KL_OP(inst, kl_model_ops, initial)) missing = "initial";
-    else if (!KL_OP(inst, kl_model_ops, view)) missing = "view";
-    else if (!KL_OP(inst, kl_model_ops, rhs) && !KL_OP(inst, kl_model_ops, n_parts))
+    if (!KL_INFO_OP(info, kl_model_ops, size)) missing = "size";
+    else if (!KL_INFO_OP(info, kl_model_ops, initial)) missing = "initial";
+    else if (!KL_INFO_OP(info, kl_model_ops, view)) missing = "view";
+    else if (!KL_INFO_OP(info, kl_model_ops, rhs) && !KL_INFO_OP(info, kl_model_ops, n_parts))
       missing = "rhs (or n_parts with part_step/part_rhs)";
+    else if (KL_INFO_OP(info, kl_model_ops, n_parts) && !KL_INFO_OP(info, kl_model_ops, part_step) &&
+             !KL_INFO_OP(info, kl_model_ops, part_rhs))
+      rule = "a model with n_parts must provide part_step or part_rhs (or both)";
+    else if (KL_INFO_OP(info, kl_model_ops, invariant_names) &&
+             !KL_INFO_OP(info, kl_model_ops, invariants))
+      rule = "a model with invariant_names must provide invariants";
+    else if (!(p = declared_param(info, "d")) || p->type != KL_PARAM_INT)
+      rule = "a model declares an INT parameter 'd' (the velocity dimension, 1..3)";
+    else if ((p = declared_param(info, "dim_x")) && p->type != KL_PARAM_INT)
+      rule = "a model's parameter 'dim_x' (the space dimension, 0..3), when declared, is an INT";
     break;
   case KL_KIND_INTEGRATOR:
-    if (!KL_OP(inst, kl_integrator_ops, order)) missing = "order";
-    else if (!KL_OP(inst, kl_integrator_ops, step)) missing = "step";
+    if (!KL_INFO_OP(info, kl_integrator_ops, order)) missing = "order";
+    else if (!KL_INFO_OP(info, kl_integrator_ops, step)) missing = "step";
+    else if (!(p = declared_param(info, "dt")) || p->type != KL_PARAM_REAL)
+      rule = "an integrator declares a REAL parameter 'dt' (its fixed or first step)";
+    else if ((p = declared_param(info, "dt_max")) && p->type != KL_PARAM_REAL)
+      rule = "an integrator's parameter 'dt_max' (largest step), when declared, is a REAL";
     break;
   case KL_KIND_DIAGNOSTIC:
-    if (!KL_OP(inst, kl_diagnostic_ops, columns)) missing = "columns";
+    if (!KL_INFO_OP(info, kl_diagnostic_ops, columns)) missing = "columns";
     break;
   }
+  const char *kind = kl_kind_name(info->kind);
   if (missing)
-    return kl_error_set(err, KL_EPLUGIN, "plugin '%s' (%s): REQUIRED operation '%s' is missing",
-                        inst->info->name, kl_kind_name(inst->info->kind), missing);
+    return kl_error_set(err, KL_EPLUGIN,
+                        "%s%splugin '%s' (%s): REQUIRED operation '%s' is missing (kinlab/kinds.h, "
+                        "docs/writing-plugins.md)",
+                        origin ? origin : "", origin ? ": " : "", info->name, kind, missing);
+  if (rule)
+    return kl_error_set(err, KL_EPLUGIN,
+                        "%s%splugin '%s' (%s) breaks a rule of its kind: %s (kinlab/kinds.h, "
+                        "docs/writing-plugins.md)",
+                        origin ? origin : "", origin ? ": " : "", info->name, kind, rule);
+  return KL_OK;
+}
+
+/* Rules that need the created state. */
+static int check_state_rules(const kl_instance *inst, kl_error *err) {
+  if (inst->info->kind == KL_KIND_DIAGNOSTIC && !KL_OP(inst, kl_diagnostic_ops, observe)) {
+    const char *const *names = NULL;
+    size_t n = KL_OP(inst, kl_diagnostic_ops, columns)(inst->state, &names);
+    if (n > 0)
+      return kl_error_set(err, KL_EPLUGIN,
+                          "plugin '%s' (diagnostic) breaks a rule of its kind: a diagnostic "
+                          "with columns (%zu) must provide observe (kinlab/kinds.h, "
+                          "docs/writing-plugins.md)",
+                          inst->info->name, n);
+  }
   return KL_OK;
 }
 
@@ -100,7 +147,7 @@ static int create_impl(const kl_plugin_info *info, kl_params *params, bool owns_
   inst->info = info;
   inst->params = params;
   inst->owns_params = owns_params;
-  int rc = check_required_ops(inst, err);
+  int rc = kl_plugin_check_rules(info, NULL, err);
   /* Nested plugin parameters (a model's mollifier and kernel) come first. */
   size_t n_plugin = 0;
   for (const kl_param_spec *s = info->params; s && s->name; s++)
@@ -142,6 +189,9 @@ static int create_impl(const kl_plugin_info *info, kl_params *params, bool owns_
       kl_error_set(err, rc, "plugin '%s' failed to initialise (%s)", info->name,
                    kl_status_name(rc));
   }
+  /* A state that breaks a rule is destroyed here: below, a failed create has none. */
+  if (!rc && (rc = check_state_rules(inst, err)) && info->destroy && inst->state)
+    info->destroy(inst->state);
   if (rc) {
     inst->state = NULL; /* create failed: nothing to destroy */
     kl_instance_free(inst);
@@ -192,6 +242,62 @@ void kl_mollifier_factor(const kl_instance *m, unsigned d, double eps, size_t n,
   KL_OP(m, kl_mollifier_ops, separable)(m->state, d, eps, n, x, g, dg);
 }
 
+bool kl_mollifier_has_width(const kl_instance *m) {
+  return KL_OP(m, kl_mollifier_ops, width) != NULL;
+}
+
+double kl_mollifier_width(const kl_instance *m, unsigned d, double eps) {
+  double (*w)(void *, unsigned, double) = KL_OP(m, kl_mollifier_ops, width);
+  return w ? w(m->state, d, eps) : NAN;
+}
+
+/* Mass of G^eps inside radius r:  |S^{d-1}| int_0^r t^{d-1} G^eps(t) dt, by
+ * 5-point Gauss-Legendre on HM_PANELS equal panels (the profile is smooth;
+ * 200 panels give ~1e-14 for the Gaussian and the exponential blob). */
+#define HM_PANELS 200
+static double mass_within(const kl_instance *m, unsigned d, double eps, double r, double *t,
+                          double *r2, double *g) {
+  static const double x[5] = {-0.9061798459386640, -0.5384693101056831, 0.0,
+                              0.5384693101056831, 0.9061798459386640};
+  static const double w[5] = {0.2369268850561891, 0.4786286704993665, 0.5688888888888889,
+                              0.4786286704993665, 0.2369268850561891};
+  static const double sphere[4] = {0, 2.0, 2.0 * M_PI, 4.0 * M_PI};
+  const double hp = r / HM_PANELS;
+  for (size_t p = 0; p < HM_PANELS; p++)
+    for (size_t q = 0; q < 5; q++) {
+      t[5 * p + q] = hp * ((double)p + 0.5 + 0.5 * x[q]);
+      r2[5 * p + q] = t[5 * p + q] * t[5 * p + q];
+    }
+  kl_mollifier_profile(m, d, eps, 5 * HM_PANELS, r2, g, NULL);
+  double sum = 0;
+  for (size_t i = 0; i < 5 * HM_PANELS; i++) {
+    double tp = d == 1 ? 1.0 : d == 2 ? t[i] : r2[i];
+    sum += w[i % 5] * tp * g[i];
+  }
+  return sphere[d] * 0.5 * hp * sum;
+}
+
+double kl_mollifier_half_mass_radius(const kl_instance *m, unsigned d, double eps) {
+  if (d < 1 || d > 3) return NAN;
+  /* cutoff(rtol 1/2) bounds the tail mass by 1/2: the half-mass radius is below it. */
+  double hi = kl_mollifier_cutoff(m, d, eps, 0.5), lo = 0;
+  if (!(hi > 0) || !isfinite(hi)) return NAN;
+  double *buf = malloc(3 * 5 * HM_PANELS * sizeof *buf);
+  if (!buf) return NAN;
+  double *t = buf, *r2 = buf + 5 * HM_PANELS, *g = buf + 10 * HM_PANELS;
+  double result = NAN;
+  if (mass_within(m, d, eps, hi, t, r2, g) >= 0.5) {
+    for (int it = 0; it < 200 && hi - lo > 1e-12 * hi; it++) {
+      double mid = 0.5 * (lo + hi);
+      if (mass_within(m, d, eps, mid, t, r2, g) < 0.5) lo = mid;
+      else hi = mid;
+    }
+    result = 0.5 * (lo + hi);
+  }
+  free(buf);
+  return result;
+}
+
 double kl_mollifier_eval(const kl_instance *m, unsigned d, double eps, const double *z,
                          double *grad) {
   double r2 = 0, value, g;
@@ -207,11 +313,38 @@ void kl_kernel_weight(const kl_instance *k, size_t n, const double *r2, double *
   KL_OP(k, kl_kernel_ops, weight)(k->state, n, r2, phi);
 }
 
-double kl_kernel_gamma(const kl_instance *k) { return KL_OP(k, kl_kernel_ops, gamma)(k->state); }
+int kl_kernel_power_law(const kl_instance *k, double *C, double *gamma) {
+  double c = NAN, g = NAN;
+  int rc = KL_ENOTSUP;
+  int (*op)(void *, double *, double *) = KL_OP(k, kl_kernel_ops, power_law);
+  double (*old_gamma)(void *) = KL_OP(k, kl_kernel_ops, gamma);
+  double (*old_coefficient)(void *) = KL_OP(k, kl_kernel_ops, power_law_coefficient);
+  if (op) {
+    rc = op(k->state, &c, &g);
+  } else if (old_gamma && old_coefficient) { /* a kernel written for ABI 1.0/1.1 */
+    c = old_coefficient(k->state);
+    g = old_gamma(k->state);
+    rc = KL_OK;
+  }
+  if (rc != KL_OK || isnan(c) || isnan(g)) {
+    c = g = NAN;
+    rc = KL_ENOTSUP;
+  }
+  if (C) *C = c;
+  if (gamma) *gamma = g;
+  return rc;
+}
+
+double kl_kernel_gamma(const kl_instance *k) {
+  double g;
+  kl_kernel_power_law(k, NULL, &g);
+  return g;
+}
 
 double kl_kernel_power_law_coefficient(const kl_instance *k) {
-  double (*f)(void *) = KL_OP(k, kl_kernel_ops, power_law_coefficient);
-  return f ? f(k->state) : NAN;
+  double c;
+  kl_kernel_power_law(k, &c, NULL);
+  return c;
 }
 
 void kl_kernel_apply(const kl_instance *k, unsigned d, const double *z, const double *x,
@@ -251,6 +384,16 @@ int kl_initial_support(const kl_instance *init, double *x_lo, double *x_hi, doub
   int (*op)(void *, double *, double *, double *, double *) =
       KL_OP(init, kl_initial_ops, support);
   return op ? op(init->state, x_lo, x_hi, v_lo, v_hi) : KL_ENOTSUP;
+}
+
+int kl_initial_mass(const kl_instance *init, double *mass) {
+  int (*op)(void *, double *) = KL_OP(init, kl_initial_ops, mass);
+  return op ? op(init->state, mass) : KL_ENOTSUP;
+}
+
+int kl_initial_exact_parameter(const kl_instance *init, const char *name, double *value) {
+  int (*op)(void *, const char *, double *) = KL_OP(init, kl_initial_ops, exact_parameter);
+  return op ? op(init->state, name, value) : KL_ENOTSUP;
 }
 
 /* ---------------------------------------------------------------- model */

@@ -35,6 +35,12 @@ struct kl_instance {
 int kl_instance_create(const kl_plugin_info *info, kl_params *params, const kl_setup *base,
                        kl_instance **out, kl_error *err);
 
+/* The rules of a plugin's kind (kinlab/kinds.h, "Host checks"): REQUIRED
+ * operations and the parameters the framework reads by name.  KL_EPLUGIN with
+ * a message naming origin (the module file; NULL: none), the plugin and the
+ * rule.  instance.c; the loader calls it for every descriptor it loads. */
+int kl_plugin_check_rules(const kl_plugin_info *info, const char *origin, kl_error *err);
+
 
 /* SHA-256 (FIPS 180-4, sha256.c): plugin provenance and run integrity.
  * One call (kl_sha256, kl_sha256_hex, kl_sha256_file) or init / update... /

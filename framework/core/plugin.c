@@ -356,7 +356,9 @@ static int load_file_ranked(kl_registry *reg, const char *path, int rank, char *
                         MAX_PLUGINS_PER_MODULE);
       break;
     }
-    if ((rc = check_info(info, path, count, err))) break;
+    if ((rc = check_info(info, path, count, err)) ||
+        (rc = kl_plugin_check_rules(info, path, err)))
+      break;
     for (uint32_t j = 0; j < count && !rc; j++)
       if (!strcmp(infos[j]->name, info->name))
         rc = kl_error_set(err, KL_EPLUGIN, "plugin %s: the name '%s' is defined twice", path,

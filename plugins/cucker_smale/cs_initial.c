@@ -113,8 +113,13 @@ static int patch_support(void *state, double *x_lo, double *x_hi, double *v_lo, 
   return KL_OK;
 }
 
+static int patch_mass(void *state, double *mass) {
+  *mass = ((const patch_state *)state)->mass;
+  return KL_OK;
+}
+
 static const kl_initial_ops patch_ops = {sizeof(kl_initial_ops), patch_density, NULL, NULL,
-                                         patch_support};
+                                         patch_support, patch_mass, NULL};
 
 static const kl_plugin_info patch_info = {
     KL_PLUGIN_HEADER,
@@ -203,8 +208,14 @@ static int gauss_support(void *state, double *x_lo, double *x_hi, double *v_lo, 
   return KL_OK;
 }
 
+/* Per unit length of x for x_profile: uniform. */
+static int gauss_mass(void *state, double *mass) {
+  *mass = ((const gauss_state *)state)->mass;
+  return KL_OK;
+}
+
 static const kl_initial_ops gauss_ops = {sizeof(kl_initial_ops), gauss_density, NULL, NULL,
-                                         gauss_support};
+                                         gauss_support, gauss_mass, NULL};
 
 static const kl_plugin_info gauss_info = {
     KL_PLUGIN_HEADER,

@@ -53,8 +53,8 @@ static const kl_param_spec params[] = {
     {"N", KL_PARAM_INT, "1000", 2, 0, KL_PARAM_HAS_MIN, NULL, "1", "number of particles"},
     {"mass", KL_PARAM_REAL, NULL, 0, 0,
      KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "1",
-     "total mass M (weights M/N); default: the initial data's `mass` (cs_patch, cs_gaussian), "
-     "else 1"},
+     "total mass M (weights M/N); default: the initial data's total mass when they give it "
+     "(cs_patch: mass, or value times the box volume; cs_gaussian: mass), else 1"},
     {"gamma", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN, NULL, "1",
      "kinetic coupling gamma = kappa int psi (default 1 unless kappa is given)"},
     {"kappa", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN, NULL, "1",
@@ -182,13 +182,13 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   /* total mass */
   s->M = 1;
   if (kl_params_is_set(p, "mass")) s->M = kl_params_real(p, "mass");
-  else if (s->initial) {
-    const char *in = kl_instance_name(s->initial);
-    if (!strncmp(in, "cs_", 3)) s->M = kl_params_real(kl_instance_params(s->initial), "mass");
-    if (!(s->M > 0) || !isfinite(s->M)) s->M = 1; /* cs_patch given by value */
-    if (!strcmp(in, "cs_patch") && kl_params_is_set(kl_instance_params(s->initial), "value")) {
+  else if (s->initial && kl_initial_mass(s->initial, &s->M) == KL_OK) {
+    /* the initial data know their mass (cs_patch: mass, or value times the box volume) */
+    if (!(s->M > 0) || !isfinite(s->M)) {
       rc = kl_params_error(err, KL_EINVAL, p, "mass",
-                           "the initial cs_patch is given by value: give the total mass here");
+                           "initial '%s' gives the total mass %g: expected a positive finite "
+                           "mass (give it here)",
+                           kl_instance_name(s->initial), s->M);
       goto fail;
     }
   }

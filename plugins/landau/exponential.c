@@ -15,12 +15,21 @@
  *       J_d = int_0^inf r^d <r>^{-1} e^{-<r>} dr   (|grad G^eps| = (r/<r>) G^eps / eps, r/<r> <= 1)
  * and pointwise G^eps(R) / G^eps(0) = e^{1 - <rho>}.  The cut-off is the smallest
  * rho meeting all three bounds with rtol (found by bisection), times eps.
+ *
+ * Width (variance per component, (1/d) int |v|^2 G^eps):  eps^2 W_d,
+ *   W_d = (1/d) int r^{d+1} e^{-<r>} dr / int r^{d-1} e^{-<r>} dr = K_{(d+3)/2}(1) / K_{(d+1)/2}(1),
+ * from int_0^inf r^{2 nu - 2} e^{-<r>} dr = 2^nu Gamma(nu + 1/2) K_nu(1) / ((2 nu - 1) sqrt(pi))
+ * (r = sinh t and K_nu's integral representation; nu = 1, 2 give 1/C_1, 1/C_3 above).
+ * W_1 = K_2(1)/K_1(1) = 2.6995, W_2 = K_{5/2}(1)/K_{3/2}(1) = 7/2 exactly,
+ * W_3 = K_3(1)/K_2(1) = 4.3704 (plugins/landau/tests/test_landau_mollifiers.c checks
+ * them against a quadrature of the profile).
  */
 #include <math.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
+#include <gsl/gsl_sf_bessel.h>
 
 #include <kinlab/kinlab.h>
 
@@ -29,6 +38,7 @@
 typedef struct exponential_state {
   double C[4]; /* C_d, d = 1..3 */
   double J[4]; /* J_d = int_0^inf r^d e^{-<r>} / <r> dr */
+  double W[4]; /* variance per component of G (eps = 1), K_{(d+3)/2}(1) / K_{(d+1)/2}(1) */
 } exponential_state;
 
 static const double sphere_area[4] = {0.0, 2.0, 2.0 * M_PI, 4.0 * M_PI};
@@ -78,6 +88,7 @@ static int exponential_create(const kl_setup *setup, void **state, kl_error *err
       return rc;
     }
     s->C[d] = 1.0 / (sphere_area[d] * I);
+    s->W[d] = gsl_sf_bessel_Knu(0.5 * (d + 3), 1.0) / gsl_sf_bessel_Knu(0.5 * (d + 1), 1.0);
   }
   *state = s;
   return KL_OK;
@@ -120,8 +131,13 @@ static double exponential_cutoff(void *state, unsigned d, double eps, double rto
   return eps * kl_bisect_up(cut_ok, &c);
 }
 
+static double exponential_width(void *state, unsigned d, double eps) {
+  const exponential_state *s = state;
+  return d >= 1 && d <= 3 ? s->W[d] * eps * eps : NAN;
+}
+
 static const kl_mollifier_ops exponential_ops = {sizeof(kl_mollifier_ops), exponential_profile,
-                                                 exponential_cutoff, NULL};
+                                                 exponential_cutoff, NULL, exponential_width};
 
 static const kl_plugin_info exponential_info = {
     KL_PLUGIN_HEADER,

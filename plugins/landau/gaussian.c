@@ -15,6 +15,8 @@
  * pointwise bound G^eps(R) <= rtol G^eps(0), i.e. x >= log(1/rtol), so that a
  * truncated sum sum_l w_l G^eps(c - v_l) misses at most rtol * M * G^eps(0)
  * (M = sum of the weights).  R = sqrt(2 s2 x*) for the smallest x* meeting both.
+ *
+ * Width (variance per component): s2, i.e. eps (variance) or eps^2 (length).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -122,8 +124,14 @@ static void gaussian_factor(void *state, unsigned d, double eps, size_t n, const
   }
 }
 
+/* The blob is the N(0, s2 I) density: variance s2 per component in any d. */
+static double gaussian_width(void *state, unsigned d, double eps) {
+  (void)d;
+  return variance_of(state, eps);
+}
+
 static const kl_mollifier_ops gaussian_ops = {sizeof(kl_mollifier_ops), gaussian_profile,
-                                              gaussian_cutoff, gaussian_factor};
+                                              gaussian_cutoff, gaussian_factor, gaussian_width};
 
 static const kl_plugin_info gaussian_info = {
     KL_PLUGIN_HEADER,

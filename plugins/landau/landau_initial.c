@@ -104,8 +104,18 @@ static int bkw_support(void *state, double *x_lo, double *x_hi, double *v_lo, do
   return KL_OK;
 }
 
+/* The Landau equation BKW solves: Maxwell molecules, phi(r) = C with
+ * C = 1/16 in 2-D, 1/24 in 3-D (notes/landau.md). */
+static int bkw_exact_parameter(void *state, const char *name, double *value) {
+  const bkw_state *s = state;
+  if (!strcmp(name, "landau_gamma")) *value = 0.0;
+  else if (!strcmp(name, "landau_C")) *value = s->d == 2 ? 1.0 / 16 : 1.0 / 24;
+  else return KL_ENOTSUP;
+  return KL_OK;
+}
+
 static const kl_initial_ops bkw_ops = {sizeof(kl_initial_ops), bkw_density, bkw_exact,
-                                       bkw_start_time, bkw_support};
+                                       bkw_start_time, bkw_support, NULL, bkw_exact_parameter};
 
 static const kl_plugin_info bkw_info = {
     KL_PLUGIN_HEADER,
@@ -193,7 +203,7 @@ static int maxwellian_support(void *state, double *x_lo, double *x_hi, double *v
 }
 
 static const kl_initial_ops maxwellian_ops = {sizeof(kl_initial_ops), maxwellian_density,
-                                              maxwellian_exact, NULL, maxwellian_support};
+                                              maxwellian_exact, NULL, maxwellian_support, NULL, NULL};
 
 static const kl_plugin_info maxwellian_info = {
     KL_PLUGIN_HEADER,
@@ -270,7 +280,7 @@ static int bimaxwellian_support(void *state, double *x_lo, double *x_hi, double 
 }
 
 static const kl_initial_ops bimaxwellian_ops = {sizeof(kl_initial_ops), bimaxwellian_density,
-                                                NULL, NULL, bimaxwellian_support};
+                                                NULL, NULL, bimaxwellian_support, NULL, NULL};
 
 static const kl_plugin_info bimaxwellian_info = {
     KL_PLUGIN_HEADER,
@@ -326,7 +336,7 @@ static int rosenbluth_support(void *state, double *x_lo, double *x_hi, double *v
 }
 
 static const kl_initial_ops rosenbluth_ops = {sizeof(kl_initial_ops), rosenbluth_density, NULL,
-                                              NULL, rosenbluth_support};
+                                              NULL, rosenbluth_support, NULL, NULL};
 
 static const kl_plugin_info rosenbluth_info = {
     KL_PLUGIN_HEADER,

@@ -244,9 +244,13 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   }
   s->R2 = s->R * s->R;
   /* A blob wider than the mesh makes the regularised entropy meaningless: refuse
-   * when even its half-mass radius exceeds the box half-width L (the cut-off
-   * radius R is no measure of width: the exponential blob's tail is long). */
-  double half_mass = kl_mollifier_cutoff(s->moll, d, s->eps, 0.5);
+   * when even its half-mass radius exceeds the box half-width L.  The real
+   * half-mass radius (the host integrates the REQUIRED profile), not the
+   * width: it is defined for every mollifier, and it is what "half the mass
+   * beyond" says; the RMS radius sqrt(d width) would weigh the exponential
+   * blob's long tail.  Not cutoff(..., 0.5) either: that is an upper bound of
+   * the tail, 31 % above the Gaussian's half-mass radius in 2-D. */
+  double half_mass = kl_mollifier_half_mass_radius(s->moll, d, s->eps);
   if (half_mass > s->L) {
     rc = kl_params_error(err, KL_EINVAL, p, kl_params_is_set(p, "epsilon") ? "epsilon" : "epsilon_coeff",
                          "the blob (eps = %g, half its mass beyond radius %g) is wider than the "
@@ -255,30 +259,53 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
     goto fail;
   }
   s->log = setup->log;
-  if (!kl_params_is_set(p, "epsilon") && strcmp(kl_instance_name(s->moll), "gaussian") != 0)
-    kl_logf(setup->log, KL_LOG_WARN,
-            "%s: eps = %g from epsilon_coeff * h^epsilon_power, a formula meant for the "
-            "Gaussian's variance; mollifier '%s' reads eps in its own scaling (see "
-            "docs/landau.md)",
-            kl_params_path(p), s->eps, kl_instance_name(s->moll));
+  /* The default eps = epsilon_coeff h^epsilon_power is CHWW's rule for the
+   * Gaussian's variance: warn unless this blob's variance per component is
+   * eps (compare widths, never names; an explicit epsilon is the user's word). */
+  if (!kl_params_is_set(p, "epsilon")) {
+    const double width = kl_mollifier_width(s->moll, d, s->eps);
+    if (!(fabs(width - s->eps) <= 1e-12 * s->eps)) {
+      char what[96];
+      if (isnan(width))
+        snprintf(what, sizeof what, "mollifier '%s' gives no width", kl_instance_name(s->moll));
+      else
+        snprintf(what, sizeof what, "mollifier '%s' has variance %g per component at this eps",
+                 kl_instance_name(s->moll), width);
+      kl_logf(setup->log, KL_LOG_WARN,
+              "%s: eps = %g from epsilon_coeff * h^epsilon_power, a rule for the variance of "
+              "the blob; %s (eps is in the mollifier's own scaling; set epsilon to choose it "
+              "yourself, see docs/landau.md)",
+              kl_params_path(p), s->eps, what);
+    }
+  }
 
   /* ---- kernel */
   s->kern = kl_params_plugin(p, "kernel");
   if (s->kern) {
-    s->gamma = kl_kernel_gamma(s->kern);
-    s->C = kl_kernel_power_law_coefficient(s->kern);
+    /* Not a power law: C = gamma = NaN, the pair sum calls the kernel's weight. */
+    kl_kernel_power_law(s->kern, &s->C, &s->gamma);
     s->gc = lp_gamma_case(s->C, s->gamma);
   } else {
     s->gamma = 0;
     s->C = d == 2 ? 1.0 / 16 : 1.0 / 24;
     s->gc = G_0;
   }
-  if (strcmp(kl_instance_name(setup->initial), "bkw") == 0 &&
-      !(s->gamma == 0 && fabs(s->C - (d == 2 ? 1.0 / 16 : 1.0 / 24)) < 1e-12))
+  char kernel_is[64]; /* for messages */
+  if (s->gc == G_PLUGIN) snprintf(kernel_is, sizeof kernel_is, "is not a power law");
+  else snprintf(kernel_is, sizeof kernel_is, "has gamma = %g, C = %g", s->gamma, s->C);
+  /* Initial data that are an exact solution only for one Landau kernel say
+   * which (bkw: gamma = 0, C = 1/16 or 1/24); their exact() does not hold for
+   * another.  Asked of the plugin, never guessed from its name. */
+  double exact_gamma, exact_C;
+  if (kl_initial_has_exact(setup->initial) &&
+      kl_initial_exact_parameter(setup->initial, "landau_gamma", &exact_gamma) == KL_OK &&
+      kl_initial_exact_parameter(setup->initial, "landau_C", &exact_C) == KL_OK &&
+      !(s->gamma == exact_gamma && fabs(s->C - exact_C) <= 1e-12 * fabs(exact_C)))
     kl_logf(setup->log, KL_LOG_WARN,
-            "%s: the BKW solution solves the Landau equation with gamma = 0, C = %s only; "
-            "this kernel has gamma = %g, C = %g",
-            kl_params_path(p), d == 2 ? "1/16" : "1/24", s->gamma, s->C);
+            "%s: the exact solution of initial '%s' solves the Landau equation with "
+            "gamma = %g, C = %g only; this kernel %s",
+            kl_params_path(p), kl_instance_name(setup->initial), exact_gamma, exact_C,
+            kernel_is);
 
   /* ---- particles at the cell centres */
   s->w = malloc(s->M * sizeof *s->w);
@@ -331,9 +358,8 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   if (!strcmp(how, "moments") && !polynomial) {
     rc = kl_params_error(err, KL_EINVAL, p, "pair_sum",
                          "'moments' is exact for polynomial kernels only (a power_law kernel "
-                         "with gamma = 0 or 2); this kernel has gamma = %g%s: expected auto or "
-                         "direct",
-                         s->gamma, s->gc == G_PLUGIN ? " and is not a power law" : "");
+                         "with gamma = 0 or 2); this kernel %s: expected auto or direct",
+                         kernel_is);
     goto fail;
   }
   s->pairs.moments = polynomial && strcmp(how, "direct") != 0;
@@ -411,9 +437,9 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   }
   kl_logf(setup->log, KL_LOG_INFO,
           "landau_particles: d = %u, n = %ld, h = %g, N = %zu particles, M = %zu mesh points, "
-          "eps = %g (%s), cut-off radius %g = %.2f h, gamma = %g, C = %g, pair sum: %s%s",
+          "eps = %g (%s), cut-off radius %g = %.2f h, kernel %s, pair sum: %s%s",
           d, s->n, s->h, N, s->M, s->eps, kl_instance_name(s->moll), s->R, s->R / s->h,
-          s->gamma, s->C,
+          kernel_is,
           s->collisions != COLL_FULL ? coll : s->pairs.moments ? "moments (O(N))" : "direct",
           s->ranks > 1 ? " (split over MPI ranks)" : "");
   *state = s;

@@ -93,14 +93,15 @@ static void power_law_weight(void *state, size_t n, const double *r2, double *ph
   }
 }
 
-static double power_law_gamma(void *state) { return ((const power_law_state *)state)->gamma; }
-
-static double power_law_coefficient(void *state) {
-  return ((const power_law_state *)state)->C;
+static int power_law_power_law(void *state, double *C, double *gamma) {
+  const power_law_state *s = state;
+  *C = s->C;
+  *gamma = s->gamma;
+  return KL_OK;
 }
 
-static const kl_kernel_ops power_law_ops = {sizeof(kl_kernel_ops), power_law_weight,
-                                            power_law_gamma, power_law_coefficient};
+static const kl_kernel_ops power_law_ops = {sizeof(kl_kernel_ops), power_law_weight, NULL, NULL,
+                                            power_law_power_law};
 
 static const kl_plugin_info power_law_info = {
     KL_PLUGIN_HEADER,

@@ -7,7 +7,7 @@ static void weight_one(void *s, size_t n, const double *r2, double *phi) {
   (void)s; (void)r2;
   for (size_t i = 0; i < n; i++) phi[i] = 1;
 }
-static const kl_kernel_ops ops = {sizeof(kl_kernel_ops), weight_one, gamma_missing, NULL};
+static const kl_kernel_ops ops = {sizeof(kl_kernel_ops), weight_one, gamma_missing, NULL, NULL};
 static const kl_plugin_info info = {KL_PLUGIN_HEADER, KL_KIND_KERNEL, "unresolved", "missing symbol",
                                     NULL, &ops, NULL, NULL};
 static const kl_plugin_info *const table[] = {&info, NULL};

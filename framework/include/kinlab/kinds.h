@@ -3,6 +3,23 @@
  * Every table starts with struct_size (sizeof the table the plugin was built
  * with) so new OPTIONAL operations can be appended: the host treats an
  * operation beyond struct_size as NULL.
+ *
+ * Each operation is marked
+ *   REQUIRED   the loader refuses a plugin without it (at load, naming the file);
+ *   OPTIONAL   NULL (or absent from an older, shorter table) gets the documented default;
+ * and with its threading class (the words of LV2's lv2.h):
+ *   [reentrant]    may be called concurrently from several threads with the same
+ *                  state (the host and models call it inside OpenMP parallel
+ *                  regions); must not modify state or any global, and must not
+ *                  log.  Scratch memory is the caller's (the output arrays).
+ *   [main thread]  called from one thread at a time, never concurrently with any
+ *                  other operation of the same instance; may modify state.
+ * create() and destroy() (plugin.h) are [main thread].
+ *
+ * Rules beyond the operations (parameters a kind must declare, ...) are listed
+ * with each kind under "Host checks"; the loader enforces them when it loads
+ * a module (framework/core/plugin.c, check_kind_rules) and again when it
+ * creates an instance.  docs/writing-plugins.md explains each kind.
  */
 #ifndef KINLAB_KINDS_H
 #define KINLAB_KINDS_H
@@ -18,25 +35,38 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------ */
-/* Mollifier: a radial blob G^eps(z) = eps^-d G(z/eps) with integral 1.     */
+/* Mollifier: a radial blob G^eps(z) with integral 1, for every eps > 0.     */
+/* eps is the plugin's own scaling (a variance, a length, ...): `width`      */
+/* translates it into a common unit.                                         */
+/* Host checks: profile and cutoff present.                                  */
 /* ------------------------------------------------------------------------ */
 typedef struct kl_mollifier_ops {
   uint32_t struct_size;
-  /* REQUIRED.  For n squared distances r2[i] = |z_i|^2 fill value[i] = G^eps(z_i)
-   * and grad_factor[i] = g_i such that grad G^eps(z_i) = g_i z_i.  Either output
-   * may be NULL.  eps is the plugin's own scaling (documented per plugin). */
+  /* REQUIRED [reentrant].  For n squared distances r2[i] = |z_i|^2 fill
+   * value[i] = G^eps(z_i) and grad_factor[i] = g_i such that
+   * grad G^eps(z_i) = g_i z_i.  Either output may be NULL.  eps is the
+   * plugin's own scaling (documented per plugin). */
   void (*profile)(void *state, unsigned d, double eps, size_t n, const double *r2,
                   double *value, double *grad_factor);
-  /* REQUIRED.  A radius R with  int_{|z|>R} G^eps  <=  rtol  (and likewise for
-   * |grad G^eps|): sums may be truncated at R with relative error rtol. */
+  /* REQUIRED [reentrant].  A radius R with  int_{|z|>R} G^eps  <=  rtol  (and
+   * likewise for |grad G^eps|): sums may be truncated at R with relative error
+   * rtol.  An upper bound, not a quantile: cutoff(..., 0.5) is no half-mass
+   * radius (for the Gaussian in 2-D it is 31 % larger). */
   double (*cutoff)(void *state, unsigned d, double eps, double rtol);
-  /* OPTIONAL (ABI 1.1).  Only for a separable mollifier, G^eps(z) = prod_a g(z_a)
+  /* OPTIONAL (ABI 1.1) [reentrant].  Only for a separable mollifier, G^eps(z) = prod_a g(z_a)
    * exactly for every z in dimension d: fill g[i] = g(x[i]) and dg[i] = g'(x[i])
    * for n one-dimensional points x (either output may be NULL).  Models may
    * then build G^eps and grad G^eps from 1-D tables (landau_particles does:
    * no exp in its inner loops).  NULL: not separable (the exponential blob). */
   void (*separable)(void *state, unsigned d, double eps, size_t n, const double *x, double *g,
                     double *dg);
+  /* OPTIONAL (ABI 1.2) [reentrant].  The variance per component of the blob in
+   * dimension d,  (1/d) int |z|^2 G^eps(z) dz,  exactly (a closed form, not a
+   * quadrature of the profile).  It puts every plugin's eps on one scale:
+   * models use it for eps rules written for a Gaussian's variance, plots for
+   * the blob's size.  Gaussian (variance scaling): eps.  NULL: unknown (models
+   * then treat the scaling of eps as unknown and say so). */
+  double (*width)(void *state, unsigned d, double eps);
 } kl_mollifier_ops;
 
 void kl_mollifier_profile(const kl_instance *m, unsigned d, double eps, size_t n,
@@ -46,28 +76,52 @@ double kl_mollifier_cutoff(const kl_instance *m, unsigned d, double eps, double 
 bool kl_mollifier_is_separable(const kl_instance *m);
 void kl_mollifier_factor(const kl_instance *m, unsigned d, double eps, size_t n, const double *x,
                          double *g, double *dg);
+/* The variance per component of G^eps in dimension d; NaN when m has no width. */
+bool kl_mollifier_has_width(const kl_instance *m);
+double kl_mollifier_width(const kl_instance *m, unsigned d, double eps);
+/* The radius holding half the blob's mass, int_{|z|<R} G^eps = 1/2, computed by
+ * the host from the REQUIRED profile (radial quadrature, relative accuracy
+ * 1e-9, tested against closed forms): defined for every mollifier.  NaN for d
+ * outside 1..3, or when the profile does not hold half its mass within
+ * cutoff(eps, 1/2) (a plugin bug). */
+double kl_mollifier_half_mass_radius(const kl_instance *m, unsigned d, double eps);
 /* Convenience: G^eps at one point z of dimension d, and its gradient (may be NULL). */
 double kl_mollifier_eval(const kl_instance *m, unsigned d, double eps, const double *z,
                          double *grad);
 
 /* ------------------------------------------------------------------------ */
 /* Collision kernel: A(z) = phi(|z|) (|z|^2 I - z (x) z).                   */
+/* Host checks: weight present.                                              */
 /* ------------------------------------------------------------------------ */
 typedef struct kl_kernel_ops {
   uint32_t struct_size;
-  /* REQUIRED.  phi[i] = phi(sqrt(r2[i])) for n squared distances; phi = 0 where
-   * r2 = 0 (the pair term vanishes), never NaN. */
+  /* REQUIRED [reentrant].  phi[i] = phi(sqrt(r2[i])) for n squared distances;
+   * phi = 0 where r2 = 0 (the pair term vanishes), never NaN.  Models call it
+   * inside OpenMP regions (landau_particles' pair sum, per tile). */
   void (*weight)(void *state, size_t n, const double *r2, double *phi);
-  /* REQUIRED.  The exponent gamma of the power law (for reports and fast paths). */
+  /* DEPRECATED (the ABI 1.0-1.1 way; new kernels leave both NULL and give
+   * power_law).  Kept in place so 1.0/1.1 tables keep their layout: when
+   * power_law is absent or NULL, gamma() together with a
+   * power_law_coefficient() that is not NULL and not NaN means phi(r) = C r^gamma.
+   * Not REQUIRED since 1.2: a kernel that is not a power law has no exponent,
+   * and models need nothing but weight() for it. */
   double (*gamma)(void *state);
-  /* OPTIONAL.  C when phi(r) = C r^gamma exactly, so models may use a
-   * specialised loop; NULL (or a NaN return): not a pure power law. */
   double (*power_law_coefficient)(void *state);
+  /* OPTIONAL (ABI 1.2) [reentrant].  KL_OK with *C and *gamma when
+   * phi(r) = C r^gamma exactly (models then use specialised loops, exact O(N)
+   * sums for gamma = 0, 2, and report gamma); KL_ENOTSUP when this instance is
+   * not a power law.  NULL: not a power law. */
+  int (*power_law)(void *state, double *C, double *gamma);
 } kl_kernel_ops;
 
 void kl_kernel_weight(const kl_instance *k, size_t n, const double *r2, double *phi);
+/* KL_OK with C and gamma when phi(r) = C r^gamma exactly, KL_ENOTSUP otherwise
+ * (the 1.2 power_law op, or the deprecated pair of a 1.0/1.1 plugin).  Either
+ * output pointer may be NULL. */
+int kl_kernel_power_law(const kl_instance *k, double *C, double *gamma);
+/* DEPRECATED (kept for plugins built against 1.1): gamma and C of
+ * kl_kernel_power_law, NaN when the kernel is not a power law. */
 double kl_kernel_gamma(const kl_instance *k);
-/* NaN when the kernel is not a pure power law. */
 double kl_kernel_power_law_coefficient(const kl_instance *k);
 /* out = A(z) x in dimension d (reference implementation, for tests/diagnostics). */
 void kl_kernel_apply(const kl_instance *k, unsigned d, const double *z, const double *x,
@@ -75,22 +129,37 @@ void kl_kernel_apply(const kl_instance *k, unsigned d, const double *z, const do
 
 /* ------------------------------------------------------------------------ */
 /* Initial data: f0(x, v), optionally an exact solution f(t, x, v).          */
+/* Host checks: density present.                                             */
 /* ------------------------------------------------------------------------ */
 typedef struct kl_initial_ops {
   uint32_t struct_size;
-  /* REQUIRED.  f0 at (x, v); x is NULL for spatially homogeneous data
-   * (setup->dim_x == 0).  Must be finite and >= 0. */
+  /* REQUIRED [reentrant].  f0 at (x, v); x is NULL for spatially homogeneous
+   * data (setup->dim_x == 0).  Must be finite and >= 0. */
   double (*density)(void *state, const double *x, const double *v);
-  /* OPTIONAL.  Exact solution at time t (absolute time, t >= start_time).
+  /* OPTIONAL [reentrant].  Exact solution at time t (absolute time, t >= start_time).
    * Returns KL_OK and sets *f, or KL_ENOTSUP when none is known for this t or
    * these model parameters.  NULL: no exact solution. */
   int (*exact)(void *state, double t, const double *x, const double *v, double *f);
-  /* OPTIONAL.  The time at which f0 is given (BKW 3-D starts at t0 > 0); NULL: 0. */
+  /* OPTIONAL [main thread].  The time at which f0 is given (BKW 3-D starts at t0 > 0); NULL: 0. */
   double (*start_time)(void *state);
-  /* OPTIONAL.  A box containing the support of f0 (or where it exceeds a
+  /* OPTIONAL [main thread].  A box containing the support of f0 (or where it exceeds a
    * negligible fraction of its mass): lo[dim], hi[dim] for x (if dim_x>0) then v.
    * NULL: unknown (models then need an explicit box). */
   int (*support)(void *state, double *x_lo, double *x_hi, double *v_lo, double *v_hi);
+  /* OPTIONAL (ABI 1.2) [main thread].  The total mass of f0 (int f0 dv, or
+   * int int f0 dx dv; per unit length of x for data uniform in x): KL_OK and
+   * *mass, or KL_ENOTSUP.  NULL: unknown (models that need it ask the user). */
+  int (*mass)(void *state, double *mass);
+  /* OPTIONAL (ABI 1.2) [main thread].  Which equation exact() solves: for
+   * data that are an exact solution only for particular values of the
+   * equation's parameters, KL_OK and *value = the value of the parameter
+   * `name` that exact() assumes; KL_ENOTSUP for a parameter it does not
+   * constrain.  Names in use (a model asks for those of its equation):
+   *   "landau_gamma", "landau_C"  the kernel phi(r) = C r^gamma of the Landau
+   *                               equation (bkw: gamma = 0, C = 1/16 in 2-D,
+   *                               1/24 in 3-D).
+   * NULL: exact(), if any, holds for every parameter value. */
+  int (*exact_parameter)(void *state, const char *name, double *value);
 } kl_initial_ops;
 
 double kl_initial_density(const kl_instance *init, const double *x, const double *v);
@@ -100,6 +169,9 @@ int kl_initial_exact(const kl_instance *init, double t, const double *x, const d
 double kl_initial_start_time(const kl_instance *init);
 int kl_initial_support(const kl_instance *init, double *x_lo, double *x_hi, double *v_lo,
                        double *v_hi);
+/* KL_ENOTSUP when the plugin does not provide it (see the ops above). */
+int kl_initial_mass(const kl_instance *init, double *mass);
+int kl_initial_exact_parameter(const kl_instance *init, const char *name, double *value);
 
 /* ------------------------------------------------------------------------ */
 /* Views of a model's state, for diagnostics and snapshots.                  */

@@ -29,7 +29,9 @@ extern "C" {
 #endif
 
 #define KL_ABI_MAJOR 1u /* incompatible changes bump this */
-#define KL_ABI_MINOR 1u /* additions at the end of tables bump this (1: mollifier separable) */
+#define KL_ABI_MINOR 2u /* additions at the end of tables bump this (1: mollifier separable;
+                           2: mollifier width, kernel power_law, initial mass and
+                           exact_parameter; kernel gamma no longer REQUIRED) */
 
 #define KL_PLUGIN_ENTRY_SYMBOL "kinlab_plugin_entry"
 

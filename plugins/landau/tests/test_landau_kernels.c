@@ -63,9 +63,88 @@ static void test_weight(void) {
     for (int i = 0; i < 4; i++) CU_ASSERT(!isnan(phi[i]) && (isfinite(phi[i]) || (gammas[g] < -2 && i == 1)));
     for (int i = 2; i < 4; i++)
       KL_ASSERT_CLOSE(phi[i], pow(r2[i], 0.5 * gammas[g]) / 24, 1e-15 * phi[i]);
-    KL_ASSERT_CLOSE(kl_kernel_gamma(k), gammas[g], 0);
-    KL_ASSERT_CLOSE(kl_kernel_power_law_coefficient(k), 1.0 / 24, 0);
+    double C = NAN, gamma = NAN;
+    CU_ASSERT_EQUAL(kl_kernel_power_law(k, &C, &gamma), KL_OK);
+    KL_ASSERT_CLOSE(gamma, gammas[g], 0);
+    KL_ASSERT_CLOSE(C, 1.0 / 24, 0);
     kl_instance_free(k);
+  }
+}
+
+/* The power-law contract (ABI 1.2): the OPTIONAL power_law op; without it a
+ * kernel is not a power law, unless it gives the deprecated 1.0/1.1 pair
+ * gamma + power_law_coefficient (a coefficient that is NaN: not a power law);
+ * a table of the 1.1 size (no power_law slot) is read the old way. */
+static void weight_one(void *s, size_t n, const double *r2, double *phi) {
+  (void)s, (void)r2;
+  for (size_t i = 0; i < n; i++) phi[i] = 1;
+}
+static double old_gamma(void *s) { (void)s; return -1.5; }
+static double old_C(void *s) { (void)s; return 0.25; }
+static double old_C_nan(void *s) { (void)s; return NAN; }
+static int new_power_law(void *s, double *C, double *gamma) {
+  (void)s;
+  *C = 2, *gamma = 1;
+  return KL_OK;
+}
+static int new_not_power_law(void *s, double *C, double *gamma) {
+  (void)s, (void)C, (void)gamma;
+  return KL_ENOTSUP;
+}
+/* The kernel table as published in ABI 1.1 (before power_law was appended). */
+typedef struct kernel_ops_1_1 {
+  uint32_t struct_size;
+  void (*weight)(void *, size_t, const double *, double *);
+  double (*gamma)(void *);
+  double (*power_law_coefficient)(void *);
+} kernel_ops_1_1;
+
+static void test_power_law_contract(void) {
+  static const kl_kernel_ops k_new = {sizeof(kl_kernel_ops), weight_one, NULL, NULL, new_power_law};
+  static const kl_kernel_ops k_new_no = {sizeof(kl_kernel_ops), weight_one, old_gamma, old_C,
+                                         new_not_power_law}; /* the op wins */
+  static const kl_kernel_ops k_none = {sizeof(kl_kernel_ops), weight_one, NULL, NULL, NULL};
+  static const kl_kernel_ops k_old_pair = {sizeof(kl_kernel_ops), weight_one, old_gamma, old_C,
+                                           NULL};
+  static const kl_kernel_ops k_old_nan = {sizeof(kl_kernel_ops), weight_one, old_gamma,
+                                          old_C_nan, NULL};
+  static const kernel_ops_1_1 k_1_1 = {sizeof(kernel_ops_1_1), weight_one, old_gamma, old_C};
+  static const kernel_ops_1_1 k_1_1_gamma_only = {sizeof(kernel_ops_1_1), weight_one, old_gamma,
+                                                  NULL};
+  static const struct {
+    const char *name;
+    const void *ops;
+    int rc;
+    double C, gamma;
+  } cases[] = {{"k_new", &k_new, KL_OK, 2, 1},
+               {"k_new_no", &k_new_no, KL_ENOTSUP, NAN, NAN},
+               {"k_none", &k_none, KL_ENOTSUP, NAN, NAN},
+               {"k_old_pair", &k_old_pair, KL_OK, 0.25, -1.5},
+               {"k_old_nan", &k_old_nan, KL_ENOTSUP, NAN, NAN},
+               {"k_1_1", &k_1_1, KL_OK, 0.25, -1.5},
+               {"k_1_1_gamma_only", &k_1_1_gamma_only, KL_ENOTSUP, NAN, NAN}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    kl_plugin_info info = {KL_PLUGIN_HEADER, KL_KIND_KERNEL, cases[c].name, "test", NULL,
+                           cases[c].ops, NULL, NULL};
+    kl_registry *reg = kl_registry_new();
+    kl_error err = {0, ""};
+    kl_instance *k = NULL;
+    char y[64];
+    snprintf(y, sizeof y, "{type: %s}", cases[c].name);
+    CU_ASSERT_EQUAL_FATAL(kl_registry_add(reg, &info, "test", &err), KL_OK);
+    CU_ASSERT_EQUAL_FATAL(kl_instance_from_yaml(reg, KL_KIND_KERNEL, y, 2, 0, NULL, NULL, &k, &err),
+                          KL_OK);
+    double C = 0, gamma = 0;
+    CU_ASSERT_EQUAL(kl_kernel_power_law(k, &C, &gamma), cases[c].rc);
+    if (cases[c].rc == KL_OK) {
+      CU_ASSERT_EQUAL(C, cases[c].C);
+      CU_ASSERT_EQUAL(gamma, cases[c].gamma);
+    } else {
+      CU_ASSERT(isnan(C) && isnan(gamma)); /* never a stale value */
+      CU_ASSERT(isnan(kl_kernel_gamma(k)) && isnan(kl_kernel_power_law_coefficient(k)));
+    }
+    kl_instance_free(k);
+    kl_registry_free(reg);
   }
 }
 
@@ -244,6 +323,7 @@ static void test_pair_sums(void) {
 
 static CU_TestInfo tests[] = {{"A(z) structure", test_structure},
                               {"weight phi", test_weight},
+                              {"power_law contract, 1.1 tables", test_power_law_contract},
                               {"regimes", test_regimes},
                               {"pair sums vs long double, every gamma path", test_pair_sums},
                               CU_TEST_INFO_NULL};

@@ -522,14 +522,15 @@ static void test_params(void) {
   CU_ASSERT_EQUAL(rc, KL_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "gamma"));
   kl_instance_free(bad);
-  /* the wide-blob check at its boundary: the Gaussian's radius R(eps) = cutoff(eps,
-   * rtol 0.5) (the model's measure of its width) scales as sqrt(eps) (variance
-   * scaling), so it equals the box half-width 4 at eps = (4 / R(1))^2: 2 % below is
-   * accepted, 2 % above refused */
+  /* the wide-blob check at its boundary: the Gaussian's half-mass radius (the
+   * model's measure of its width) is sqrt(2 log 2 eps) in 2-D (variance scaling;
+   * int_{|v|<R} G = 1 - exp(-R^2 / (2 eps))), so it equals the box half-width 4 at
+   * eps = 8 / log 2: 2 % below is accepted, 2 % above refused.  (The former
+   * measure, cutoff(eps, rtol 0.5), is 31 % larger and refused from eps = 6.8.) */
   kl_instance *gauss = kl_test_instance(KL_KIND_MOLLIFIER, "{type: gaussian}", 2, 0, NULL, NULL);
-  const double r1 = gauss ? kl_mollifier_cutoff(gauss, 2, 1.0, 0.5) : NAN;
-  const double eps_edge = (4 / r1) * (4 / r1);
-  KL_ASSERT_CLOSE(kl_mollifier_cutoff(gauss, 2, eps_edge, 0.5), 4.0, 1e-6);
+  KL_ASSERT_CLOSE(kl_mollifier_half_mass_radius(gauss, 2, 1.0), sqrt(2 * log(2.0)), 1e-10);
+  const double eps_edge = 8 / log(2.0);
+  KL_ASSERT_CLOSE(kl_mollifier_half_mass_radius(gauss, 2, eps_edge), 4.0, 1e-10);
   kl_instance_free(gauss);
   for (int above = 0; above <= 1; above++) {
     char y[160];

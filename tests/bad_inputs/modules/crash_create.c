@@ -19,7 +19,7 @@ static double density(void *s, const double *x, const double *v) {
   (void)s; (void)x; (void)v;
   return 1;
 }
-static const kl_initial_ops ops = {sizeof(kl_initial_ops), density, NULL, NULL, NULL};
+static const kl_initial_ops ops = {sizeof(kl_initial_ops), density, NULL, NULL, NULL, NULL, NULL};
 
 static int create_crash(const kl_setup *s, void **state, kl_error *err) {
   (void)s; (void)err;
@@ -35,7 +35,7 @@ static void weight_one(void *s, size_t n, const double *r2, double *phi) {
   (void)s; (void)r2;
   for (size_t i = 0; i < n; i++) phi[i] = 1;
 }
-static const kl_kernel_ops kernel_ops = {sizeof(kl_kernel_ops), weight_one, gamma_zero, NULL};
+static const kl_kernel_ops kernel_ops = {sizeof(kl_kernel_ops), weight_one, gamma_zero, NULL, NULL};
 static const kl_param_spec kernel_params[] = {
     {"gamma", KL_PARAM_REAL, "0", 0, 0, 0, NULL, "1", "ignored"}, KL_PARAM_END};
 static const kl_plugin_info crash_kernel = {KL_PLUGIN_HEADER, KL_KIND_KERNEL, "rb_crash_kernel",

@@ -12,7 +12,7 @@ static double density(void *s, const double *x, const double *v) {
   (void)s; (void)x; (void)v;
   return 1;
 }
-static const kl_initial_ops ops = {sizeof(kl_initial_ops), density, NULL, NULL, NULL};
+static const kl_initial_ops ops = {sizeof(kl_initial_ops), density, NULL, NULL, NULL, NULL, NULL};
 
 static const kl_param_spec params[] = {
     {"level", KL_PARAM_INT, "1", 0, 0, 0, NULL, "1", "any value is refused by create"},

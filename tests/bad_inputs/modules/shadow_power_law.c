@@ -13,7 +13,7 @@ static void weight(void *s, size_t n, const double *r2, double *phi) {
   (void)s; (void)r2;
   for (size_t i = 0; i < n; i++) phi[i] = 1;
 }
-static const kl_kernel_ops ops = {sizeof(kl_kernel_ops), weight, gamma_of, NULL};
+static const kl_kernel_ops ops = {sizeof(kl_kernel_ops), weight, gamma_of, NULL, NULL};
 static const kl_plugin_info shadow = {KL_PLUGIN_HEADER, KL_KIND_KERNEL, "power_law",
                                       "test double of the built-in power_law (Maxwell only)",
                                       params, &ops, NULL, NULL};

@@ -32,8 +32,11 @@ echo "== random batches, d = 2, N = 10^5"
 "$k" bench --n 100000 --d 2 --batch 100 --no-pairs --no-full --reps 3
 echo "== Cucker-Smale: paper 004 Table 1, gamma = 1, no snapshots"
 sed -e '/^variants:/,$d' "$top/examples/cs_table1.yaml" > "$tmp/cs1.yaml"
-"$k" run "$tmp/cs1.yaml" --set model.gamma=1 --set output.snapshots=false --out "$tmp/cs1" --quiet &&
-  echo "wall $(tail -1 "$tmp/cs1/timeseries.csv" | cut -d, -f7) s"
+for al in remap exact; do
+  "$k" run "$tmp/cs1.yaml" --set model.gamma=1 --set model.alignment=$al --set output.snapshots=false \
+    --out "$tmp/cs1-$al" --quiet &&
+    echo "alignment $al: wall $(tail -1 "$tmp/cs1-$al/timeseries.csv" | cut -d, -f7) s"
+done
 if [ -x "$mpibuild/kinlab" ] && command -v mpirun >/dev/null 2>&1; then
   echo "== MPI: bench/mpi_coulomb3d.yaml, one thread per rank (wall_s, energy, dissipation)"
   KINLAB_PLUGIN_PATH=$(plugin_path "$mpibuild")

@@ -189,6 +189,20 @@ static void lsq_slope(const double *x, const double *y, size_t n, double *slope)
   *slope = sxx > 0 ? sxy / sxx : NAN;
 }
 
+size_t kl_cmp_group_members(const res_key *rk, size_t nv, size_t g, size_t *members) {
+  size_t m = 0;
+  for (size_t i = 0; i < nv; i++)
+    if (rk->group[i] == g) members[m++] = i;
+  /* coarse to fine: s decreasing (stable) */
+  for (size_t a = 1; a < m; a++)
+    for (size_t b = a; b > 0 && rk->size[members[b - 1]] < rk->size[members[b]]; b--) {
+      size_t t = members[b];
+      members[b] = members[b - 1];
+      members[b - 1] = t;
+    }
+  return m;
+}
+
 /* Group the variants for resolution key rk and compute its orders. */
 static int compute_orders(cmp *c, res_key *rk, kl_error *err) {
   size_t nv = c->nv, ne = c->errors.n;
@@ -233,16 +247,7 @@ static int compute_orders(cmp *c, res_key *rk, kl_error *err) {
     }
   }
   for (size_t g = 0; !rc && g < rk->n_groups; g++) {
-    size_t m = 0;
-    for (size_t i = 0; i < nv; i++)
-      if (rk->group[i] == g) members[m++] = i;
-    /* coarse to fine: s decreasing (stable) */
-    for (size_t a = 1; a < m; a++)
-      for (size_t b = a; b > 0 && rk->size[members[b - 1]] < rk->size[members[b]]; b--) {
-        size_t t = members[b];
-        members[b] = members[b - 1];
-        members[b - 1] = t;
-      }
+    size_t m = kl_cmp_group_members(rk, nv, g, members);
     for (size_t e = 0; e < ne; e++) {
       size_t np = 0, prev = SIZE_MAX;
       for (size_t a = 0; a < m; a++) {

@@ -95,6 +95,8 @@ int kl_cmp_find_varying(cmp *c, kl_error *err);
 int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *bad_by,
                                 kl_error *err);
 int kl_cmp_display_order(cmp *c, kl_error *err);
+/* The variants of group g of rk (members: room for nv), coarse to fine; their number. */
+size_t kl_cmp_group_members(const res_key *rk, size_t nv, size_t g, size_t *members);
 
 /* write.c */
 int kl_cmp_write_outputs(const cmp *c, kl_error *err);

@@ -145,7 +145,8 @@ static void md_num(FILE *f, double x, const char *fmt) {
   else fprintf(f, fmt, x);
 }
 
-static void write_md(const cmp *c, FILE *f) {
+/* KL_ENOMEM (nothing else) when memory runs out half-way. */
+static int write_md(const cmp *c, FILE *f) {
   const char *base = strrchr(c->run_dir, '/');
   fprintf(f, "# Comparison of %s\n\n", base && base[1] ? base + 1 : c->run_dir);
   fprintf(f, "Written by `kinlab compare %s` from %zu run%s (the numbers are also in "
@@ -247,7 +248,12 @@ static void write_md(const cmp *c, FILE *f) {
        * variants made by the keys before them (mollifier.type, not also the
        * epsilon law that goes with it). */
       bool *label = calloc(c->varying.n ? c->varying.n : 1, sizeof *label);
-      if (!label) return;
+      size_t *idx = malloc((c->nv ? c->nv : 1) * sizeof *idx); /* a group, coarse to fine */
+      if (!label || !idx) {
+        free(label);
+        free(idx);
+        return KL_ENOMEM;
+      }
       bool has_groups = false;
       for (size_t j = 0; j < c->varying.n; j++) {
         if (!strcmp(c->varying.s[j], rk->key) || kl_cmp_tied(c, rk->key, c->varying.s[j])) continue;
@@ -293,15 +299,7 @@ static void write_md(const cmp *c, FILE *f) {
           }
           md_text(f, c->errors.s[e]);
           /* sizes, errors and orders coarse to fine */
-          size_t idx[1024], m = 0;
-          for (size_t i = 0; i < c->nv && m < 1024; i++)
-            if (rk->group[i] == g) idx[m++] = i;
-          for (size_t a = 1; a < m; a++)
-            for (size_t b = a; b > 0 && rk->size[idx[b - 1]] < rk->size[idx[b]]; b--) {
-              size_t t = idx[b];
-              idx[b] = idx[b - 1];
-              idx[b - 1] = t;
-            }
+          size_t m = kl_cmp_group_members(rk, c->nv, g, idx);
           fputs(" | ", f);
           for (size_t a = 0; a < m; a++)
             fprintf(f, "%s%s", a ? ", " : "", md_value(&c->v[idx[a]], rk->key));
@@ -327,8 +325,10 @@ static void write_md(const cmp *c, FILE *f) {
         }
       }
       free(label);
+      free(idx);
     }
   }
+  return KL_OK;
 }
 
 int kl_cmp_write_outputs(const cmp *c, kl_error *err) {
@@ -343,7 +343,10 @@ int kl_cmp_write_outputs(const cmp *c, kl_error *err) {
   if (!kl_pathf(path, sizeof path, "%s/comparison.md", c->run_dir))
     return kl_error_set(err, KL_EIO, "path too long: %s/comparison.md", c->run_dir);
   if ((rc = kl_atomic_open(&af, path, err))) return rc;
-  write_md(c, af.fp);
+  if (write_md(c, af.fp) != KL_OK) {
+    kl_atomic_abort(&af);
+    return kl_cmp_nomem(err);
+  }
   return kl_atomic_commit(&af, err);
 }
 

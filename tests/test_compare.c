@@ -1,4 +1,4 @@
-/* test_compare.c - comparison tables of a run directory (framework/core/compare.c).
+/* test_compare.c - comparison tables of a run directory (framework/compare/).
  *
  * Hand-made run directories with known numbers: drifts, orders between
  * successive resolutions and the least-squares slope on synthetic errors
@@ -375,6 +375,46 @@ static void test_end_to_end(void) {
   CU_ASSERT_EQUAL(t->rows, 2);
   KL_ASSERT_CLOSE(num(t, "fine", "y0_error"), euler_error(0.0125), 1e-14);
   table_free(t);
+}
+
+/* summary.json as the run wrote it (test_end_to_end's "fine") read back by
+ * the reader next to its writer (run/summary.c): the same member names. */
+static void test_summary_round_trip(void) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/e2e/fine/summary.json", base_dir);
+  kl_summary s;
+  kl_error err = {0, ""};
+  int rc = kl_summary_read(path, &s, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  CU_ASSERT(kl_summary_completed(&s));
+  CU_ASSERT_STRING_EQUAL(s.status, "completed");
+  CU_ASSERT_STRING_EQUAL(s.message, "");
+  CU_ASSERT_STRING_EQUAL(s.variant, "fine");
+  KL_ASSERT_CLOSE(s.steps, 80, 0);
+  KL_ASSERT_CLOSE(s.rejected, 0, 0);
+  KL_ASSERT_CLOSE(s.outputs, 3, 0); /* t = 0, 0.5, 1 */
+  KL_ASSERT_CLOSE(s.t, 1, 0);
+  CU_ASSERT(s.wall_s >= 0);
+  CU_ASSERT_EQUAL(s.n_invariants, 2); /* test_decay's y0 and sum */
+  if (s.n_invariants == 2) {
+    CU_ASSERT_STRING_EQUAL(s.invariants[0], "y0");
+    CU_ASSERT_STRING_EQUAL(s.invariants[1], "sum");
+  }
+  bool has_error = false;
+  for (size_t i = 0; i < s.n_final; i++)
+    if (!strcmp(s.final_names[i], "y0_error")) {
+      has_error = true;
+      KL_ASSERT_CLOSE(s.final_values[i], euler_error(0.0125), 1e-14);
+    }
+  CU_ASSERT(has_error);
+  kl_summary_free(&s);
+  /* A failed variant's summary reads, and is not completed. */
+  snprintf(path, sizeof path, "%s/e2e/blowup/summary.json", base_dir);
+  CU_ASSERT_EQUAL_FATAL(kl_summary_read(path, &s, &err), KL_OK);
+  CU_ASSERT(!kl_summary_completed(&s));
+  CU_ASSERT_STRING_EQUAL(s.status, "numerical failure");
+  kl_summary_free(&s);
 }
 
 /* ------------------------------------------------ the strict JSON parser */
@@ -758,6 +798,7 @@ int main(void) {
       {"count-like key grouped, tied key", test_count_orders_grouped},
       {"not a run directory", test_not_a_run_dir},
       {"end to end with variants", test_end_to_end},
+      {"summary.json read back as written", test_summary_round_trip},
       {"JSON: refused inputs name line and column", test_json_rejects},
       {"JSON: nesting limit", test_json_depth},
       {"JSON: accepted inputs decoded exactly", test_json_accepts},

@@ -171,8 +171,6 @@ static int rule_of_key(const cmp *c, const char *key) {
   return rule_of_name(key);
 }
 
-
-
 static void lsq_slope(const double *x, const double *y, size_t n, double *slope) {
   double mx = 0, my = 0;
   for (size_t i = 0; i < n; i++) {

@@ -90,7 +90,8 @@ static const kl_plugin_info flat_info = {KL_PLUGIN_HEADER, KL_KIND_INITIAL, "tes
 
 /* ---- integrator "test_euler" */
 static const kl_param_spec euler_params[] = {
-    {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "s", "step"},
+    {"dt", KL_PARAM_REAL, NULL, 0, 0,
+     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_STEP_SIZE, NULL, "s", "step"},
     KL_PARAM_END};
 static unsigned euler_order(void *s) { (void)s; return 1; }
 static int euler_step(void *s, const kl_system *sys, double *t, double *dt, double t_limit,

@@ -1,4 +1,4 @@
-/* test_compare.c - comparison tables of a run directory (framework/core/compare.c).
+/* test_compare.c - comparison tables of a run directory (framework/compare/).
  *
  * Hand-made run directories with known numbers: drifts, orders between
  * successive resolutions and the least-squares slope on synthetic errors
@@ -377,6 +377,46 @@ static void test_end_to_end(void) {
   table_free(t);
 }
 
+/* summary.json as the run wrote it (test_end_to_end's "fine") read back by
+ * the reader next to its writer (run/summary.c): the same member names. */
+static void test_summary_round_trip(void) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/e2e/fine/summary.json", base_dir);
+  kl_summary s;
+  kl_error err = {0, ""};
+  int rc = kl_summary_read(path, &s, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  CU_ASSERT(kl_summary_completed(&s));
+  CU_ASSERT_STRING_EQUAL(s.status, "completed");
+  CU_ASSERT_STRING_EQUAL(s.message, "");
+  CU_ASSERT_STRING_EQUAL(s.variant, "fine");
+  KL_ASSERT_CLOSE(s.steps, 80, 0);
+  KL_ASSERT_CLOSE(s.rejected, 0, 0);
+  KL_ASSERT_CLOSE(s.outputs, 3, 0); /* t = 0, 0.5, 1 */
+  KL_ASSERT_CLOSE(s.t, 1, 0);
+  CU_ASSERT(s.wall_s >= 0);
+  CU_ASSERT_EQUAL(s.n_invariants, 2); /* test_decay's y0 and sum */
+  if (s.n_invariants == 2) {
+    CU_ASSERT_STRING_EQUAL(s.invariants[0], "y0");
+    CU_ASSERT_STRING_EQUAL(s.invariants[1], "sum");
+  }
+  bool has_error = false;
+  for (size_t i = 0; i < s.n_final; i++)
+    if (!strcmp(s.final_names[i], "y0_error")) {
+      has_error = true;
+      KL_ASSERT_CLOSE(s.final_values[i], euler_error(0.0125), 1e-14);
+    }
+  CU_ASSERT(has_error);
+  kl_summary_free(&s);
+  /* A failed variant's summary reads, and is not completed. */
+  snprintf(path, sizeof path, "%s/e2e/blowup/summary.json", base_dir);
+  CU_ASSERT_EQUAL_FATAL(kl_summary_read(path, &s, &err), KL_OK);
+  CU_ASSERT(!kl_summary_completed(&s));
+  CU_ASSERT_STRING_EQUAL(s.status, "numerical failure");
+  kl_summary_free(&s);
+}
+
 /* ------------------------------------------------ the strict JSON parser */
 static int parse_json(const char *text, kl_json **out, kl_error *err) {
   return kl_json_parse(text, strlen(text), "s.json", out, err);
@@ -644,6 +684,113 @@ static void test_by_not_numeric(void) {
   CU_ASSERT(!bad_by);
 }
 
+/* ------------------------------------- resolution keys from the parameter flags */
+/* A model whose "n" declares nothing and whose "k" is a count, with a nested
+ * plugin whose "w" is a step size and whose "eps" declares nothing: the flags
+ * decide, not the names (the name guess would pick n and eps). */
+static const kl_param_spec flag_inner_params[] = {
+    {"w", KL_PARAM_REAL, "1", 0, 0, KL_PARAM_STEP_SIZE, NULL, "1", "a step size"},
+    {"eps", KL_PARAM_REAL, "1", 0, 0, 0, NULL, "1", "not a resolution, whatever its name"},
+    KL_PARAM_END};
+static const kl_param_spec flag_model_params[] = {
+    {"n", KL_PARAM_INT, "1", 0, 0, 0, NULL, "1", "not a resolution, whatever its name"},
+    {"k", KL_PARAM_INT, "1", 0, 0, KL_PARAM_COUNT, NULL, "1", "a count"},
+    {"inner", KL_PARAM_PLUGIN, NULL, 0, 0, KL_PARAM_OPTIONAL, "mollifier", NULL, "nested"},
+    KL_PARAM_END};
+
+/* The fixtures plus "flag_model" and "flag_inner" (copies of fixtures with the
+ * tables above; only their names and tables matter to compare). */
+static kl_registry *flag_registry(kl_plugin_info *model, kl_plugin_info *inner) {
+  kl_registry *reg = registry();
+  *model = *kl_registry_find(reg, "test_decay");
+  model->name = "flag_model";
+  model->params = flag_model_params;
+  *inner = *kl_registry_find(reg, "test_flat");
+  inner->name = "flag_inner";
+  inner->params = flag_inner_params;
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_registry_add(reg, model, "test", &err), KL_OK);
+  CU_ASSERT_EQUAL(kl_registry_add(reg, inner, "test", &err), KL_OK);
+  return reg;
+}
+
+static void test_flags_decide(void) {
+  kl_plugin_info model, inner;
+  kl_registry *reg = flag_registry(&model, &inner);
+  char run[4400], run2[4400];
+  snprintf(run, sizeof run, "%s/flags", base_dir);
+  snprintf(run2, sizeof run2, "%s/flags_nested", base_dir);
+  mkdir(run, 0777);
+  mkdir(run2, 0777);
+  for (int n = 1; n <= 2; n++)
+    for (int k = 10; k <= 20; k += 10) {
+      /* e = 1/k in model.k; e = 3 w^2 in model.inner.w */
+      double w = k == 10 ? 0.1 : 0.05;
+      char name[64], cfg[512], r0[128], r1[128];
+      snprintf(r0, sizeof r0, "0,0,0.1,0,0,0,0,0");
+      snprintf(name, sizeof name, "n=%d,k=%d", n, k);
+      snprintf(cfg, sizeof cfg, "model:\n  type: flag_model\n  n: %d\n  k: %d\n"
+                                "integrator: {type: test_euler, dt: 0.1}\n", n, k);
+      snprintf(r1, sizeof r1, "1,10,0.1,10,0,40,0.2,%.17g", 1.0 / k);
+      const char *rows[] = {r0, r1};
+      make_variant(run, name, cfg, "x_error", rows, 2, "completed", "");
+      snprintf(name, sizeof name, "eps=%d,w=%g", n, w);
+      snprintf(cfg, sizeof cfg, "model:\n  type: flag_model\n  inner:\n    type: flag_inner\n"
+                                "    w: %.17g\n    eps: %d\n"
+                                "integrator: {type: test_euler, dt: 0.1}\n", w, n);
+      snprintf(r1, sizeof r1, "1,10,0.1,10,0,40,0.2,%.17g", 3 * w * w);
+      make_variant(run2, name, cfg, "x_error", rows, 2, "completed", "");
+    }
+  kl_error err = {0, ""};
+  int rc = kl_compare_run_dir_in(reg, run, NULL, NULL, NULL, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  CU_ASSERT(md_contains(run, "### In model.k (size s = 1 / value)"));
+  CU_ASSERT(!md_contains(run, "### In model.n "));
+  table *t = read_csv(path_in(run, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  KL_ASSERT_CLOSE(num(t, "n=2,k=20", "order_x_error"), 1.0, 1e-12);
+  table_free(t);
+  rc = kl_compare_run_dir_in(reg, run2, NULL, NULL, NULL, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  CU_ASSERT(md_contains(run2, "### In model.inner.w (size s = value)"));
+  CU_ASSERT(!md_contains(run2, "### In model.inner.eps "));
+  t = read_csv(path_in(run2, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  KL_ASSERT_CLOSE(num(t, "eps=1,w=0.05", "order_x_error"), 2.0, 1e-12);
+  table_free(t);
+  kl_registry_free(reg);
+}
+
+/* The loader refuses both flags on one parameter, or a flag on a non-number. */
+static void test_flags_checked(void) {
+  static const kl_param_spec both[] = {
+      {"bad", KL_PARAM_REAL, "1", 0, 0, KL_PARAM_STEP_SIZE | KL_PARAM_COUNT, NULL, "1", "both"},
+      KL_PARAM_END};
+  static const kl_param_spec text[] = {
+      {"label", KL_PARAM_STRING, "a", 0, 0, KL_PARAM_COUNT, NULL, "1", "not a number"},
+      KL_PARAM_END};
+  static const kl_param_spec list[] = {
+      {"nv", KL_PARAM_REAL_LIST, "[1]", 0, 0, KL_PARAM_COUNT, NULL, "1", "counts"},
+      KL_PARAM_END};
+  kl_registry *reg = registry();
+  kl_plugin_info info = *kl_registry_find(reg, "test_decay");
+  kl_error err = {0, ""};
+  info.name = "flag_both";
+  info.params = both;
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &info, "test", &err), KL_EPLUGIN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "plugin 'flag_both': parameter 'bad': expected at most one"));
+  info.name = "flag_text";
+  info.params = text;
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &info, "test", &err), KL_EPLUGIN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "parameter 'label'"));
+  info.name = "flag_list";
+  info.params = list;
+  CU_ASSERT_EQUAL(kl_registry_add(reg, &info, "test", &err), KL_OK);
+  kl_registry_free(reg);
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -651,11 +798,14 @@ int main(void) {
       {"count-like key grouped, tied key", test_count_orders_grouped},
       {"not a run directory", test_not_a_run_dir},
       {"end to end with variants", test_end_to_end},
+      {"summary.json read back as written", test_summary_round_trip},
       {"JSON: refused inputs name line and column", test_json_rejects},
       {"JSON: nesting limit", test_json_depth},
       {"JSON: accepted inputs decoded exactly", test_json_accepts},
       {"malformed run directories", test_malformed_run_dirs},
       {"--by key not numeric", test_by_not_numeric},
+      {"resolution keys from the parameter flags", test_flags_decide},
+      {"resolution flags checked by the loader", test_flags_checked},
       CU_TEST_INFO_NULL};
   static CU_SuiteInfo suites[] = {{"compare", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
   int rc = kl_test_main(suites);

@@ -1,5 +1,5 @@
 /* compare_cmd.c - `kinlab compare RUN_DIR [--by KEY[:step|:count]] [--quiet]`:
- * write RUN_DIR/comparison.csv and comparison.md (framework/core/compare.c)
+ * write RUN_DIR/comparison.csv and comparison.md (framework/compare/)
  * and print the Markdown tables unless --quiet. */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,10 +9,6 @@
 #include "cli.h"
 
 int kl_cli_compare(int argc, char **argv);
-/* framework/core/compare.c (internal.h): kl_compare_run_dir with an explicit
- * resolution key; *bad_by says the failure is the key's fault (a usage error). */
-int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule, bool *bad_by,
-                          kl_error *err);
 
 static void compare_usage(FILE *out) {
   fprintf(out,
@@ -24,7 +20,8 @@ static void compare_usage(FILE *out) {
           "orders of convergence between successive resolutions.\n"
           "\n"
           "  --by KEY[:RULE]  use the dotted configuration KEY as the resolution\n"
-          "                   (default: every varying step-like or count-like key);\n"
+          "                   (default: every varying key whose parameter declares\n"
+          "                   itself a step size or a count);\n"
           "                   RULE 'step': size = value, 'count': size = 1/value\n"
           "  --quiet          do not print comparison.md\n");
 }

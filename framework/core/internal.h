@@ -103,10 +103,11 @@ int kl_h5_read_file_string(const char *path, const char *name, char **text, kl_e
 /* Whether a group or dataset `name` exists in the file at path. */
 int kl_h5_has_object(const char *path, const char *name, bool *has, kl_error *err);
 
-/* Strict JSON (RFC 8259), for summary.json (compare.c).  kl_json_parse refuses
- * syntax errors, bad escapes, duplicate member names, numbers beyond a double,
- * NUL bytes, nesting deeper than KL_JSON_MAX_DEPTH and anything after the value,
- * with KL_EINVAL and "FILE:LINE:COL: what was expected, found ...". */
+/* Strict JSON (RFC 8259), json_read.c: reads back what json_write.c writes
+ * (summary.json).  kl_json_parse refuses syntax errors, bad escapes, duplicate
+ * member names, numbers beyond a double, NUL bytes, nesting deeper than
+ * KL_JSON_MAX_DEPTH and anything after the value, with KL_EINVAL and
+ * "FILE:LINE:COL: what was expected, found ...". */
 #define KL_JSON_MAX_DEPTH 32
 typedef enum kl_json_type {
   KL_JSON_NULL, KL_JSON_BOOL, KL_JSON_NUMBER, KL_JSON_STRING, KL_JSON_ARRAY, KL_JSON_OBJECT
@@ -122,13 +123,40 @@ typedef struct kl_json {
   unsigned line, col;    /* 1-based position of the value (columns in bytes) */
 } kl_json;
 int kl_json_parse(const char *text, size_t len, const char *file, kl_json **out, kl_error *err);
+/* The file at path, at most max bytes (KL_EIO unreadable, KL_EINVAL larger or malformed). */
+int kl_json_parse_file(const char *path, size_t max, kl_json **out, kl_error *err);
 const kl_json *kl_json_get(const kl_json *object, const char *key); /* NULL if absent */
 void kl_json_free(kl_json *v);
+/* The whole of a regular file plus a NUL (*len excludes it): KL_EIO when it
+ * cannot be read, KL_EINVAL when it is larger than max. */
+int kl_read_text_file(const char *path, size_t max, char **text, size_t *len, kl_error *err);
+/* Text files a run writes (summary.json, run.log) are far smaller than this. */
+#define KL_RUN_TEXT_MAX (16u << 20)
 
-/* kl_compare_run_dir with an explicit resolution key and rule ("step",
- * "count" or NULL: from the key's name) for `kinlab compare --by`;
- * *bad_by (may be NULL) is set when the failure is the key's fault. */
-int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule, bool *bad_by,
-                          kl_error *err);
+/* The columns every timeseries.csv starts with, in this order (run/observe.c
+ * writes them, compare reads and checks them). */
+enum {
+  KL_COL_T, KL_COL_STEP, KL_COL_DT, KL_COL_ACCEPTED, KL_COL_REJECTED, KL_COL_RHS_EVALS,
+  KL_COL_WALL_S, KL_RUN_N_BASE_COLUMNS
+};
+extern const char *const kl_run_base_columns[KL_RUN_N_BASE_COLUMNS];
+
+/* summary.json (run/summary.c writes and reads it: the member names live
+ * there).  kl_summary_read checks JSON syntax, the members' types, a known
+ * status and t_start <= t <= t_final; every error names the file (and line
+ * and column).  Numbers absent or null are NaN. */
+typedef struct kl_summary {
+  char *status, *message, *variant;     /* variant: "" when absent */
+  double steps, rejected, rhs_evals, wall_s, state_size;
+  double outputs, t;                    /* checked against timeseries.csv by compare */
+  size_t n_invariants;                  /* "invariants": model invariant columns */
+  char **invariants;
+  size_t n_final;                       /* "final": the last row, NaN for null */
+  char **final_names;
+  double *final_values;
+} kl_summary;
+int kl_summary_read(const char *path, kl_summary *s, kl_error *err);
+void kl_summary_free(kl_summary *s);
+bool kl_summary_completed(const kl_summary *s); /* status "completed" */
 
 #endif

@@ -10,6 +10,7 @@ framework_core_libkinlab_la_SOURCES = \
 	framework/core/params.c \
 	framework/core/schema.c \
 	framework/core/json_write.c \
+	framework/core/json_read.c \
 	framework/core/experiment.c \
 	framework/core/output.c \
 	framework/core/run/setup.c \
@@ -22,7 +23,6 @@ framework_core_libkinlab_la_SOURCES = \
 	framework/core/run/run.c \
 	framework/core/run/variants.c \
 	framework/core/run/run_internal.h \
-	framework/core/compare.c \
 	framework/core/default_experiment.c \
 	framework/core/internal.h \
 	framework/core/config.h

@@ -173,6 +173,18 @@ static int check_info(const kl_plugin_info *info, const char *origin, uint32_t i
   if (!info->ops)
     return kl_error_set(err, KL_EPLUGIN, "%s: plugin '%s' has no operations table", origin,
                         info->name);
+  /* A resolution flag says how a number converges: one of the two, on a number. */
+  for (const kl_param_spec *s = info->params; s && s->name; s++) {
+    unsigned res = s->flags & (KL_PARAM_STEP_SIZE | KL_PARAM_COUNT);
+    bool numeric = s->type == KL_PARAM_REAL || s->type == KL_PARAM_INT ||
+                   s->type == KL_PARAM_REAL_LIST;
+    if (res == (KL_PARAM_STEP_SIZE | KL_PARAM_COUNT) || (res && !numeric))
+      return kl_error_set(err, KL_EPLUGIN,
+                          "%s: plugin '%s': parameter '%s': expected at most one of "
+                          "KL_PARAM_STEP_SIZE and KL_PARAM_COUNT, on a REAL, INT or REAL_LIST "
+                          "parameter",
+                          origin, info->name, s->name);
+  }
   uint32_t ops_size = *(const uint32_t *)info->ops;
   if (ops_size < sizeof(uint32_t) + sizeof(void *))
     return kl_error_set(err, KL_EPLUGIN,

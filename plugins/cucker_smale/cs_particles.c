@@ -50,7 +50,7 @@ static const kl_param_spec params[] = {
      "velocity dimension"},
     {"dim_x", KL_PARAM_INT, "1", 0, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
      "space dimension: 0 (homogeneous, psi = all_to_all only) or d"},
-    {"N", KL_PARAM_INT, "1000", 2, 0, KL_PARAM_HAS_MIN, NULL, "1", "number of particles"},
+    {"N", KL_PARAM_INT, "1000", 2, 0, KL_PARAM_HAS_MIN | KL_PARAM_COUNT, NULL, "1", "number of particles"},
     {"mass", KL_PARAM_REAL, NULL, 0, 0,
      KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "1",
      "total mass M (weights M/N); default: the initial data's total mass when they give it "
@@ -60,7 +60,8 @@ static const kl_param_spec params[] = {
     {"kappa", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN, NULL, "1",
      "particle coupling kappa of (1.4) (alternative to gamma)"},
     {"epsilon", KL_PARAM_REAL, NULL, 0, 0,
-     KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "length",
+     KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_STEP_SIZE, NULL,
+     "length",
      "interaction range (default from N eps^dim_x = 1)"},
     {"psi", KL_PARAM_ENUM, "indicator", 0, 0, 0, "indicator|bump|all_to_all", NULL,
      "communication weight psi(r), supported in r < 1 (all_to_all: psi == 1)"},

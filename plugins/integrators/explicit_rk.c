@@ -96,14 +96,14 @@ typedef struct rk_state {
 
 #define POS KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE
 static const kl_param_spec fixed_params[] = {
-    {"dt", KL_PARAM_REAL, NULL, 0, 0, POS, NULL, "time", "time step"},
+    {"dt", KL_PARAM_REAL, NULL, 0, 0, POS | KL_PARAM_STEP_SIZE, NULL, "time", "time step"},
     KL_PARAM_END};
 
 static const kl_param_spec adaptive_params[] = {
-    {"dt", KL_PARAM_REAL, "1e-3", 0, 0, POS, NULL, "time", "initial time step"},
-    {"rtol", KL_PARAM_REAL, "1e-6", 0, 1, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
-     "relative tolerance of the local error"},
-    {"atol", KL_PARAM_REAL, "1e-9", 0, 0, KL_PARAM_HAS_MIN, NULL, "state",
+    {"dt", KL_PARAM_REAL, "1e-3", 0, 0, POS | KL_PARAM_STEP_SIZE, NULL, "time", "initial time step"},
+    {"rtol", KL_PARAM_REAL, "1e-6", 0, 1, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX | KL_PARAM_STEP_SIZE,
+     NULL, "1", "relative tolerance of the local error"},
+    {"atol", KL_PARAM_REAL, "1e-9", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_STEP_SIZE, NULL, "state",
      "absolute tolerance of the local error (atol and rtol not both 0)"},
     {"safety", KL_PARAM_REAL, "0.9", 0, 1, POS | KL_PARAM_HAS_MAX, NULL, "1",
      "safety factor of the step proposal"},

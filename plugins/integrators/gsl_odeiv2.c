@@ -46,11 +46,13 @@ typedef struct gsl_state {
 } gsl_state;
 
 static const kl_param_spec params[] = {
-    {"dt", KL_PARAM_REAL, "1e-3", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "time",
+    {"dt", KL_PARAM_REAL, "1e-3", 0, 0,
+     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_STEP_SIZE, NULL, "time",
      "initial time step"},
-    {"rtol", KL_PARAM_REAL, "1e-6", 0, 1, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
+    {"rtol", KL_PARAM_REAL, "1e-6", 0, 1, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX | KL_PARAM_STEP_SIZE,
+     NULL, "1",
      "relative tolerance of the local error (gsl_odeiv2_control_standard, max norm)"},
-    {"atol", KL_PARAM_REAL, "1e-9", 0, 0, KL_PARAM_HAS_MIN, NULL, "state",
+    {"atol", KL_PARAM_REAL, "1e-9", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_STEP_SIZE, NULL, "state",
      "absolute tolerance of the local error (atol and rtol not both 0)"},
     {"dt_max", KL_PARAM_REAL, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "time",
      "largest step (0: no limit)"},

@@ -94,7 +94,7 @@ typedef struct lp_state {
 static const kl_param_spec lp_params[] = {
     {"d", KL_PARAM_INT, "2", 2, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
      "velocity dimension (2 or 3)"},
-    {"n", KL_PARAM_INT, "20", 2, 4096, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
+    {"n", KL_PARAM_INT, "20", 2, 4096, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX | KL_PARAM_COUNT, NULL, "1",
      "mesh cells (initial particles) per side"},
     {"box", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_OPTIONAL,
      NULL, "velocity",
@@ -105,7 +105,8 @@ static const kl_param_spec lp_params[] = {
      "collision kernel; default: Maxwell molecules (gamma = 0) with the BKW constant "
      "C = 1/16 (d = 2) or 1/24 (d = 3)"},
     {"epsilon", KL_PARAM_REAL, NULL, 0, 0,
-     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_OPTIONAL, NULL, "mollifier's own",
+     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_OPTIONAL | KL_PARAM_STEP_SIZE, NULL,
+     "mollifier's own",
      "absolute eps (in the mollifier's own scaling); default epsilon_coeff * h^epsilon_power"},
     {"epsilon_coeff", KL_PARAM_REAL, "0.64", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE,
      NULL, "1", "eps = epsilon_coeff * h^epsilon_power when epsilon is not given (CHWW: 0.64)"},

@@ -22,8 +22,10 @@ static int add_column(run_ctx *r, const char *name, size_t *cap, kl_error *err) 
   return KL_OK;
 }
 
-const char *const kl_run_base_columns[KL_RUN_N_BASE_COLUMNS] = {"t", "step", "dt", "accepted", "rejected",
-                                           "rhs_evals", "wall_s"};
+const char *const kl_run_base_columns[KL_RUN_N_BASE_COLUMNS] = {
+    [KL_COL_T] = "t",           [KL_COL_STEP] = "step",           [KL_COL_DT] = "dt",
+    [KL_COL_ACCEPTED] = "accepted", [KL_COL_REJECTED] = "rejected",
+    [KL_COL_RHS_EVALS] = "rhs_evals", [KL_COL_WALL_S] = "wall_s"};
 
 int run_setup_columns(run_ctx *r, kl_error *err) {
   size_t cap = 0;
@@ -104,13 +106,13 @@ int run_observe(run_ctx *r, kl_error *err) {
   view.dim_v = view.dim_v ? view.dim_v : r->cfg->dim_v;
   kl_observation obs = {r->t, r->step, r->y, &view, r->model, r->initial};
   double *row = r->row;
-  row[0] = r->t;
-  row[1] = (double)r->step;
-  row[2] = r->dt;
-  row[3] = (double)r->stats.accepted;
-  row[4] = (double)r->stats.rejected;
-  row[5] = (double)r->stats.rhs_evals;
-  row[6] = r->wall_before + (kl_wall_now() - r->wall_start);
+  row[KL_COL_T] = r->t;
+  row[KL_COL_STEP] = (double)r->step;
+  row[KL_COL_DT] = r->dt;
+  row[KL_COL_ACCEPTED] = (double)r->stats.accepted;
+  row[KL_COL_REJECTED] = (double)r->stats.rejected;
+  row[KL_COL_RHS_EVALS] = (double)r->stats.rhs_evals;
+  row[KL_COL_WALL_S] = r->wall_before + (kl_wall_now() - r->wall_start);
   rc = kl_model_invariants(r->model, r->t, r->y, row + KL_RUN_N_BASE_COLUMNS, err);
   if (rc) return kl_error_prefix(err, "model '%s' invariants", kl_instance_name(r->model));
   /* A finite state can still overflow its moments (a kernel constant of 1e150):

@@ -72,9 +72,6 @@ typedef struct run_ctx {
   int lock_fd;                /* this variant's directory lock, or -1 */
 } run_ctx;
 
-/* The columns every timeseries.csv starts with (compare.c reads them too). */
-extern const char *const kl_run_base_columns[];
-#define KL_RUN_N_BASE_COLUMNS 7
 
 double kl_wall_now(void);
 int kl_run_path(char *out, size_t size, const char *dir, const char *name, kl_error *err);

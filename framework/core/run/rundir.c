@@ -207,17 +207,17 @@ int kl_write_experiment_copy(const kl_experiment *exp, const char *base, kl_erro
   return kl_atomic_commit(&af, err);
 }
 
-/* Whether a variant's run directory holds a completed run. */
+/* Whether a variant's run directory holds a completed run: a summary.json
+ * that reads and checks (kl_summary_read) with status "completed". */
 bool kl_variant_completed(const char *dir) {
   char p[PATH_MAX];
-  if (!kl_pathf(p, sizeof p, "%s/summary.json", dir)) return false;
-  FILE *f = fopen(p, "r");
-  if (!f) return false;
-  char buf[4096];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return strstr(buf, "\"status\": \"completed\"") != NULL;
+  if (!kl_pathf(p, sizeof p, "%s/summary.json", dir) || !kl_file_exists(p)) return false;
+  kl_summary s;
+  kl_error ignored = {0, ""};
+  if (kl_summary_read(p, &s, &ignored) != KL_OK) return false;
+  bool completed = kl_summary_completed(&s);
+  kl_summary_free(&s);
+  return completed;
 }
 
 /* Remove what a process killed while writing DIR left behind: its in-progress

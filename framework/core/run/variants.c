@@ -503,7 +503,7 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
   if (complete && rank == 0) {
     if (n > 1) {
       kl_error e = {0, ""};
-      if (kl_compare_run_dir(R.base, &e) != KL_OK)
+      if (kl_compare_run_dir_in(reg, R.base, NULL, NULL, NULL, &e) != KL_OK)
         fprintf(stderr, "kinlab: warning: comparison tables not written: %s\n", e.message);
     }
     if (n && !kl_run_stop_requested() && kl_params_bool(exp->runs[0].output, "plots"))

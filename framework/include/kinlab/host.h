@@ -165,6 +165,17 @@ const char *kl_restart_may_change_list(void); /* "time.max_steps, ..." */
  * invariant, wall time, rhs evaluations, state size; and observed orders of
  * convergence between successive resolutions with the least-squares slope. */
 int kl_compare_run_dir(const char *run_dir, kl_error *err);
+/* The same with an explicit resolution key (a dotted configuration key) and
+ * its rule: "step" (size = value), "count" (size = 1/value) or NULL (from the
+ * key's parameter flags, KL_PARAM_STEP_SIZE / KL_PARAM_COUNT, else step); key
+ * NULL: every varying key whose parameter declares one of the flags.  *bad_by
+ * (may be NULL) is set when the failure is the key's fault (a usage error). */
+int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule, bool *bad_by,
+                          kl_error *err);
+/* The same, with the parameter tables of reg's plugins; reg NULL: those of the
+ * standard plugin search path (kl_registry_load_default_path). */
+int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const char *key,
+                          const char *rule, bool *bad_by, kl_error *err);
 
 /* ---------------------------- schemas ----------------------------------- */
 /* Write experiment.schema.json and one schema per plugin (<kind>/<name>.json)

@@ -35,7 +35,14 @@ enum {
   KL_PARAM_HAS_MIN = 1u << 1,       /* value >= min (> min with MIN_EXCLUSIVE)      */
   KL_PARAM_HAS_MAX = 1u << 2,       /* value <= max (< max with MAX_EXCLUSIVE)      */
   KL_PARAM_MIN_EXCLUSIVE = 1u << 3,
-  KL_PARAM_MAX_EXCLUSIVE = 1u << 4
+  KL_PARAM_MAX_EXCLUSIVE = 1u << 4,
+  /* A resolution parameter (REAL or INT): results converge as a step size
+   * (dt, a cell width, a blob width) shrinks or as a count (particles, grid
+   * cells) grows.  `kinlab compare` computes observed orders of convergence
+   * in the parameters that vary and carry one of these (docs/comparisons.md):
+   * size s = value for a STEP_SIZE, s = 1/value for a COUNT.  At most one. */
+  KL_PARAM_STEP_SIZE = 1u << 5,
+  KL_PARAM_COUNT = 1u << 6
 };
 
 typedef struct kl_param_spec {

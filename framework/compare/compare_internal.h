@@ -1,0 +1,104 @@
+/* framework/compare/compare_internal.h - what the stages of `kinlab compare`
+ * share: the data model of a comparison and the entry point of each stage.
+ *
+ *   read.c     the run directory: its variants and, per variant,
+ *              config.resolved.yaml, summary.json (through run/summary.c's
+ *              reader), snapshots.h5 and timeseries.csv, all checked
+ *   analyse.c  varying keys, resolution keys (from the parameter tables'
+ *              KL_PARAM_STEP_SIZE / KL_PARAM_COUNT flags), observed orders,
+ *              display order
+ *   write.c    comparison.csv and comparison.md (atomically)
+ *   compare.c  the driver (kl_compare_run_dir*) and the helpers above
+ *
+ * The boundary: the compare stages use only internal.h's readers (YAML, JSON,
+ * summary, base columns) and the public registry; nothing in the core calls
+ * into them but through kl_compare_run_dir* (host.h).
+ */
+#ifndef KINLAB_COMPARE_INTERNAL_H
+#define KINLAB_COMPARE_INTERNAL_H
+
+#include <sys/types.h>
+
+#include "internal.h"
+
+/* How a resolution key's value gives the size s the error falls with. */
+enum { RULE_NONE = 0, RULE_STEP = 1 /* s = value */, RULE_COUNT = 2 /* s = 1 / value */ };
+
+typedef struct strvec {
+  size_t n, cap;
+  char **s;
+} strvec;
+
+typedef struct variant {
+  char *name;    /* sub-directory name, or the run directory's base name */
+  char *dir;
+  /* config.resolved.yaml, flattened */
+  strvec keys, vals;
+  /* summary.json (kl_summary_read); status and message also without it */
+  bool have_summary;
+  kl_summary summary;
+  char *status, *message;
+  /* snapshots.h5 */
+  double particles, cells;
+  /* timeseries.csv */
+  strvec cols;
+  double *first, *last, *max_drift;
+  size_t rows;
+  bool ok; /* completed */
+} variant;
+
+typedef struct res_key {
+  char *key;
+  int rule;
+  size_t *group;   /* group id per variant (SIZE_MAX: not part of it) */
+  double *size;    /* s per variant */
+  size_t n_groups;
+  double **order;  /* [err][variant]: order from the previous member of its group */
+  double **fit;    /* [err][variant]: least-squares slope of its group */
+} res_key;
+
+typedef struct cmp {
+  const char *run_dir;
+  const kl_registry *reg; /* plugins whose parameter tables name the resolution keys */
+  variant *v;
+  size_t nv;
+  strvec varying;   /* varying configuration keys */
+  strvec errors;    /* *_error columns */
+  strvec quants;    /* other quantity columns */
+  res_key *rk;
+  size_t n_rk;
+  size_t *order;    /* display order of the variants */
+} cmp;
+
+/* compare.c: helpers of all stages */
+int kl_cmp_nomem(kl_error *err);
+int kl_cmp_sv_push(strvec *v, const char *s);
+ssize_t kl_cmp_sv_find(const strvec *v, const char *s);
+void kl_cmp_sv_free(strvec *v);
+/* Numeric value of a configuration scalar ("0.01", "1e-3", "40"), else NaN. */
+double kl_cmp_numeric(const char *s);
+/* A flattened configuration value of v (NULL: v has no such key). */
+const char *kl_cmp_config_value(const variant *v, const char *key);
+/* Column col of one of v's rows (first, last, max_drift): NaN when absent. */
+double kl_cmp_column_value(const variant *v, const double *arr, const char *col);
+/* Equal configuration values (numbers compared as numbers: "0.1" = "1e-1"). */
+bool kl_cmp_same_value(const char *a, const char *b);
+/* Whether key j is tied to key k over the variants (a one-to-one function of it). */
+bool kl_cmp_tied(const cmp *c, const char *k, const char *j);
+
+/* read.c */
+int kl_cmp_list_variants(cmp *c, kl_error *err);
+int kl_cmp_read_variant(variant *v, kl_error *err);
+
+/* analyse.c */
+int kl_cmp_find_varying(cmp *c, kl_error *err);
+int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *bad_by,
+                                kl_error *err);
+int kl_cmp_display_order(cmp *c, kl_error *err);
+/* The variants of group g of rk (members: room for nv), coarse to fine; their number. */
+size_t kl_cmp_group_members(const res_key *rk, size_t nv, size_t g, size_t *members);
+
+/* write.c */
+int kl_cmp_write_outputs(const cmp *c, kl_error *err);
+
+#endif

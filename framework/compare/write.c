@@ -1,0 +1,352 @@
+/* write.c - comparison.csv (one row per variant, every number with 17
+ * significant digits) and comparison.md (the same as tables, plus observed
+ * orders), both written atomically into the run directory.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compare_internal.h"
+
+
+/* A configuration value for the tables: numbers in their shortest form that
+ * reads back to the same double (config.resolved.yaml writes 17 digits, so
+ * 0.2 comes as 0.20000000000000001). */
+static const char *value_text(const variant *v, const char *key, bool brief) {
+  static char buf[8][64];
+  static int k;
+  const char *s = kl_cmp_config_value(v, key);
+  double x = kl_cmp_numeric(s);
+  if (isnan(x) || strlen(s) < (brief ? 9 : 16)) return s;
+  char *b = buf[k++ % 8];
+  if (brief) { /* Markdown: 6 digits */
+    snprintf(b, sizeof buf[0], "%.6g", x);
+    return b;
+  }
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(b, sizeof buf[0], "%.*g", digits, x);
+    if (strtod(b, NULL) == x) break;
+  }
+  return b;
+}
+static const char *display_value(const variant *v, const char *key) {
+  return value_text(v, key, false);
+}
+static const char *md_value(const variant *v, const char *key) {
+  return value_text(v, key, true);
+}
+
+
+/* --------------------------------------------------- writing */
+static void csv_field(FILE *f, const char *s) {
+  if (s && strpbrk(s, ",\"\n\r")) {
+    fputc('"', f);
+    for (; *s; s++) {
+      if (*s == '"') fputc('"', f);
+      fputc(*s, f);
+    }
+    fputc('"', f);
+  } else if (s) {
+    fputs(s, f);
+  }
+}
+
+static void csv_num(FILE *f, double x) {
+  fputc(',', f);
+  if (!isnan(x)) fprintf(f, "%.17g", x);
+}
+
+static void order_column_name(const cmp *c, size_t k, const char *what, const char *err_col,
+                              char *buf, size_t size) {
+  if (c->n_rk > 1) snprintf(buf, size, "%s_%s@%s", what, err_col, c->rk[k].key);
+  else snprintf(buf, size, "%s_%s", what, err_col);
+}
+
+/* Relative drift only for quantities that are not zero up to round-off at
+ * t = 0 (|q(0)| > 1e-12): a momentum of 1e-17 has no meaningful relative change. */
+#define REL_DRIFT_FLOOR 1e-12
+static double rel_drift(const variant *v, const char *q) {
+  double a = kl_cmp_column_value(v, v->first, q), b = kl_cmp_column_value(v, v->last, q);
+  return fabs(a) > REL_DRIFT_FLOOR ? fabs(b - a) / fabs(a) : NAN;
+}
+
+static void write_csv(const cmp *c, FILE *f) {
+  char name[1024];
+  fputs("variant,status", f);
+  for (size_t k = 0; k < c->varying.n; k++) {
+    fputc(',', f);
+    csv_field(f, c->varying.s[k]);
+  }
+  fputs(",steps,rejected,rhs_evals,wall_s,state_size,particles,cells", f);
+  for (size_t e = 0; e < c->errors.n; e++) fprintf(f, ",%s", c->errors.s[e]);
+  for (size_t q = 0; q < c->quants.n; q++)
+    fprintf(f, ",%s_drift,%s_rel_drift,%s_max_drift", c->quants.s[q], c->quants.s[q],
+            c->quants.s[q]);
+  for (size_t k = 0; k < c->n_rk; k++)
+    for (size_t e = 0; e < c->errors.n; e++) {
+      order_column_name(c, k, "order", c->errors.s[e], name, sizeof name);
+      fputc(',', f);
+      csv_field(f, name);
+      order_column_name(c, k, "fit_order", c->errors.s[e], name, sizeof name);
+      fputc(',', f);
+      csv_field(f, name);
+    }
+  fputs(",message\n", f);
+  for (size_t o = 0; o < c->nv; o++) {
+    size_t i = c->order[o];
+    const variant *v = &c->v[i];
+    csv_field(f, v->name);
+    fputc(',', f);
+    csv_field(f, v->status);
+    for (size_t k = 0; k < c->varying.n; k++) {
+      fputc(',', f);
+      csv_field(f, display_value(v, c->varying.s[k]));
+    }
+    csv_num(f, v->summary.steps);
+    csv_num(f, v->summary.rejected);
+    csv_num(f, v->summary.rhs_evals);
+    csv_num(f, v->summary.wall_s);
+    csv_num(f, v->summary.state_size);
+    csv_num(f, v->particles);
+    csv_num(f, v->cells);
+    for (size_t e = 0; e < c->errors.n; e++)
+      csv_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->errors.s[e]) : NAN);
+    for (size_t q = 0; q < c->quants.n; q++) {
+      const char *qn = c->quants.s[q];
+      double a = kl_cmp_column_value(v, v->first, qn), b = kl_cmp_column_value(v, v->last, qn);
+      csv_num(f, v->ok ? fabs(b - a) : NAN);
+      csv_num(f, v->ok ? rel_drift(v, qn) : NAN);
+      csv_num(f, v->ok ? kl_cmp_column_value(v, v->max_drift, qn) : NAN);
+    }
+    for (size_t k = 0; k < c->n_rk; k++)
+      for (size_t e = 0; e < c->errors.n; e++) {
+        csv_num(f, c->rk[k].order[e][i]);
+        csv_num(f, c->rk[k].fit[e][i]);
+      }
+    fputc(',', f);
+    csv_field(f, v->message);
+    fputc('\n', f);
+  }
+}
+
+/* Markdown cells: no '|' or newlines inside. */
+static void md_text(FILE *f, const char *s) {
+  for (; s && *s; s++) {
+    if (*s == '|') fputs("\\|", f);
+    else if (*s == '\n' || *s == '\r') fputc(' ', f);
+    else fputc(*s, f);
+  }
+}
+
+static void md_num(FILE *f, double x, const char *fmt) {
+  fputs(" | ", f);
+  if (isnan(x)) fputs("–", f);
+  else fprintf(f, fmt, x);
+}
+
+/* KL_ENOMEM (nothing else) when memory runs out half-way. */
+static int write_md(const cmp *c, FILE *f) {
+  const char *base = strrchr(c->run_dir, '/');
+  fprintf(f, "# Comparison of %s\n\n", base && base[1] ? base + 1 : c->run_dir);
+  fprintf(f, "Written by `kinlab compare %s` from %zu run%s (the numbers are also in "
+             "comparison.csv).\n\n",
+          c->run_dir, c->nv, c->nv == 1 ? "" : "s");
+  /* Variants */
+  fputs("## Runs\n\n| run", f);
+  for (size_t k = 0; k < c->varying.n; k++) {
+    fputs(" | ", f);
+    md_text(f, c->varying.s[k]);
+  }
+  fputs(" | status | steps | rhs evals | wall [s] | state size", f);
+  for (size_t e = 0; e < c->errors.n; e++) fprintf(f, " | %s", c->errors.s[e]);
+  fputs(" |\n|---", f);
+  for (size_t k = 0; k < c->varying.n + 5 + c->errors.n; k++) fputs("|---", f);
+  fputs("|\n", f);
+  for (size_t o = 0; o < c->nv; o++) {
+    const variant *v = &c->v[c->order[o]];
+    fputs("| ", f);
+    md_text(f, v->name);
+    for (size_t k = 0; k < c->varying.n; k++) {
+      fputs(" | ", f);
+      const char *val = md_value(v, c->varying.s[k]);
+      md_text(f, val ? val : "–");
+    }
+    fputs(" | ", f);
+    md_text(f, v->status);
+    md_num(f, v->summary.steps, "%.0f");
+    md_num(f, v->summary.rhs_evals, "%.0f");
+    md_num(f, v->summary.wall_s, "%.3g");
+    fputs(" | ", f);
+    if (isnan(v->summary.state_size)) fputs("–", f);
+    else fprintf(f, "%.0f", v->summary.state_size);
+    if (!isnan(v->particles)) fprintf(f, " (%.0f particles)", v->particles);
+    else if (!isnan(v->cells)) fprintf(f, " (%.0f cells)", v->cells);
+    for (size_t e = 0; e < c->errors.n; e++)
+      md_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->errors.s[e]) : NAN, "%.4g");
+    fputs(" |\n", f);
+  }
+  /* Failures */
+  bool any_failed = false;
+  for (size_t o = 0; o < c->nv; o++) any_failed |= !c->v[c->order[o]].ok;
+  if (any_failed) {
+    fputs("\nRuns that did not complete (left out of the orders and drifts):\n\n", f);
+    for (size_t o = 0; o < c->nv; o++) {
+      const variant *v = &c->v[c->order[o]];
+      if (v->ok) continue;
+      fputs("- **", f);
+      md_text(f, v->name);
+      fputs("**: ", f);
+      md_text(f, v->status);
+      if (v->message && *v->message) {
+        fputs(": ", f);
+        md_text(f, v->message);
+      }
+      fputc('\n', f);
+    }
+  }
+  /* Drifts */
+  if (c->quants.n) {
+    fputs("\n## Drift of the invariants and diagnostics\n\n"
+          "Each cell: |q(T) − q(0)|, relative |q(T) − q(0)| / |q(0)| in parentheses, and the "
+          "largest |q(t) − q(0)| over the output times.\n\n| run",
+          f);
+    for (size_t q = 0; q < c->quants.n; q++) fprintf(f, " | %s", c->quants.s[q]);
+    fputs(" |\n|---", f);
+    for (size_t q = 0; q < c->quants.n; q++) fputs("|---", f);
+    fputs("|\n", f);
+    for (size_t o = 0; o < c->nv; o++) {
+      const variant *v = &c->v[c->order[o]];
+      fputs("| ", f);
+      md_text(f, v->name);
+      for (size_t q = 0; q < c->quants.n; q++) {
+        const char *qn = c->quants.s[q];
+        double a = kl_cmp_column_value(v, v->first, qn), b = kl_cmp_column_value(v, v->last, qn);
+        if (!v->ok || isnan(a)) {
+          fputs(" | –", f);
+          continue;
+        }
+        fprintf(f, " | %.3g", fabs(b - a));
+        double r = rel_drift(v, qn);
+        if (!isnan(r)) fprintf(f, " (%.3g)", r);
+        fprintf(f, ", max %.3g", kl_cmp_column_value(v, v->max_drift, qn));
+      }
+      fputs(" |\n", f);
+    }
+  }
+  /* Orders */
+  if (c->n_rk && c->errors.n) {
+    fputs("\n## Observed orders of convergence\n\n"
+          "Between successive resolutions p = log(e_i / e_{i+1}) / log(s_i / s_{i+1}); "
+          "\"fit\" is the least-squares slope of log e against log s over the group.\n",
+          f);
+    for (size_t k = 0; k < c->n_rk; k++) {
+      const res_key *rk = &c->rk[k];
+      fprintf(f, "\n### In %s (size s = %s)\n\n", rk->key,
+              rk->rule == RULE_COUNT ? "1 / value" : "value");
+      /* Group labels: the grouping keys that refine the partition of the
+       * variants made by the keys before them (mollifier.type, not also the
+       * epsilon law that goes with it). */
+      bool *label = calloc(c->varying.n ? c->varying.n : 1, sizeof *label);
+      size_t *idx = malloc((c->nv ? c->nv : 1) * sizeof *idx); /* a group, coarse to fine */
+      if (!label || !idx) {
+        free(label);
+        free(idx);
+        return KL_ENOMEM;
+      }
+      bool has_groups = false;
+      for (size_t j = 0; j < c->varying.n; j++) {
+        if (!strcmp(c->varying.s[j], rk->key) || kl_cmp_tied(c, rk->key, c->varying.s[j])) continue;
+        bool refines = false;
+        for (size_t a = 0; a < c->nv && !refines; a++)
+          for (size_t b = a + 1; b < c->nv && !refines; b++) {
+            if (rk->group[a] == SIZE_MAX || rk->group[b] == SIZE_MAX) continue;
+            bool agree = true;
+            for (size_t i = 0; i < j && agree; i++)
+              if (label[i])
+                agree = kl_cmp_same_value(kl_cmp_config_value(&c->v[a], c->varying.s[i]),
+                                   kl_cmp_config_value(&c->v[b], c->varying.s[i]));
+            refines = agree && !kl_cmp_same_value(kl_cmp_config_value(&c->v[a], c->varying.s[j]),
+                                           kl_cmp_config_value(&c->v[b], c->varying.s[j]));
+          }
+        label[j] = refines;
+        has_groups |= refines;
+      }
+      fprintf(f, "| %serror | %s | errors | orders | fit |\n|---|---|---|---|---|%s\n",
+              has_groups ? "group | " : "", rk->key, has_groups ? "---|" : "");
+      for (size_t g = 0; g < rk->n_groups; g++) {
+        /* members in display order (coarse to fine when k == 0) */
+        size_t rep = SIZE_MAX;
+        for (size_t o = 0; o < c->nv && rep == SIZE_MAX; o++)
+          if (rk->group[c->order[o]] == g) rep = c->order[o];
+        size_t members = 0;
+        for (size_t i = 0; i < c->nv; i++) members += rk->group[i] == g;
+        if (members < 2) continue; /* nothing to compare */
+        for (size_t e = 0; e < c->errors.n; e++) {
+          fputs("| ", f);
+          if (has_groups) {
+            bool first = true;
+            for (size_t j = 0; j < c->varying.n; j++) {
+              if (!label[j]) continue;
+              const char *val = md_value(&c->v[rep], c->varying.s[j]);
+              fprintf(f, "%s", first ? "" : ", ");
+              md_text(f, c->varying.s[j]);
+              fputc('=', f);
+              md_text(f, val ? val : "–");
+              first = false;
+            }
+            fputs(" | ", f);
+          }
+          md_text(f, c->errors.s[e]);
+          /* sizes, errors and orders coarse to fine */
+          size_t m = kl_cmp_group_members(rk, c->nv, g, idx);
+          fputs(" | ", f);
+          for (size_t a = 0; a < m; a++)
+            fprintf(f, "%s%s", a ? ", " : "", md_value(&c->v[idx[a]], rk->key));
+          fputs(" | ", f);
+          for (size_t a = 0; a < m; a++) {
+            const variant *v = &c->v[idx[a]];
+            double ev = v->ok ? kl_cmp_column_value(v, v->last, c->errors.s[e]) : NAN;
+            fprintf(f, "%s", a ? ", " : "");
+            if (isnan(ev)) fprintf(f, "(%s)", v->ok ? "–" : v->status);
+            else fprintf(f, "%.3g", ev);
+          }
+          fputs(" | ", f);
+          bool any = false;
+          for (size_t a = 0; a < m; a++) {
+            double p = rk->order[e][idx[a]];
+            if (isnan(p)) continue;
+            fprintf(f, "%s%.3f", any ? ", " : "", p);
+            any = true;
+          }
+          if (!any) fputs("–", f);
+          md_num(f, m ? rk->fit[e][idx[0]] : NAN, "%.3f");
+          fputs(" |\n", f);
+        }
+      }
+      free(label);
+      free(idx);
+    }
+  }
+  return KL_OK;
+}
+
+int kl_cmp_write_outputs(const cmp *c, kl_error *err) {
+  char path[PATH_MAX];
+  kl_atomic_file af;
+  if (!kl_pathf(path, sizeof path, "%s/comparison.csv", c->run_dir))
+    return kl_error_set(err, KL_EIO, "path too long: %s/comparison.csv", c->run_dir);
+  int rc = kl_atomic_open(&af, path, err);
+  if (rc) return rc;
+  write_csv(c, af.fp);
+  if ((rc = kl_atomic_commit(&af, err))) return rc;
+  if (!kl_pathf(path, sizeof path, "%s/comparison.md", c->run_dir))
+    return kl_error_set(err, KL_EIO, "path too long: %s/comparison.md", c->run_dir);
+  if ((rc = kl_atomic_open(&af, path, err))) return rc;
+  if (write_md(c, af.fp) != KL_OK) {
+    kl_atomic_abort(&af);
+    return kl_cmp_nomem(err);
+  }
+  return kl_atomic_commit(&af, err);
+}
+

@@ -58,12 +58,6 @@ void kl_set_threads(int threads) {
 #endif
 }
 
-double kl_wall_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void run_progress_clear(void *ctx) {
   run_ctx *r = ctx;
   if (r->progress) fprintf(stderr, "\r\033[K");

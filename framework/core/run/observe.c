@@ -13,6 +13,11 @@ static int add_column(run_ctx *r, const char *name, size_t *cap, kl_error *err) 
     if (!p) return kl_error_set(err, KL_ENOMEM, "out of memory");
     r->col_names = p;
   }
+  /* A name is one plain CSV field: readers of timeseries.csv (the restart
+   * check, compare, simple scripts) split the header on commas. */
+  if (!*name || strpbrk(name, ",\"\r\n"))
+    return kl_error_set(err, KL_EPLUGIN, "column name \"%s\": expected a non-empty name "
+                                         "without comma, quote or line break", name);
   /* Column names must be unique: a second "energy" becomes "diag.energy". */
   for (size_t i = 0; i < r->n_cols; i++)
     if (strcmp(r->col_names[i], name) == 0)
@@ -55,8 +60,12 @@ int run_setup_columns(run_ctx *r, kl_error *err) {
 }
 
 int run_write_csv_header(run_ctx *r, kl_error *err) {
-  for (size_t i = 0; i < r->n_cols; i++)
-    fprintf(r->csv.fp, "%s%s", i ? "," : "", r->col_names[i]);
+  /* add_column refuses names that would need quotes (the restart check and
+   * simple readers split the header on commas); kl_csv_field keeps the rule. */
+  for (size_t i = 0; i < r->n_cols; i++) {
+    if (i) fputc(',', r->csv.fp);
+    kl_csv_field(r->csv.fp, r->col_names[i]);
+  }
   fputc('\n', r->csv.fp);
   return ferror(r->csv.fp) ? kl_error_set(err, KL_EIO, "writing timeseries.csv failed: %s",
                                           strerror(errno))

@@ -8,7 +8,6 @@
 
 #include "cli.h"
 
-int kl_cli_compare(int argc, char **argv);
 /* framework/core/compare.c (internal.h): kl_compare_run_dir with an explicit
  * resolution key; *bad_by says the failure is the key's fault (a usage error). */
 int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule, bool *bad_by,

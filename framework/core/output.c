@@ -21,7 +21,8 @@ struct kl_snapshot {
 
 static void h5_quiet(void) {
   /* No atexit handler: after a failed close (disk full) HDF5's own clean-up
-   * would crash at exit; kinlab closes what it opened itself. */
+   * would crash at exit; kinlab closes what it opened itself.  HDF5's library
+   * state is per process, so is this flag that it has been told. */
   static bool done;
   if (!done) {
     H5dont_atexit();

@@ -11,3 +11,9 @@ bench_libklpairs_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 bench_libklpairs_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 bench_libklpairs_la_LIBADD = $(MVEC_LIBS)
 kinlab_LDADD += bench/libklpairs.la bench/libklnaive.la
+
+# CPU time per RK4 step of cs_particles (docs/cucker_smale.md): built by make,
+# not installed; run as bench/cs_rhs N [REPS] in the build directory.
+noinst_PROGRAMS += bench/cs_rhs
+bench_cs_rhs_SOURCES = bench/cs_rhs.c
+bench_cs_rhs_LDADD = framework/core/libkinlab.la -lm

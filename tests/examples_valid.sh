@@ -1,9 +1,9 @@
 #!/bin/sh
-# tests/examples_valid.sh - every experiment under examples/ passes `kinlab validate`
-# (the full runs belong to the examples and docs, not the suite).
+# tests/examples_valid.sh - every experiment under examples/ and bench/ passes
+# `kinlab validate` (the full runs belong to the examples and docs, not the suite).
 pass=0
 fail=0
-for f in "$KL_TOP_SRCDIR"/examples/*.yaml; do
+for f in "$KL_TOP_SRCDIR"/examples/*.yaml "$KL_TOP_SRCDIR"/bench/*.yaml; do
   if out=$("$KL_TOP_BUILDDIR/kinlab" validate "$f" 2>&1); then
     pass=$((pass + 1))
   else

@@ -20,6 +20,10 @@ tests_test_run_LDADD = $(TEST_LDADD) $(HDF5_LIBS)
 TESTS += tests/plugin_template.sh
 EXTRA_DIST += tests/plugin_template.sh
 
+# The kinlab program's command table, help texts and CSV output.
+TESTS += tests/cli.sh
+EXTRA_DIST += tests/cli.sh
+
 # The committed JSON Schemas are up to date with the parameter tables.
 TESTS += tests/schemas_fresh.sh
 EXTRA_DIST += tests/schemas_fresh.sh

@@ -7,7 +7,8 @@
 # plugin_path or copy them into a directory).
 check_LTLIBRARIES += tests/bad_inputs/modules/fail_create.la \
 	tests/bad_inputs/modules/crash_create.la \
-	tests/bad_inputs/modules/shadow_power_law.la
+	tests/bad_inputs/modules/shadow_power_law.la \
+	tests/bad_inputs/modules/bad_columns.la
 tests_bad_inputs_modules_fail_create_la_SOURCES = tests/bad_inputs/modules/fail_create.c
 tests_bad_inputs_modules_fail_create_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_bad_inputs_modules_fail_create_la_LIBADD = $(PLUGIN_LIBADD)
@@ -17,6 +18,9 @@ tests_bad_inputs_modules_crash_create_la_LIBADD = $(PLUGIN_LIBADD)
 tests_bad_inputs_modules_shadow_power_law_la_SOURCES = tests/bad_inputs/modules/shadow_power_law.c
 tests_bad_inputs_modules_shadow_power_law_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_bad_inputs_modules_shadow_power_law_la_LIBADD = $(PLUGIN_LIBADD)
+tests_bad_inputs_modules_bad_columns_la_SOURCES = tests/bad_inputs/modules/bad_columns.c
+tests_bad_inputs_modules_bad_columns_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_bad_inputs_modules_bad_columns_la_LIBADD = $(PLUGIN_LIBADD)
 
 TESTS += tests/bad_inputs.sh
 # The fuzz sources are listed one by one: a directory named like the phony

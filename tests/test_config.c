@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "internal.h" /* config.h, kl_did_you_mean */
 #include "testutil.h"
 
 /* ---------------------------------------------------------- fake plugins */

@@ -8,24 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "../../bench/bench.h"
 #include "cli.h"
-
-int kl_cli_bench(int argc, char **argv);
+#include "internal.h" /* kl_csv_field, kl_wall_now */
 
 /* Largest --n (and --naive-n, --batch): 10^9 particles need 10^9 x 8 x 11 bytes. */
 #define BENCH_MAX_N 1000000000L
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void bench_usage(FILE *out) {
   fprintf(out,
@@ -82,10 +74,12 @@ typedef struct row {
 static void print_rows(const row *r, size_t nr, bool csv, unsigned d, double gamma, int threads) {
   if (csv) {
     printf("what,N,d,gamma,threads,seconds,pairs_per_s,gflops,speedup_vs_naive\n");
-    for (size_t k = 0; k < nr; k++)
-      printf("%s,%.0f,%u,%g,%d,%.6g,%.6g,%.6g,%.4g\n", r[k].what, r[k].n, d, gamma, threads,
+    for (size_t k = 0; k < nr; k++) {
+      kl_csv_field(stdout, r[k].what); /* "pair sum, naive ...": quoted (RFC 4180) */
+      printf(",%.0f,%u,%g,%d,%.6g,%.6g,%.6g,%.4g\n", r[k].n, d, gamma, threads,
              r[k].seconds, r[k].pairs > 0 ? r[k].pairs / r[k].seconds : NAN,
              r[k].flops > 0 ? 1e-9 * r[k].flops / r[k].seconds : NAN, r[k].speedup);
+    }
     return;
   }
   printf("kinlab bench: d = %u, gamma = %g, %d thread%s\n\n", d, gamma, threads,
@@ -127,9 +121,9 @@ static int time_rhs(kl_registry *reg, kl_instance *init, unsigned d, long nside,
   if (!rc) rc = kl_model_rhs(model, 0, y, dy, err); /* warm-up */
   double best = INFINITY;
   for (int r = 0; !rc && r < reps; r++) {
-    double a = now();
+    double a = kl_wall_now();
     rc = kl_model_rhs(model, 0, y, dy, err);
-    double b = now() - a;
+    double b = kl_wall_now() - a;
     if (b < best) best = b;
   }
   *seconds = best;
@@ -287,12 +281,12 @@ int kl_cli_bench(int argc, char **argv) {
     memcpy(vm + a * m, v + a * n, m * sizeof *vm);
     memcpy(Fm + a * m, F + a * n, m * sizeof *Fm);
   }
-  double a0 = now();
+  double a0 = kl_wall_now();
   kl_bench_naive_pairs(d, m, C, gamma, vm, Fm, w, o2);
   /* naive flops per ordered pair: z d, dF d, |z|^2 2d-1, z.dF 2d-1, phi 3 (sqrt,
    * pow, mul: one each), acc += w phi (r2 dF - sz z) 6 per component */
   const double naive_fpp = d + d + (2 * d - 1) + (2 * d - 1) + 3 + 6 * d;
-  naive_s = (now() - a0) * ((double)n * (double)(n - 1)) / ((double)m * (double)(m - 1));
+  naive_s = (kl_wall_now() - a0) * ((double)n * (double)(n - 1)) / ((double)m * (double)(m - 1));
   /* check: the two sums agree on the first naive_n particles when m == n */
   if (m == n)
     for (size_t i = 0; i < d * n; i++) {

@@ -2,6 +2,8 @@
 #ifndef KINLAB_CLI_H
 #define KINLAB_CLI_H
 
+#include <stdio.h>
+
 #include <kinlab/kinlab.h>
 
 /* Exit codes (kinlab --help, README.md). */
@@ -26,11 +28,35 @@ int kl_cli_parse_real(const char *option, const char *text, double *out);
 int kl_cli_check_threads(const char *what, int threads);
 int kl_cli_default_threads(void); /* OpenMP's team size without --threads */
 
-/* Further commands (compare, bench, ...), each in its own file. */
+/* The commands: one table (commands.c) from which `kinlab --help`, `kinlab
+ * help COMMAND` and the dispatch are made.  A command's `run` gets argv from
+ * its own name on (argv[0] is the name). */
 typedef struct kl_cli_command {
   const char *name;
+  /* The arguments after the name, one form a line; a line that starts with a
+   * space continues the form before it. */
+  const char *synopsis;
+  const char *help;    /* what it does: lines of at most 72 characters */
+  /* "  --opt ARG   what it does" lines for `kinlab help NAME`, or NULL when
+   * the command prints its own longer help (`kinlab NAME --help`). */
+  const char *options;
   int (*run)(int argc, char **argv);
 } kl_cli_command;
-extern const kl_cli_command kl_cli_extra_commands[];
+extern const kl_cli_command kl_cli_commands[]; /* ends with a NULL name */
+const kl_cli_command *kl_cli_find_command(const char *name);
+/* Usage of one command (synopsis, help, options) on out. */
+void kl_cli_command_usage(const kl_cli_command *cmd, FILE *out);
+/* Every command's synopsis and help, for `kinlab --help`. */
+void kl_cli_command_list(FILE *out);
+
+/* The commands (kinlab.c, compare_cmd.c, bench_cmd.c). */
+int kl_cli_run(int argc, char **argv);
+int kl_cli_validate(int argc, char **argv);
+int kl_cli_plugins(int argc, char **argv);
+int kl_cli_schema(int argc, char **argv);
+int kl_cli_default(int argc, char **argv);
+int kl_cli_help(int argc, char **argv);
+int kl_cli_compare(int argc, char **argv);
+int kl_cli_bench(int argc, char **argv);
 
 #endif

@@ -8,8 +8,6 @@
 
 #include "cli.h"
 
-int kl_cli_compare(int argc, char **argv);
-
 static void compare_usage(FILE *out) {
   fprintf(out,
           "Usage: kinlab compare RUN_DIR [--by KEY[:step|:count]] [--quiet]\n"

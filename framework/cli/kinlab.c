@@ -19,6 +19,7 @@
 #include <kinlab/kinlab.h>
 
 #include "cli.h"
+#include "internal.h" /* kl_did_you_mean */
 #include "kl_autoconf.h"
 #ifdef KL_HAVE_MPI
 #include <mpi.h>
@@ -43,24 +44,14 @@ int kl_cli_fail(const kl_error *err) {
   return kl_cli_exit_code(err->code);
 }
 
+/* `kinlab --help`: the command table (commands.c), then what holds for all. */
 static void usage(FILE *out) {
+  fprintf(out, "Usage: kinlab COMMAND [ARGUMENTS] [OPTIONS]\n"
+               "       kinlab help COMMAND   (or kinlab COMMAND --help): a command's options\n"
+               "\n"
+               "Commands:\n");
+  kl_cli_command_list(out);
   fprintf(out,
-          "Usage: kinlab COMMAND [OPTIONS]\n"
-          "\n"
-          "Commands:\n"
-          "  run [FILE] [--out DIR] [--set KEY=VALUE]... [--force] [--quiet] [--threads N]\n"
-          "      [--jobs J]       run an experiment (the embedded default without FILE);\n"
-          "                       J variants at once (default: as cores allow)\n"
-          "  run --restart RUN_DIR continue a stopped run from its last checkpoint\n"
-          "  validate FILE [--set KEY=VALUE]...   check an experiment without running it: the\n"
-          "                       set-up of every variant, no step, no file written\n"
-          "  plugins [--kind KIND] [--describe NAME]   list plugins / describe parameters\n"
-          "  schema [--out DIR]   write the JSON Schemas (default DIR: schemas)\n"
-          "  compare RUN_DIR      write comparison.csv/.md of a run's variants\n"
-          "  default              print the embedded default experiment\n"
-          "  bench [--n N] [--d D] [--gamma G] [--threads T] [--csv] ...\n"
-          "                       time the Landau pair sum and mollifier sums against\n"
-          "                       the naive reference (kinlab bench --help)\n"
           "  --help, --version\n"
           "\n"
           "Plugins are searched in: the experiment's plugin_path, $KINLAB_PLUGIN_PATH\n"
@@ -131,7 +122,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
       for (size_t i = 0; longopts[i].name; i++)
         if (longopts[i].val == c) name = longopts[i].name;
       fprintf(stderr, "kinlab: error: --%s is not an option of '%s' (it would be ignored); see "
-                      "'kinlab --help'\n", name, cmd);
+                      "'kinlab help %s'\n", name, cmd, cmd);
       return EXIT_USAGE;
     }
     switch (c) {
@@ -157,8 +148,10 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
       break;
     case 'd': o->describe = optarg; break;
     case 'k': o->kind = optarg; break;
-    case 'h': usage(stdout); exit(0);
-    default: fprintf(stderr, "Try 'kinlab --help'.\n"); return EXIT_USAGE;
+    case 'h':
+      kl_cli_command_usage(kl_cli_find_command(cmd), stdout);
+      exit(0);
+    default: fprintf(stderr, "Try 'kinlab help %s'.\n", cmd); return EXIT_USAGE;
     }
   }
   if (o->threads && o->jobs && (long)o->threads * o->jobs > KL_CLI_MAX_THREADS) {
@@ -174,8 +167,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
 /* A command that takes no positional arguments. */
 static int no_arguments(int argc, const cli_opts *o, char **argv, const char *cmd) {
   if (o->first_arg >= argc) return 0;
-  fprintf(stderr, "kinlab: error: '%s' takes no argument '%s'; see 'kinlab --help'\n", cmd,
-          argv[o->first_arg]);
+  fprintf(stderr, "kinlab: error: '%s' takes no argument '%s'; see 'kinlab help %s'\n", cmd,
+          argv[o->first_arg], cmd);
   return EXIT_USAGE;
 }
 
@@ -215,7 +208,7 @@ static int load_experiment(const char *file, const cli_opts *o, kl_registry *reg
                                    o->n_sets, reg, exp, err);
 }
 
-static int cmd_run(int argc, char **argv) {
+int kl_cli_run(int argc, char **argv) {
   cli_opts o;
   int rc = parse_opts(argc, argv, "run", "osfqrtj", &o);
   if (rc) {
@@ -301,7 +294,7 @@ static int cmd_run(int argc, char **argv) {
   return code;
 }
 
-static int cmd_validate(int argc, char **argv) {
+int kl_cli_validate(int argc, char **argv) {
   cli_opts o;
   int rc = parse_opts(argc, argv, "validate", "s", &o);
   if (rc) {
@@ -331,7 +324,7 @@ static int cmd_validate(int argc, char **argv) {
   return code;
 }
 
-static int cmd_plugins(int argc, char **argv) {
+int kl_cli_plugins(int argc, char **argv) {
   cli_opts o;
   int rc = parse_opts(argc, argv, "plugins", "dk", &o);
   if (!rc) rc = no_arguments(argc, &o, argv, "plugins");
@@ -388,20 +381,31 @@ static int cmd_plugins(int argc, char **argv) {
   return code;
 }
 
-static int cmd_schema(int argc, char **argv) {
+int kl_cli_schema(int argc, char **argv) {
   cli_opts o;
   int rc = parse_opts(argc, argv, "schema", "o", &o);
-  if (!rc) rc = no_arguments(argc, &o, argv, "schema");
+  /* The directory: `kinlab schema DIR` or `kinlab schema --out DIR`, once. */
+  const char *dir = o.out;
+  if (!rc && o.first_arg < argc) {
+    if (o.out || argc - o.first_arg > 1) {
+      fprintf(stderr, "kinlab: error: 'schema' takes one directory, as DIR or as --out DIR; "
+                      "found '%s' and '%s'\n", o.out ? o.out : argv[o.first_arg],
+              o.out ? argv[o.first_arg] : argv[o.first_arg + 1]);
+      rc = EXIT_USAGE;
+    }
+    dir = argv[o.first_arg];
+  }
   if (rc) {
     free(o.sets);
     return rc;
   }
+  if (!dir) dir = "schemas";
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
   rc = load_registry(&reg, &err);
-  if (!rc) rc = kl_schema_write_all(reg, o.out ? o.out : "schemas", &err);
+  if (!rc) rc = kl_schema_write_all(reg, dir, &err);
   int code = rc ? kl_cli_fail(&err) : 0;
-  if (!rc) printf("schemas written to %s/\n", o.out ? o.out : "schemas");
+  if (!rc) printf("schemas written to %s/\n", dir);
   kl_registry_free(reg);
   free(o.sets);
   return code;
@@ -477,38 +481,72 @@ int main(int argc, char **argv) {
 #endif
 }
 
+int kl_cli_default(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "--help")) {
+    kl_cli_command_usage(kl_cli_find_command("default"), stdout);
+    return 0;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "kinlab: error: 'default' takes no arguments (found '%s')\n", argv[1]);
+    return EXIT_USAGE;
+  }
+  fputs(kl_default_experiment_yaml(), stdout);
+  return 0;
+}
+
+/* "unknown command 'X' (did you mean 'Y'?); commands: ..." */
+static int unknown_command(const char *name) {
+  const char *names[32] = {NULL};
+  size_t n = 0;
+  for (const kl_cli_command *c = kl_cli_commands; c->name && n < 32; c++) names[n++] = c->name;
+  const char *m = kl_did_you_mean(name, names, n);
+  fprintf(stderr, "kinlab: error: unknown command '%s'", name);
+  if (m) fprintf(stderr, " (did you mean '%s'?)", m);
+  fputs("; commands:", stderr);
+  for (size_t i = 0; i < n; i++) fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+  fputs(" (kinlab --help)\n", stderr);
+  return EXIT_USAGE;
+}
+
+int kl_cli_help(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stdout);
+    return 0;
+  }
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h")) name = "help"; /* kinlab help --help */
+  if (argc > 2) {
+    fprintf(stderr, "kinlab: error: 'help' takes one command (found '%s' and '%s')\n", argv[1],
+            argv[2]);
+    return EXIT_USAGE;
+  }
+  const kl_cli_command *cmd = kl_cli_find_command(name);
+  if (!cmd) return unknown_command(name);
+  if (cmd->options) {
+    kl_cli_command_usage(cmd, stdout);
+    return 0;
+  }
+  char help_opt[] = "--help";
+  char *args[] = {argv[1], help_opt, NULL}; /* the command's own, longer help */
+  return cmd->run(2, args);
+}
+
 static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return EXIT_USAGE;
   }
-  const char *cmd = argv[1];
-  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-    usage(stdout);
-    return 0;
-  }
-  if (!strcmp(cmd, "--version") || !strcmp(cmd, "default")) {
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h")) name = "help";
+  if (!strcmp(name, "--version")) {
     if (argc > 2) {
-      fprintf(stderr, "kinlab: error: '%s' takes no arguments (found '%s')\n", cmd, argv[2]);
+      fprintf(stderr, "kinlab: error: '%s' takes no arguments (found '%s')\n", name, argv[2]);
       return EXIT_USAGE;
     }
-  }
-  if (!strcmp(cmd, "--version")) {
     printf("kinlab %s (plugin ABI %u.%u)\n", kl_version(), KL_ABI_MAJOR, KL_ABI_MINOR);
     return 0;
   }
-  if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
-  if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
-  if (!strcmp(cmd, "plugins")) return cmd_plugins(argc - 1, argv + 1);
-  if (!strcmp(cmd, "schema")) return cmd_schema(argc - 1, argv + 1);
-  if (!strcmp(cmd, "default")) {
-    fputs(kl_default_experiment_yaml(), stdout);
-    return 0;
-  }
-  for (size_t i = 0; kl_cli_extra_commands[i].name; i++)
-    if (!strcmp(cmd, kl_cli_extra_commands[i].name))
-      return kl_cli_extra_commands[i].run(argc - 1, argv + 1);
-  fprintf(stderr, "kinlab: error: unknown command '%s'\n", cmd);
-  usage(stderr);
-  return EXIT_USAGE;
+  const kl_cli_command *cmd = kl_cli_find_command(name);
+  if (!cmd) return unknown_command(name);
+  return cmd->run(argc - 1, argv + 1);
 }

@@ -46,6 +46,19 @@ const char *kl_node_where(const kl_node *node, char *buf, size_t size);
  * is a list).  `origin` is the display name for errors ("--set"). */
 int kl_node_set_path(kl_node *root, const char *dotted_path, const char *value,
                      const char *origin, kl_error *err);
+/* Set the value at `dotted` to `value` (taken, also on failure).  Keys created
+ * on the way get the position (file, line, col): the --set argument or the
+ * dotted key inside `variants:`. */
+int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, const char *file,
+                          unsigned line, unsigned col, kl_error *err);
+/* Build trees (the resolved configuration): an empty node of `type` at (file
+ * or "<unknown>", line, col); a scalar; append (key, value) to a map or value
+ * to a seq (key NULL), taking value (freed on failure).  NULL / -1 when out
+ * of memory. */
+kl_node *kl_node_new(kl_node_type type, const char *file, unsigned line, unsigned col);
+kl_node *kl_node_new_scalar(const char *text, bool plain, const char *file, unsigned line,
+                            unsigned col);
+int kl_node_append(kl_node *parent, const char *key, kl_node *value);
 /* YAML 1.2 core-schema float syntax (integers included; not .inf/.nan). */
 bool kl_yaml_float_syntax(const char *s);
 /* Emit as block YAML that kl_yaml_parse_* reads back to the same tree. */
@@ -78,8 +91,11 @@ void kl_params_attach_instance(kl_params *p, const char *name, kl_instance *inst
  * config.resolved.yaml. */
 kl_node *kl_params_to_node(const kl_params *p, const char *plugin_type);
 
-/* Levenshtein-closest candidate within distance max(2, len/3), or NULL. */
-const char *kl_did_you_mean(const char *word, const char *const *candidates, size_t n);
+/* Parameter tables as text (kinlab plugins --describe, schemas, messages):
+ * "REAL", "INT", ...; what a value must be ("INT >= 1", "one of a|b", "a
+ * kernel plugin", "REAL_LIST (each >= 0)"). */
+const char *kl_param_type_name(kl_param_type t);
+const char *kl_param_expect_text(const kl_param_spec *s, char *buf, size_t size);
 
 /* ------------------------------ registry --------------------------------- */
 /* Record a missing plugin directory: a warning (kl_registry_warning), and a

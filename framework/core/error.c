@@ -102,3 +102,5 @@ void kl_logf(kl_log *log, kl_log_level level, const char *fmt, ...) {
     fflush(log->file);
   }
 }
+
+int kl_error_nomem(kl_error *err) { return kl_error_set(err, KL_ENOMEM, "out of memory"); }

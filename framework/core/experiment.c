@@ -16,14 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "internal.h"
 
-/* From yaml.c / params.c (internal to the configuration layer). */
-int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, const char *file,
-                          unsigned line, unsigned col, kl_error *err);
-kl_node *kl_node_new_scalar(const char *text, bool plain, const char *file, unsigned line,
-                            unsigned col);
-int kl_node_append(kl_node *parent, const char *key, kl_node *value);
 
 /* ------------------------------------------------------- core tables */
 const kl_param_spec kl_time_specs[] = {
@@ -86,8 +80,6 @@ static int where_error(kl_error *err, const kl_node *n, const char *path, const 
   if (path && *path) return kl_error_set(err, KL_EINVAL, "%s: key %s: %s", w, path, msg);
   return kl_error_set(err, KL_EINVAL, "%s: %s", w, msg);
 }
-
-static int nomem(kl_error *err) { return kl_error_set(err, KL_ENOMEM, "out of memory"); }
 
 static bool node_is_null(const kl_node *n) {
   if (!n) return true;
@@ -154,27 +146,21 @@ static int unknown_key(kl_error *err, const kl_node *map, size_t i, const char *
                       foreign ? val->col : map->key_col[i], map->keys[i], where_name, sg, list);
 }
 
-static const char *article(const char *w) { return strchr("aeiou", w[0]) ? "an" : "a"; }
-
-static int cmp_cstr(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int missing_plugin(kl_error *err, const kl_node *root, const char *key, int kind,
                           const kl_registry *reg) {
   const char *kname = kl_kind_name((kl_kind)kind);
   size_t total = kl_registry_count(reg);
   const char **names = malloc((total ? total : 1) * sizeof *names);
-  if (!names) return nomem(err);
+  if (!names) return kl_error_nomem(err);
   size_t n = kl_registry_names(reg, kind, names, total);
-  qsort(names, n, sizeof *names, cmp_cstr);
+  qsort(names, n, sizeof *names, kl_cmp_cstr);
   char list[1000] = "";
   size_t used = 0;
   for (size_t j = 0; j < n && used < sizeof list; j++)
     used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", names[j]);
   free(names);
   return where_error(err, root, key, "required key missing (expected %s %s plugin%s%s)",
-                     article(kname), kname, n ? "; available: " : "", list);
+                     kl_article(kname), kname, n ? "; available: " : "", list);
 }
 
 /* -------------------------------------------------------- run configs */
@@ -251,7 +237,7 @@ static int validate_run(kl_node *tree, const kl_registry *reg, kl_run_config *rc
     if (diag->n) {
       rc->diagnostics = calloc(diag->n, sizeof *rc->diagnostics);
       rc->diagnostic_info = calloc(diag->n, sizeof *rc->diagnostic_info);
-      if (!rc->diagnostics || !rc->diagnostic_info) return nomem(err);
+      if (!rc->diagnostics || !rc->diagnostic_info) return kl_error_nomem(err);
     }
     for (size_t i = 0; i < diag->n; i++) {
       char path[40];
@@ -280,8 +266,6 @@ static int validate_run(kl_node *tree, const kl_registry *reg, kl_run_config *rc
 }
 
 /* ------------------------------------------------------- schedule */
-const char *kl_fmt_real(double x, char *buf, size_t size); /* params.c */
-
 int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator, double t_start,
                            double **times, size_t *n_times, kl_error *err) {
   if (times) *times = NULL, *n_times = 0;
@@ -354,7 +338,7 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
   }
   if (!times) return KL_OK;
   double *t = malloc(((size_t)n_grid + n_list + 2) * sizeof *t);
-  if (!t) return nomem(err);
+  if (!t) return kl_error_nomem(err);
   /* Merge the grid and the list; a time within rounding of the last is the same.
    * Relative to the run's length, not to |t|: a short run at a large time
    * (t0 = 1e17) must keep its end apart from its start. */
@@ -389,7 +373,7 @@ int kl_run_config_copy(const kl_run_config *src, const kl_registry *reg, kl_run_
   kl_node *tree = kl_node_clone(src->tree);
   if (!tree || !(out->variant_name = strdup(src->variant_name))) {
     kl_node_free(tree);
-    return nomem(err);
+    return kl_error_nomem(err);
   }
   int rc = validate_run(tree, reg, out, err);
   if (rc) run_free(out);
@@ -573,7 +557,7 @@ static int check_overrides(const kl_node *root, const char *const *set_keys, siz
   }
   size_t cap = n_set_keys + most_set + n_sweep;
   setting *ops = malloc((cap ? cap : 1) * sizeof *ops);
-  if (!ops) return nomem(err);
+  if (!ops) return kl_error_nomem(err);
   int rc = KL_OK;
   for (size_t vi = 0; vi < nv && !rc; vi++) {
     size_t n = 0;
@@ -731,7 +715,7 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
     runspec *rs = calloc(1, sizeof *rs);
     if (!rs || !(rs->name = strdup(""))) {
       free(rs);
-      return nomem(err);
+      return kl_error_nomem(err);
     }
     *out = rs;
     *n_out = 1;
@@ -739,12 +723,12 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
   }
   size_t total = nv * ns;
   runspec *rs = calloc(total, sizeof *rs);
-  if (!rs) return nomem(err);
+  if (!rs) return kl_error_nomem(err);
   /* Short labels for sweep keys: the last component unless two keys share it. */
   const char **labels = calloc(n_keys ? n_keys : 1, sizeof *labels);
   if (!labels) {
     free(rs);
-    return nomem(err);
+    return kl_error_nomem(err);
   }
   for (size_t k = 0; k < n_keys; k++) {
     const char *dot = strrchr(sweep->keys[k], '.');
@@ -770,7 +754,7 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
       size_t used = 0;
       if (v) used += (size_t)snprintf(name, sizeof name, "%s", kl_node_map_get(v, "name")->scalar);
       if (!r->ops) {
-        rc = nomem(err);
+        rc = kl_error_nomem(err);
         break;
       }
       for (size_t k = 0; k < n_set; k++)
@@ -803,7 +787,7 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
         if (!dup) break;
         snprintf(name, sizeof name, "%s-%d", base, suffix);
       }
-      if (!(r->name = strdup(name))) rc = nomem(err);
+      if (!(r->name = strdup(name))) rc = kl_error_nomem(err);
     }
   }
   free(labels);
@@ -844,7 +828,7 @@ static int load_plugin_path(exp_priv *p, const kl_node *pp, const char *base_dir
   if (pp->type == KL_NODE_MAP)
     return where_error(err, pp, "plugin_path",
                        "expected a directory or module path, or a list of them, found a mapping");
-  if (n && !(p->plugin_path = calloc(n, sizeof *p->plugin_path))) return nomem(err);
+  if (n && !(p->plugin_path = calloc(n, sizeof *p->plugin_path))) return kl_error_nomem(err);
   for (size_t i = 0; i < n; i++) {
     const kl_node *e = pp->type == KL_NODE_SEQ ? pp->items[i] : pp;
     char path[48];
@@ -862,7 +846,7 @@ static int load_plugin_path(exp_priv *p, const kl_node *pp, const char *base_dir
       full = malloc(len);
       if (full) snprintf(full, len, "%s/%s", base_dir, e->scalar);
     }
-    if (!full) return nomem(err);
+    if (!full) return kl_error_nomem(err);
     p->plugin_path[p->n_plugin_path++] = full;
     size_t fl = strlen(full);
     bool is_file = fl > 3 && !strcmp(full + fl - 3, ".so");
@@ -893,12 +877,12 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
   exp_priv *p = calloc(1, sizeof *p);
   if (!p) {
     kl_node_free(tree);
-    return nomem(err);
+    return kl_error_nomem(err);
   }
   kl_experiment *exp = &p->pub;
   exp->tree = tree;
   int rc = KL_OK;
-  if (!(exp->source = strdup(source))) rc = nomem(err);
+  if (!(exp->source = strdup(source))) rc = kl_error_nomem(err);
   if (!rc && tree->type != KL_NODE_MAP) {
     char w[600];
     rc = kl_error_set(err, KL_EINVAL,
@@ -912,7 +896,7 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
    * sweep that would override them. */
   char **set_keys = calloc(n_overrides ? n_overrides : 1, sizeof *set_keys);
   size_t n_set_keys = 0;
-  if (!rc && !set_keys) rc = nomem(err);
+  if (!rc && !set_keys) rc = kl_error_nomem(err);
   for (size_t i = 0; !rc && i < n_overrides; i++) {
     const char *o = overrides[i];
     const char *eq = o ? strchr(o, '=') : NULL;
@@ -923,7 +907,7 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
     }
     char *key = strndup(o, (size_t)(eq - o));
     if (!key) {
-      rc = nomem(err);
+      rc = kl_error_nomem(err);
       break;
     }
     rc = kl_node_set_path(tree, key, eq + 1, "--set", err);
@@ -947,9 +931,9 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
                          name->type == KL_NODE_SCALAR ? name->scalar : found(name),
                          name->type == KL_NODE_SCALAR ? "'" : "");
       else if (!(exp->name = strdup(name->scalar)))
-        rc = nomem(err);
+        rc = kl_error_nomem(err);
     } else {
-      if (!(exp->name = strdup(default_name))) rc = nomem(err);
+      if (!(exp->name = strdup(default_name))) rc = kl_error_nomem(err);
       else sanitize(exp->name);
     }
   }
@@ -959,7 +943,7 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
       if (desc->type != KL_NODE_SCALAR)
         rc = where_error(err, desc, "description", "expected a string, found %s", found(desc));
       else if (!(p->description = strdup(desc->scalar)))
-        rc = nomem(err);
+        rc = kl_error_nomem(err);
     }
   }
   if (!rc) rc = load_plugin_path(p, kl_node_map_get(tree, "plugin_path"), base_dir, reg, err);
@@ -969,14 +953,14 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
     rc = expand_runs(tree, (const char *const *)set_keys, n_set_keys, &rs, &nrs, err);
   for (size_t i = 0; i < n_set_keys; i++) free(set_keys[i]);
   free(set_keys);
-  if (!rc && !(exp->runs = calloc(nrs, sizeof *exp->runs))) rc = nomem(err);
+  if (!rc && !(exp->runs = calloc(nrs, sizeof *exp->runs))) rc = kl_error_nomem(err);
   for (size_t i = 0; !rc && i < nrs; i++) {
     kl_run_config *run = &exp->runs[i];
     exp->n_runs = i + 1;
     kl_node *t = kl_node_clone(tree);
     if (!t || !(run->variant_name = strdup(rs[i].name))) {
       kl_node_free(t);
-      rc = nomem(err);
+      rc = kl_error_nomem(err);
       break;
     }
     map_remove(t, "variants");
@@ -984,7 +968,7 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
     for (size_t k = 0; !rc && k < rs[i].n_ops; k++) {
       const setop *op = &rs[i].ops[k];
       kl_node *v = kl_node_clone(op->value);
-      if (!v) rc = nomem(err);
+      if (!v) rc = kl_error_nomem(err);
       else rc = kl_node_set_path_node(t, op->key, v, op->file, op->line, op->col, err);
     }
     if (rc) {
@@ -1022,7 +1006,7 @@ int kl_experiment_load_file(const char *path, const char *const *overrides, size
     free(real);
     kl_node_free(tree);
     return stem ? kl_error_set(err, KL_EIO, "%s: cannot resolve the path: %s", path, strerror(e))
-                : nomem(err);
+                : kl_error_nomem(err);
   }
   char *dot = strrchr(stem, '.');
   if (dot && dot != stem) *dot = '\0';
@@ -1060,11 +1044,8 @@ const char *kl_experiment_variant_name(const kl_experiment *exp, size_t i) {
 kl_node *kl_run_config_resolved(const kl_experiment *exp, const kl_run_config *run) {
   if (!exp || !run) return NULL;
   const exp_priv *p = (const exp_priv *)exp;
-  kl_node *root = calloc(1, sizeof *root);
+  kl_node *root = kl_node_new(KL_NODE_MAP, "<resolved>", 1, 1);
   if (!root) return NULL;
-  root->type = KL_NODE_MAP;
-  root->line = root->col = 1;
-  if (!(root->file = strdup("<resolved>"))) goto fail;
   if (kl_node_append(root, "name", kl_node_new_scalar(exp->name, false, root->file, 1, 1)))
     goto fail;
   if (p->description &&
@@ -1072,13 +1053,8 @@ kl_node *kl_run_config_resolved(const kl_experiment *exp, const kl_run_config *r
                      kl_node_new_scalar(p->description, false, root->file, 1, 1)))
     goto fail;
   if (p->n_plugin_path) {
-    kl_node *seq = calloc(1, sizeof *seq);
-    if (!seq || !(seq->file = strdup(root->file))) {
-      free(seq);
-      goto fail;
-    }
-    seq->type = KL_NODE_SEQ;
-    seq->line = seq->col = 1;
+    kl_node *seq = kl_node_new(KL_NODE_SEQ, root->file, 1, 1);
+    if (!seq) goto fail;
     for (size_t i = 0; i < p->n_plugin_path; i++)
       if (kl_node_append(seq, NULL,
                          kl_node_new_scalar(p->plugin_path[i], false, root->file, 1, 1))) {
@@ -1094,13 +1070,8 @@ kl_node *kl_run_config_resolved(const kl_experiment *exp, const kl_run_config *r
       kl_node_append(root, "time", kl_params_to_node(run->time, NULL)))
     goto fail;
   if (run->n_diagnostics) {
-    kl_node *seq = calloc(1, sizeof *seq);
-    if (!seq || !(seq->file = strdup(root->file))) {
-      free(seq);
-      goto fail;
-    }
-    seq->type = KL_NODE_SEQ;
-    seq->line = seq->col = 1;
+    kl_node *seq = kl_node_new(KL_NODE_SEQ, root->file, 1, 1);
+    if (!seq) goto fail;
     for (size_t i = 0; i < run->n_diagnostics; i++)
       if (kl_node_append(seq, NULL,
                          kl_params_to_node(run->diagnostics[i], run->diagnostic_info[i]->name))) {

@@ -24,7 +24,8 @@
  * of the kinlab program (a fatal-signal handler reads it; plugins run
  * in-process).  A stack, not one name: a create() may create other instances,
  * and when they return the outer one is still running.  Deeper nesting than
- * the array is counted but not named. */
+ * the array is counted but not named.  Global on purpose (kinlab/host.h): the
+ * crash handler that reads it receives no object. */
 #define CREATE_STACK_MAX 16
 static const char *volatile create_stack[CREATE_STACK_MAX];
 static volatile sig_atomic_t create_depth;

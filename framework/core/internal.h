@@ -60,11 +60,29 @@ void kl_sha256(const void *data, size_t n, unsigned char out[32]);
 void kl_sha256_hex(const void *data, size_t n, char hex[KL_SHA256_HEX_SIZE]);
 int kl_sha256_file(const char *path, char hex[KL_SHA256_HEX_SIZE], kl_error *err);
 
-/* A JSON string literal (quotes, escapes) on f. */
-void kl_json_string(FILE *f, const char *s); /* json_write.c */
-void kl_json_number(FILE *f, double x);        /* null when not finite */
+/* error.c: KL_ENOMEM "out of memory" (a message that can say no more). */
+int kl_error_nomem(kl_error *err);
 
-/* Write a file atomically: data goes to PATH.tmp.PID, fsync'ed, renamed. */
+/* text.c: helpers for messages and listings. */
+const char *kl_article(const char *word); /* "an" before a vowel, else "a" */
+int kl_cmp_cstr(const void *a, const void *b); /* qsort of char * by strcmp */
+/* Levenshtein-closest candidate within distance max(2, len/3), or NULL. */
+const char *kl_did_you_mean(const char *word, const char *const *candidates, size_t n);
+/* Shortest "%.Ng" that reads back as exactly x (at most %.17g); returns buf. */
+const char *kl_fmt_real(double x, char *buf, size_t size);
+
+/* clock.c: wall-clock seconds (CLOCK_MONOTONIC) for wall_s and benchmarks. */
+double kl_wall_now(void);
+
+/* json_write.c: JSON text (RFC 8259) for summary.json, schemas, provenance. */
+void kl_json_string(FILE *f, const char *s);  /* a string literal (quotes, escapes) */
+void kl_json_number(FILE *f, double x);       /* %.17g; null when not finite */
+void kl_json_number_short(FILE *f, double x); /* shortest exact text; null when not finite */
+
+/* csv_write.c: CSV (RFC 4180) for timeseries.csv, comparison.csv, bench --csv. */
+void kl_csv_field(FILE *f, const char *s); /* quoted when it has , " CR or LF; "" inside */
+
+/* files.c: write a file atomically: data goes to PATH.tmp.PID, fsync'ed, renamed. */
 typedef struct kl_atomic_file {
   FILE *fp;
   char *path, *tmp_path;
@@ -73,6 +91,8 @@ int kl_atomic_open(kl_atomic_file *af, const char *path, kl_error *err);
 int kl_atomic_commit(kl_atomic_file *af, kl_error *err); /* close + rename */
 void kl_atomic_abort(kl_atomic_file *af);                /* close + unlink */
 int kl_mkdir_p(const char *path, kl_error *err);
+char *kl_tmp_path(const char *path); /* malloc'ed "PATH.tmp.PID", or NULL */
+bool kl_file_exists(const char *path);
 /* OpenMP threads for this process (no-op without OpenMP). */
 void kl_set_threads(int threads);
 /* snprintf for paths: false (and an empty string) when the result would not fit. */

@@ -2,6 +2,10 @@
 lib_LTLIBRARIES += framework/core/libkinlab.la
 framework_core_libkinlab_la_SOURCES = \
 	framework/core/error.c \
+	framework/core/text.c \
+	framework/core/clock.c \
+	framework/core/files.c \
+	framework/core/csv_write.c \
 	framework/core/plugin.c \
 	framework/core/instance.c \
 	framework/core/provenance.c \

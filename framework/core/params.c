@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "internal.h"
 
 typedef struct pval {
   bool present;   /* a value (given or default) */
@@ -45,16 +45,6 @@ struct kl_params {
 };
 
 /* ------------------------------------------------------------ helpers */
-/* Shortest "%.Ng" that reads back as exactly x (at most %.17g). */
-const char *kl_fmt_real(double x, char *buf, size_t size);
-const char *kl_fmt_real(double x, char *buf, size_t size) {
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(buf, size, "%.*g", prec, x);
-    if (strtod(buf, NULL) == x || prec == 17) break;
-  }
-  return buf;
-}
-
 static char *join_path(const char *path, const char *name) {
   size_t a = path ? strlen(path) : 0, b = strlen(name);
   char *s = malloc(a + b + 2);
@@ -110,46 +100,6 @@ static const char *found_text(const kl_node *n, char *buf, size_t size) {
   return buf;
 }
 
-static const char *article(const char *word) {
-  return (word && strchr("aeiouAEIOU", word[0])) ? "an" : "a";
-}
-
-/* Optimal string alignment distance (Levenshtein with transpositions). */
-static size_t edit_distance(const char *a, const char *b) {
-  size_t n = strlen(a), m = strlen(b);
-  if (n > 64 || m > 64) return SIZE_MAX;
-  size_t d[65][65];
-  for (size_t i = 0; i <= n; i++) d[i][0] = i;
-  for (size_t j = 0; j <= m; j++) d[0][j] = j;
-  for (size_t i = 1; i <= n; i++)
-    for (size_t j = 1; j <= m; j++) {
-      size_t cost = a[i - 1] != b[j - 1];
-      size_t best = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
-      if (d[i - 1][j - 1] + cost < best) best = d[i - 1][j - 1] + cost;
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-          d[i - 2][j - 2] + 1 < best)
-        best = d[i - 2][j - 2] + 1;
-      d[i][j] = best;
-    }
-  return d[n][m];
-}
-
-const char *kl_did_you_mean(const char *word, const char *const *candidates, size_t n) {
-  if (!word) return NULL;
-  size_t len = strlen(word), limit = len / 3 > 2 ? len / 3 : 2, best = SIZE_MAX;
-  const char *pick = NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (!candidates[i]) continue;
-    size_t dist = edit_distance(word, candidates[i]);
-    if (dist <= limit && dist < best) {
-      best = dist;
-      pick = candidates[i];
-    }
-  }
-  return pick;
-}
-
 /* " (did you mean 'x'?)" or "" */
 static const char *suggest(const char *word, const char *const *cand, size_t n, char *buf,
                            size_t size, bool quote) {
@@ -178,7 +128,6 @@ static const char *range_text(const kl_param_spec *s, char *buf, size_t size) {
   return buf;
 }
 
-const char *kl_param_type_name(kl_param_type t);
 const char *kl_param_type_name(kl_param_type t) {
   switch (t) {
   case KL_PARAM_REAL: return "REAL";
@@ -193,14 +142,13 @@ const char *kl_param_type_name(kl_param_type t) {
 }
 
 /* "INT >= 1", "one of a|b", "a kernel plugin", "REAL_LIST (each >= 0)" */
-const char *kl_param_expect_text(const kl_param_spec *s, char *buf, size_t size);
 const char *kl_param_expect_text(const kl_param_spec *s, char *buf, size_t size) {
   char r[100];
   range_text(s, r, sizeof r);
   switch (s->type) {
   case KL_PARAM_ENUM: snprintf(buf, size, "one of %s", s->choices ? s->choices : ""); break;
   case KL_PARAM_PLUGIN:
-    snprintf(buf, size, "%s %s plugin", article(s->choices), s->choices ? s->choices : "?");
+    snprintf(buf, size, "%s %s plugin", kl_article(s->choices), s->choices ? s->choices : "?");
     break;
   case KL_PARAM_REAL_LIST:
     if (*r)
@@ -612,13 +560,9 @@ int kl_params_build(const kl_param_spec *specs, const kl_node *map, const kl_nod
   return KL_OK;
 }
 
-static int cmp_cstr(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* "a, b, c" of the registered plugins of kind, sorted; "" if none. */
 static void available_list(const char **names, size_t n, char *buf, size_t size) {
-  qsort(names, n, sizeof *names, cmp_cstr);
+  qsort(names, n, sizeof *names, kl_cmp_cstr);
   size_t used = 0;
   buf[0] = '\0';
   for (size_t i = 0; i < n && used < size; i++)
@@ -652,7 +596,7 @@ int kl_params_build_plugin(int kind, const kl_node *node, const char *path,
   char f[300];
   if (!node) {
     rc = kl_error_set(err, KL_EINVAL, "key %s: required key missing (expected %s %s plugin; %s)",
-                      path, article(kname), kname, avail_sentence);
+                      path, kl_article(kname), kname, avail_sentence);
   } else if (node->type == KL_NODE_SCALAR && !is_null(node)) {
     type_node = node;
     type_path = strdup(path);
@@ -662,11 +606,11 @@ int kl_params_build_plugin(int kind, const kl_node *node, const char *path,
     if (!type_node)
       rc = loc_error(err, KL_EINVAL, NODE_LOC(node), path,
                      "required key 'type' missing (expected the name of %s %s plugin; %s)",
-                     article(kname), kname, avail_sentence);
+                     kl_article(kname), kname, avail_sentence);
     else if (type_node->type != KL_NODE_SCALAR || is_null(type_node)) {
       char *tp = join_path(path, "type");
       rc = loc_error(err, KL_EINVAL, NODE_LOC(type_node), tp ? tp : path,
-                     "expected the name of %s %s plugin, found %s", article(kname), kname,
+                     "expected the name of %s %s plugin, found %s", kl_article(kname), kname,
                      found_text(type_node, f, sizeof f));
       free(tp);
     } else {
@@ -675,7 +619,7 @@ int kl_params_build_plugin(int kind, const kl_node *node, const char *path,
   } else {
     rc = loc_error(err, KL_EINVAL, NODE_LOC(node), path,
                    "expected %s %s plugin ({type: NAME, ...} or NAME), found %s; %s",
-                   article(kname), kname, found_text(node, f, sizeof f), avail_sentence);
+                   kl_article(kname), kname, found_text(node, f, sizeof f), avail_sentence);
   }
   if (!rc && !type_path) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
   const kl_plugin_info *pi = NULL;
@@ -696,8 +640,8 @@ int kl_params_build_plugin(int kind, const kl_node *node, const char *path,
       const char *other = kl_kind_name(pi->kind);
       if (!other) other = "unknown-kind";
       rc = loc_error(err, KL_EINVAL, NODE_LOC(type_node), type_path,
-                     "expected %s %s plugin, found '%s' (%s %s plugin); %s", article(kname),
-                     kname, name, article(other), other, avail_sentence);
+                     "expected %s %s plugin, found '%s' (%s %s plugin); %s", kl_article(kname),
+                     kname, name, kl_article(other), other, avail_sentence);
     }
   }
   static const char *const skip[] = {"type", NULL};
@@ -792,13 +736,6 @@ void kl_params_attach_instance(kl_params *p, const char *name, kl_instance *inst
   if (lookup(p, name, KL_PARAM_PLUGIN, __func__, &i)) p->v[i].inst = inst;
 }
 
-/* Whether a parameter has a value (given or default); for the runner/tests. */
-bool kl_params_has(const kl_params *p, const char *name);
-bool kl_params_has(const kl_params *p, const char *name) {
-  const pval *v = lookup(p, name, 0, __func__, NULL);
-  return v && v->present;
-}
-
 int kl_params_error(kl_error *err, int code, const kl_params *p, const char *name,
                     const char *fmt, ...) {
   char msg[KL_ERROR_MESSAGE_MAX];
@@ -821,68 +758,10 @@ int kl_params_error(kl_error *err, int code, const kl_params *p, const char *nam
 }
 
 /* -------------------------------------------------------- to node */
-static kl_node *new_node(kl_node_type t, const char *file, unsigned line, unsigned col) {
-  kl_node *n = calloc(1, sizeof *n);
-  if (!n) return NULL;
-  n->type = t;
-  n->line = line;
-  n->col = col;
-  if (!(n->file = strdup(file ? file : "<resolved>"))) {
-    free(n);
-    return NULL;
-  }
-  return n;
-}
-
-kl_node *kl_node_new_scalar(const char *text, bool plain, const char *file, unsigned line,
-                            unsigned col);
-kl_node *kl_node_new_scalar(const char *text, bool plain, const char *file, unsigned line,
-                            unsigned col) {
-  kl_node *n = new_node(KL_NODE_SCALAR, file, line, col);
-  if (!n) return NULL;
-  n->plain = plain;
-  if (!(n->scalar = strdup(text))) {
-    kl_node_free(n);
-    return NULL;
-  }
-  return n;
-}
-
-/* Append (key, value) to a map node or value to a seq node (key NULL).
- * Takes value (freed on failure).  Returns 0 or -1. */
-int kl_node_append(kl_node *parent, const char *key, kl_node *value);
-int kl_node_append(kl_node *parent, const char *key, kl_node *value) {
-  if (!value) return -1;
-  size_t n = parent->n + 1;
-  kl_node **items = realloc(parent->items, n * sizeof *items);
-  if (!items) goto fail;
-  parent->items = items;
-  if (parent->type == KL_NODE_MAP) {
-    char **keys = realloc(parent->keys, n * sizeof *keys);
-    if (!keys) goto fail;
-    parent->keys = keys;
-    unsigned *kl = realloc(parent->key_line, n * sizeof *kl);
-    if (!kl) goto fail;
-    parent->key_line = kl;
-    unsigned *kc = realloc(parent->key_col, n * sizeof *kc);
-    if (!kc) goto fail;
-    parent->key_col = kc;
-    if (!(keys[parent->n] = strdup(key ? key : ""))) goto fail;
-    kl[parent->n] = value->line;
-    kc[parent->n] = value->col;
-  }
-  items[parent->n] = value;
-  parent->n = n;
-  return 0;
-fail:
-  kl_node_free(value);
-  return -1;
-}
-
 kl_node *kl_params_to_node(const kl_params *p, const char *plugin_type) {
   if (!p) return NULL;
-  const char *file = p->file;
-  kl_node *map = new_node(KL_NODE_MAP, file, p->line, p->col);
+  const char *file = p->file ? p->file : "<resolved>";
+  kl_node *map = kl_node_new(KL_NODE_MAP, file, p->line, p->col);
   if (!map) return NULL;
   if (plugin_type &&
       kl_node_append(map, "type", kl_node_new_scalar(plugin_type, true, file, p->line, p->col)))
@@ -910,7 +789,7 @@ kl_node *kl_params_to_node(const kl_params *p, const char *plugin_type) {
       val = kl_node_new_scalar(v->string ? v->string : "", false, vf, v->line, v->col);
       break;
     case KL_PARAM_REAL_LIST:
-      val = new_node(KL_NODE_SEQ, vf, v->line, v->col);
+      val = kl_node_new(KL_NODE_SEQ, vf, v->line, v->col);
       for (size_t k = 0; val && k < v->list_n; k++)
         if (kl_node_append(val, NULL, kl_node_new_scalar(kl_fmt_real(v->list[k], buf, sizeof buf),
                                                          true, vf, v->line, v->col))) {

@@ -426,8 +426,9 @@ static int skip_broken_module(kl_registry *reg, const char *file_name, char **na
   char **all = realloc(names, (n_names + 1) * sizeof *all);
   if (!stem || !all) {
     free(stem);
-    for (size_t i = 0; i < n_names; i++) free(names[i]);
-    free(all ? all : names);
+    char **owned = all ? all : names; /* a successful realloc freed names */
+    for (size_t i = 0; i < n_names; i++) free(owned[i]);
+    free(owned);
     return kl_error_set(err, KL_ENOMEM, "out of memory loading plugins");
   }
   stem[strlen(stem) - 3] = '\0'; /* ".so" */

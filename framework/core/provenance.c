@@ -28,7 +28,7 @@ typedef struct collector {
   kl_error *err;
 } collector;
 
-static int nomem(kl_error *err) {
+static int provenance_nomem(kl_error *err) {
   return kl_error_set(err, KL_ENOMEM, "out of memory recording the plugins' provenance");
 }
 
@@ -40,7 +40,7 @@ static int collect(collector *c, const char *role, const kl_plugin_info *info,
   if (p->n == c->cap) {
     size_t cap = c->cap ? 2 * c->cap : 8;
     kl_provenance_item *items = realloc(p->items, cap * sizeof *items);
-    if (!items) return nomem(c->err);
+    if (!items) return provenance_nomem(c->err);
     p->items = items;
     c->cap = cap;
   }
@@ -53,7 +53,7 @@ static int collect(collector *c, const char *role, const kl_plugin_info *info,
                              src.abi_major, src.abi_minor};
   snprintf(it->sha256, sizeof it->sha256, "%s", src.sha256);
   p->n++;
-  if (!it->role || !it->name || !it->file) return nomem(c->err);
+  if (!it->role || !it->name || !it->file) return provenance_nomem(c->err);
   for (const kl_param_spec *s = info->params; params && s && s->name; s++) {
     if (s->type != KL_PARAM_PLUGIN) continue;
     char child_role[512];
@@ -71,11 +71,11 @@ static int cmp_line(const void *a, const void *b) {
 
 static int compute_digest(kl_provenance *p, kl_error *err) {
   char **lines = calloc(p->n + 1, sizeof *lines);
-  if (!lines) return nomem(err);
+  if (!lines) return provenance_nomem(err);
   int rc = KL_OK;
   for (size_t i = 0; i < p->n && !rc; i++) {
     size_t len = strlen(p->items[i].name) + strlen(p->items[i].sha256) + 3;
-    if (!(lines[i] = malloc(len))) rc = nomem(err);
+    if (!(lines[i] = malloc(len))) rc = provenance_nomem(err);
     else snprintf(lines[i], len, "%s %s\n", p->items[i].name, p->items[i].sha256);
   }
   if (!rc) {
@@ -96,7 +96,7 @@ int kl_provenance_of_run(const kl_registry *reg, const kl_run_config *run, kl_pr
                          kl_error *err) {
   *out = NULL;
   kl_provenance *p = calloc(1, sizeof *p);
-  if (!p) return nomem(err);
+  if (!p) return provenance_nomem(err);
   collector c = {reg, p, 0, err};
   int rc = collect(&c, "model", run->model_info, run->model);
   if (!rc) rc = collect(&c, "initial", run->initial_info, run->initial);
@@ -107,9 +107,9 @@ int kl_provenance_of_run(const kl_registry *reg, const kl_run_config *run, kl_pr
     rc = collect(&c, role, run->diagnostic_info[i], run->diagnostics[i]);
   }
   size_t nw = kl_registry_warning_count(reg);
-  if (!rc && nw && !(p->warnings = calloc(nw, sizeof *p->warnings))) rc = nomem(err);
+  if (!rc && nw && !(p->warnings = calloc(nw, sizeof *p->warnings))) rc = provenance_nomem(err);
   for (size_t i = 0; !rc && i < nw; i++)
-    if (!(p->warnings[p->n_warnings++] = strdup(kl_registry_warning(reg, i)))) rc = nomem(err);
+    if (!(p->warnings[p->n_warnings++] = strdup(kl_registry_warning(reg, i)))) rc = provenance_nomem(err);
   if (!rc) rc = compute_digest(p, err);
   if (rc) {
     kl_provenance_free(p);

@@ -14,22 +14,9 @@
 
 #include "internal.h"
 
-const char *kl_fmt_real(double x, char *buf, size_t size);
-const char *kl_param_type_name(kl_param_type t);
-const char *kl_param_expect_text(const kl_param_spec *s, char *buf, size_t size);
-
 #define SCHEMA_DIALECT "https://json-schema.org/draft/2020-12/schema"
 
 /* ------------------------------------------------------------ JSON text */
-
-static void json_number(FILE *f, double x) {
-  char buf[64];
-  if (!isfinite(x)) {
-    fputs("null", f);
-    return;
-  }
-  fputs(kl_fmt_real(x, buf, sizeof buf), f);
-}
 
 static void indent(FILE *f, int level) {
   for (int i = 0; i < level; i++) fputs("  ", f);
@@ -77,7 +64,7 @@ static void json_node(FILE *f, const kl_node *n) {
     else if (n->plain && (!*s || !strcmp(s, "~") || !strcmp(s, "null")))
       fputs("null", f);
     else if (n->plain && plain_number(s, &x))
-      json_number(f, x);
+      kl_json_number_short(f, x);
     else
       kl_json_string(f, s);
   }
@@ -105,13 +92,13 @@ static void bounds(FILE *f, const kl_param_spec *s, int lvl) {
     fputs(",\n", f);
     indent(f, lvl);
     fputs((s->flags & KL_PARAM_MIN_EXCLUSIVE) ? "\"exclusiveMinimum\": " : "\"minimum\": ", f);
-    json_number(f, s->min);
+    kl_json_number_short(f, s->min);
   }
   if (s->flags & KL_PARAM_HAS_MAX && isfinite(s->max)) {
     fputs(",\n", f);
     indent(f, lvl);
     fputs((s->flags & KL_PARAM_MAX_EXCLUSIVE) ? "\"exclusiveMaximum\": " : "\"maximum\": ", f);
-    json_number(f, s->max);
+    kl_json_number_short(f, s->max);
   }
 }
 

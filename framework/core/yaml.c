@@ -17,7 +17,7 @@
 #include "config.h"
 
 /* ------------------------------------------------------------ nodes */
-static kl_node *node_new(kl_node_type type, const char *file, unsigned line, unsigned col) {
+kl_node *kl_node_new(kl_node_type type, const char *file, unsigned line, unsigned col) {
   kl_node *n = calloc(1, sizeof *n);
   if (!n) return NULL;
   n->type = type;
@@ -65,9 +65,36 @@ static int node_reserve(kl_node *n, size_t cap) {
   return 0;
 }
 
+kl_node *kl_node_new_scalar(const char *text, bool plain, const char *file, unsigned line,
+                            unsigned col) {
+  kl_node *n = kl_node_new(KL_NODE_SCALAR, file, line, col);
+  if (!n) return NULL;
+  n->plain = plain;
+  if (!(n->scalar = strdup(text))) {
+    kl_node_free(n);
+    return NULL;
+  }
+  return n;
+}
+
+int kl_node_append(kl_node *parent, const char *key, kl_node *value) {
+  if (!value) return -1;
+  if (node_reserve(parent, parent->n + 1)) goto fail;
+  if (parent->type == KL_NODE_MAP) {
+    if (!(parent->keys[parent->n] = strdup(key ? key : ""))) goto fail;
+    parent->key_line[parent->n] = value->line;
+    parent->key_col[parent->n] = value->col;
+  }
+  parent->items[parent->n++] = value;
+  return 0;
+fail:
+  kl_node_free(value);
+  return -1;
+}
+
 kl_node *kl_node_clone(const kl_node *node) {
   if (!node) return NULL;
-  kl_node *c = node_new(node->type, node->file, node->line, node->col);
+  kl_node *c = kl_node_new(node->type, node->file, node->line, node->col);
   if (!c) return NULL;
   c->plain = node->plain;
   c->float_tag = node->float_tag;
@@ -495,7 +522,7 @@ static int b_event(builder *b, yaml_event_t *ev, bool *done, int *documents) {
   case YAML_SCALAR_EVENT: {
     int rc = b_count(b, 1, line, col, false);
     if (rc) return rc;
-    kl_node *n = node_new(KL_NODE_SCALAR, b->file, line, col);
+    kl_node *n = kl_node_new(KL_NODE_SCALAR, b->file, line, col);
     if (!n) return b_nomem(b);
     n->scalar = malloc(ev->data.scalar.length + 1);
     if (!n->scalar) {
@@ -538,7 +565,7 @@ static int b_event(builder *b, yaml_event_t *ev, bool *done, int *documents) {
     int rc = b_collection_tag(b, ev, tag, map);
     if (!rc) rc = b_count(b, 1, line, col, false);
     if (rc) return rc;
-    kl_node *n = node_new(map ? KL_NODE_MAP : KL_NODE_SEQ, b->file, line, col);
+    kl_node *n = kl_node_new(map ? KL_NODE_MAP : KL_NODE_SEQ, b->file, line, col);
     if (!n) return b_nomem(b);
     return b_push(b, n, anchor_name);
   }
@@ -579,7 +606,7 @@ int kl_yaml_parse_string(const char *text, size_t len, const char *display_name,
   yaml_parser_delete(&parser);
   if (!rc && !b.root) {
     /* An empty stream: an empty (null) scalar, as "---" alone would give. */
-    b.root = node_new(KL_NODE_SCALAR, file, 1, 1);
+    b.root = kl_node_new(KL_NODE_SCALAR, file, 1, 1);
     if (!b.root || !(b.root->scalar = strdup(""))) rc = b_nomem(&b);
     else b.root->plain = true;
   }
@@ -668,11 +695,6 @@ static bool looks_like_name(const char *s) {
   return strcmp(s, "null") && strcmp(s, "true") && strcmp(s, "false");
 }
 
-/* Set the value at `dotted` to `value` (taken, also on failure).  Keys created
- * on the way get the position (file, line, col): the --set argument or the
- * dotted key inside `variants:`. */
-int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, const char *file,
-                          unsigned line, unsigned col, kl_error *err);
 int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, const char *file,
                           unsigned line, unsigned col, kl_error *err) {
   char *path = strdup(dotted ? dotted : "");
@@ -698,7 +720,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
     size_t idx;
     if (cur->type == KL_NODE_SCALAR && cur->plain && looks_like_name(cur->scalar) &&
         !is_index(seg, &idx) && cur != root) {
-      kl_node *name = node_new(KL_NODE_SCALAR, cur->file, cur->line, cur->col);
+      kl_node *name = kl_node_new(KL_NODE_SCALAR, cur->file, cur->line, cur->col);
       if (!name) {
         rc = kl_error_set(err, KL_ENOMEM, "out of memory");
         break;
@@ -728,7 +750,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
           break;
         }
       if (!slot) {
-        kl_node *fresh = last ? value : node_new(KL_NODE_MAP, file, line, col);
+        kl_node *fresh = last ? value : kl_node_new(KL_NODE_MAP, file, line, col);
         if (!fresh || map_append(cur, seg, line, col, fresh)) {
           if (fresh && fresh != value) kl_node_free(fresh);
           rc = kl_error_set(err, KL_ENOMEM, "out of memory");
@@ -754,7 +776,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
       }
       if (idx == cur->n) {
         /* Append one item. */
-        kl_node *fresh = last ? value : node_new(KL_NODE_MAP, file, line, col);
+        kl_node *fresh = last ? value : kl_node_new(KL_NODE_MAP, file, line, col);
         if (!fresh || node_reserve(cur, cur->n + 1)) {
           if (fresh && fresh != value) kl_node_free(fresh);
           rc = kl_error_set(err, KL_ENOMEM, "out of memory");
@@ -820,8 +842,7 @@ int kl_node_set_path(kl_node *root, const char *dotted_path, const char *value,
 /* ------------------------------------------------------------ emitter */
 /* Would this text, written plain, read back as something other than a string
  * (YAML 1.2 core schema: null, bool, int, float)? */
-bool kl_yaml_plain_is_typed(const char *s);
-bool kl_yaml_plain_is_typed(const char *s) {
+static bool plain_is_typed(const char *s) {
   static const char *const words[] = {"",     "~",     "null",  "Null",  "NULL", "true",
                                       "True", "TRUE",  "false", "False", "FALSE", ".inf",
                                       ".Inf", ".INF",  "+.inf", "+.Inf", "+.INF", "-.inf",
@@ -870,7 +891,7 @@ static int emit_node(yaml_emitter_t *em, const kl_node *n) {
     yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
     if (n->plain)
       style = YAML_PLAIN_SCALAR_STYLE;
-    else if (kl_yaml_plain_is_typed(s))
+    else if (plain_is_typed(s))
       style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
     /* An integer text read as a real (!!float 5) keeps its tag. */
     bool float_int = n->float_tag && core_int(s);
@@ -896,7 +917,7 @@ static int emit_node(yaml_emitter_t *em, const kl_node *n) {
   for (size_t i = 0; i < n->n; i++) {
     const char *k = n->keys[i];
     if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)k, (int)strlen(k), 1, 1,
-                                      kl_yaml_plain_is_typed(k) && *k
+                                      plain_is_typed(k) && *k
                                           ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
                                           : YAML_ANY_SCALAR_STYLE) ||
         !yaml_emitter_emit(em, &ev))

@@ -16,7 +16,9 @@
 /* Set from signal handlers (kl_request_stop_signal), read between steps.  A
  * request lasts for the process: one that arrives during set-up (say while
  * --force removes a large directory) still stops the run before its first
- * step.  stop_signal is the first signal's number (0: kl_request_stop). */
+ * step.  stop_signal is the first signal's number (0: kl_request_stop).
+ * Globals on purpose (kinlab/host.h): a handler gets no object to set a flag
+ * in, and a signal asks the whole process to stop. */
 static volatile sig_atomic_t stop_requested, stop_signal;
 /* Write end of the pipe that wakes a parent waiting for variant processes. */
 static volatile sig_atomic_t wake_fd = -1;
@@ -56,12 +58,6 @@ void kl_set_threads(int threads) {
 #else
   (void)threads;
 #endif
-}
-
-double kl_wall_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 void run_progress_clear(void *ctx) {

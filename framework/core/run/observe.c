@@ -6,13 +6,21 @@
 
 #include "run_internal.h"
 
-static int add_column(run_ctx *r, const char *name, size_t *cap, kl_error *err) {
+/* owner: the plugin that declares the column (NULL for the base columns). */
+static int add_column(run_ctx *r, const char *owner, const char *name, size_t *cap,
+                      kl_error *err) {
   if (r->n_cols == *cap) {
     *cap = *cap ? 2 * *cap : 32;
     char **p = realloc(r->col_names, *cap * sizeof *p);
     if (!p) return kl_error_set(err, KL_ENOMEM, "out of memory");
     r->col_names = p;
   }
+  /* A name is one plain CSV field: readers of timeseries.csv (the restart
+   * check, compare, simple scripts) split the header on commas. */
+  if (!*name || strpbrk(name, ",\"\r\n"))
+    return kl_error_set(err, KL_EPLUGIN, "plugin '%s': column name '%s': expected a non-empty "
+                                         "name without comma, quote or line break",
+                        owner ? owner : "kinlab", name);
   /* Column names must be unique: a second "energy" becomes "diag.energy". */
   for (size_t i = 0; i < r->n_cols; i++)
     if (strcmp(r->col_names[i], name) == 0)
@@ -30,10 +38,11 @@ const char *const kl_run_base_columns[KL_RUN_N_BASE_COLUMNS] = {
 int run_setup_columns(run_ctx *r, kl_error *err) {
   size_t cap = 0;
   int rc = KL_OK;
-  for (size_t i = 0; i < KL_RUN_N_BASE_COLUMNS && !rc; i++) rc = add_column(r, kl_run_base_columns[i], &cap, err);
+  for (size_t i = 0; i < KL_RUN_N_BASE_COLUMNS && !rc; i++) rc = add_column(r, NULL, kl_run_base_columns[i], &cap, err);
   const char *const *names;
   r->n_inv = kl_model_invariant_names(r->model, &names);
-  for (size_t i = 0; i < r->n_inv && !rc; i++) rc = add_column(r, names[i], &cap, err);
+  for (size_t i = 0; i < r->n_inv && !rc; i++)
+    rc = add_column(r, kl_instance_name(r->model), names[i], &cap, err);
   r->diag_col_start = calloc(r->n_diags + 1, sizeof *r->diag_col_start);
   if (!r->diag_col_start) return kl_error_set(err, KL_ENOMEM, "out of memory");
   for (size_t d = 0; d < r->n_diags && !rc; d++) {
@@ -47,7 +56,7 @@ int run_setup_columns(run_ctx *r, kl_error *err) {
           kl_pathf(buf, sizeof buf, "%s.%s", kl_instance_name(r->diags[d]), names[i]);
           break;
         }
-      rc = add_column(r, buf, &cap, err);
+      rc = add_column(r, kl_instance_name(r->diags[d]), buf, &cap, err);
     }
   }
   r->diag_col_start[r->n_diags] = r->n_cols;
@@ -57,8 +66,12 @@ int run_setup_columns(run_ctx *r, kl_error *err) {
 }
 
 int run_write_csv_header(run_ctx *r, kl_error *err) {
-  for (size_t i = 0; i < r->n_cols; i++)
-    fprintf(r->csv.fp, "%s%s", i ? "," : "", r->col_names[i]);
+  /* add_column refuses names that would need quotes (the restart check and
+   * simple readers split the header on commas); kl_csv_field keeps the rule. */
+  for (size_t i = 0; i < r->n_cols; i++) {
+    if (i) fputc(',', r->csv.fp);
+    kl_csv_field(r->csv.fp, r->col_names[i]);
+  }
   fputc('\n', r->csv.fp);
   return ferror(r->csv.fp) ? kl_error_set(err, KL_EIO, "writing timeseries.csv failed: %s",
                                           strerror(errno))

@@ -73,9 +73,7 @@ typedef struct run_ctx {
 } run_ctx;
 
 
-double kl_wall_now(void);
 int kl_run_path(char *out, size_t size, const char *dir, const char *name, kl_error *err);
-bool kl_file_exists(const char *path);
 
 /* setup.c: everything before the first step that writes no file.  With
  * r->dir empty nothing is written at all (the dry set-up of validate). */

@@ -17,11 +17,6 @@ int kl_run_path(char *out, size_t size, const char *dir, const char *name, kl_er
              : kl_error_set(err, KL_EIO, "path too long: %s/%s", dir, name);
 }
 
-bool kl_file_exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0;
-}
-
 bool kl_is_run_dir(const char *dir) {
   char p[PATH_MAX];
   kl_pathf(p, sizeof p, "%s/.kinlab-run", dir);

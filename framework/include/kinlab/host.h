@@ -1,8 +1,16 @@
 /* kinlab/host.h - the host side: plugin registry, experiments, runs.
  *
  * Used by the `kinlab` program, the tests and anyone embedding kinlab.  All
- * state hangs on objects (no globals), PETSc-style: a registry maps plugin
- * names to descriptors; an experiment is a validated YAML document.
+ * state hangs on objects, PETSc-style: a registry maps plugin names to
+ * descriptors; an experiment is a validated YAML document.  Two pieces of
+ * process-wide state are deliberate, because signal handlers read or write
+ * them and a handler receives no object: the stop request (kl_request_stop,
+ * kl_request_stop_signal: a signal stops the whole process, every experiment
+ * in it) and the stack of running plugin create() calls (kl_plugin_in_create:
+ * named by the crash handler).  Both are volatile sig_atomic_t flags or
+ * pointers, written only at those points.  (HDF5's own library state is
+ * process-wide too; output.c only tells it once not to install its atexit
+ * handler.)
  */
 #ifndef KINLAB_HOST_H
 #define KINLAB_HOST_H
@@ -120,7 +128,10 @@ typedef struct kl_run_options {
 } kl_run_options;
 
 /* Run every variant; writes the run directory.  Returns KL_OK when all
- * variants succeeded, else the first failure's code (the others still run). */
+ * variants succeeded, else the first failure's code (the others still run).
+ * `reg` is the registry exp was loaded with (it must outlive exp): the dry
+ * set-up of every variant, before any computes, builds their parameters again
+ * from it (kl_experiment_dry_setup). */
 int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options *opt,
                       kl_error *err);
 

@@ -1,0 +1,69 @@
+#!/bin/bash
+# tests/cli.sh - the kinlab program's command table (framework/cli/commands.c):
+# every command in the table is listed by `kinlab --help` and answers `kinlab
+# help NAME` and `kinlab NAME --help`; a mistyped command is a usage error
+# with "did you mean"; `kinlab schema DIR` and `--out DIR` write the same tree;
+# `kinlab bench --csv` quotes fields with commas (RFC 4180).  Run by make check.
+set -u
+src=${KL_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+kinlab=${KL_TOP_BUILDDIR:-$PWD}/kinlab
+[ -x "$kinlab" ] || { echo "cli: $kinlab not built"; exit 99; }
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/kinlab-cli-XXXXXX") || exit 99
+trap 'rm -rf "$scratch"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# The names in the table: its entries open with {"NAME", at four spaces.
+names=$(sed -n '/kl_cli_commands\[\] = {/,/^};/s/^    {"\([a-z-]*\)",.*/\1/p' \
+        "$src/framework/cli/commands.c")
+[ "$(echo "$names" | wc -w)" -ge 8 ] || bad "found only '$names' in the command table"
+"$kinlab" --help > "$scratch/help" 2>&1 || bad "kinlab --help exited $?"
+"$kinlab" help > "$scratch/help2" 2>&1 || bad "kinlab help exited $?"
+cmp -s "$scratch/help" "$scratch/help2" || bad "kinlab help differs from kinlab --help"
+for n in $names; do
+  grep -q "^  $n\( \|$\)" "$scratch/help" && ok || bad "'$n' is not listed by kinlab --help"
+  out=$("$kinlab" help "$n" 2>&1) && ok || bad "kinlab help $n exited $?"
+  printf '%s\n' "$out" | head -n 1 | grep -q "^Usage: kinlab $n\b" && ok \
+    || bad "kinlab help $n: $(printf '%s\n' "$out" | head -n 1)"
+  out=$("$kinlab" "$n" --help 2>&1) && ok || bad "kinlab $n --help exited $?"
+  printf '%s\n' "$out" | head -n 1 | grep -q "^Usage: kinlab $n\b" && ok \
+    || bad "kinlab $n --help: $(printf '%s\n' "$out" | head -n 1)"
+done
+
+# Unknown commands: exit 1 (usage error), a suggestion when one is close.
+"$kinlab" rnu > "$scratch/out" 2> "$scratch/err"; rc=$?
+[ $rc -eq 1 ] && ok || bad "kinlab rnu exited $rc, expected 1"
+grep -q "unknown command 'rnu' (did you mean 'run'?)" "$scratch/err" && ok \
+  || bad "kinlab rnu: $(cat "$scratch/err")"
+[ ! -s "$scratch/out" ] && ok || bad "kinlab rnu wrote to stdout"
+"$kinlab" xyzzy 2> "$scratch/err"; rc=$?
+[ $rc -eq 1 ] && ok || bad "kinlab xyzzy exited $rc, expected 1"
+grep -q "unknown command 'xyzzy'; commands: run, " "$scratch/err" && ok \
+  || bad "kinlab xyzzy: $(cat "$scratch/err")"
+
+# kinlab schema DIR, kinlab schema --out DIR, kinlab schema (./schemas).
+(cd "$scratch" && "$kinlab" schema pos > /dev/null && "$kinlab" schema --out opt > /dev/null \
+   && "$kinlab" schema > /dev/null) || bad "kinlab schema failed"
+[ -s "$scratch/pos/experiment.schema.json" ] && ok || bad "kinlab schema DIR wrote no DIR/experiment.schema.json"
+diff -r "$scratch/pos" "$scratch/opt" > /dev/null && ok || bad "kinlab schema DIR differs from --out DIR"
+diff -r "$scratch/pos" "$scratch/schemas" > /dev/null && ok || bad "kinlab schema differs from schema DIR"
+
+# bench --csv: the first column has commas ("pair sum, naive reference ..."):
+# every row must have the header's 9 fields when read as RFC 4180.
+if "$kinlab" bench --csv --n 64 --no-rhs --reps 1 --threads 1 > "$scratch/bench.csv" 2>&1; then
+  grep -q '^"pair sum, naive reference (-O2, 1 thr)",64,' "$scratch/bench.csv" && ok \
+    || bad "bench --csv: first column not quoted: $(sed -n 2p "$scratch/bench.csv")"
+  if command -v python3 > /dev/null; then
+    python3 - "$scratch/bench.csv" <<'PY' && ok || bad "bench --csv: rows are not 9 RFC 4180 fields"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+sys.exit(0 if len(rows) >= 3 and all(len(r) == 9 for r in rows) else 1)
+PY
+  fi
+else
+  bad "kinlab bench --csv exited $?: $(tail -n 3 "$scratch/bench.csv")"
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -41,6 +41,7 @@ REDUCED = {
     "compare_mollifiers_n": ["--set", "sweep={model.n: [4, 6]}", "--set", "time.t_final=0.1",
                              "--set", "time.output_every=0.025"],
     "cs_homogeneous": ["--set", "time.t_final=0.04", "--set", "time.output_every=0.02"],
+    "cs_homogeneous_strong": ["--set", "time.t_final=0.04", "--set", "time.output_every=0.02"],
     "cs_particles_vs_kinetic": ["--set", "variants.3.set={model.N: 2000}",
                                 "--set", "time.t_final=0.01", "--set", "time.output_every=0.005"],
     "cs_table1": ["--set", "time.t_final=2e-4", "--set", "time.output_every=1e-4"],

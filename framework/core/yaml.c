@@ -271,6 +271,15 @@ static int b_attach(builder *b, kl_node *node) {
       kl_node_free(node);
       return rc;
     }
+    /* A YAML 1.1 merge key would read as an ordinary key '<<', and the keys
+     * it was meant to merge (often `type`) as missing: say what it is. */
+    if (node->plain && !strcmp(node->scalar, "<<")) {
+      int rc = b_error(b, node->line, node->col,
+                       "merge keys ('<<') are not supported: write the keys out (an alias "
+                       "can stand for a whole value)");
+      kl_node_free(node);
+      return rc;
+    }
     f->key = node->scalar;
     node->scalar = NULL;
     f->key_line = node->line;

@@ -1,5 +1,6 @@
 /* summary.c - summary.json (status, counters, timings, final row) and
  * config.resolved.yaml, both published atomically. */
+#include <ctype.h>
 #include <math.h>
 
 #include "run_internal.h"
@@ -15,8 +16,12 @@ int run_write_resolved_config(run_ctx *r, kl_error *err) {
     kl_node_free(tree);
     return rc;
   }
-  fprintf(af.fp, "# Resolved configuration written by kinlab %s; rerun with: kinlab run %s\n",
-          kl_version(), path);
+  fprintf(af.fp, "# Resolved configuration written by kinlab %s; rerun with: kinlab run ",
+          kl_version());
+  /* A line break in the directory's name would end the comment and leave
+   * the rest of the path as YAML text: the file would not read back. */
+  for (const char *c = path; *c; c++) fputc(iscntrl((unsigned char)*c) ? '?' : *c, af.fp);
+  fputc('\n', af.fp);
   rc = kl_node_emit_yaml(tree, af.fp, err);
   kl_node_free(tree);
   if (rc) {

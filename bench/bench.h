@@ -11,7 +11,7 @@
 void kl_bench_naive_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
                           const double *F, const double *w, double *out);
 
-/* The model's pair sum (bench/fast_pairs.c compiles plugins/models/landau_pairs.h):
+/* The model's pair sum (bench/fast_pairs.c compiles plugins/landau/landau_pairs.h):
  * the direct tiled sum, or with moments (gamma = 0 only) the exact O(N) moment
  * expansion.  Returns 0, or nonzero when out of memory.  *flops_per_pair: the
  * flops the direct sum counts per unordered pair. */

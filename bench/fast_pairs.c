@@ -1,8 +1,8 @@
 /* bench/fast_pairs.c - the landau_particles pair sum, compiled from the same
- * source as the model (plugins/models/landau_pairs.h) with the same flags. */
+ * source as the model (plugins/landau/landau_pairs.h) with the same flags. */
 #include <time.h>
 
-#include "../plugins/models/landau_pairs.h"
+#include "../plugins/landau/landau_pairs.h"
 #include "bench.h"
 
 static double now(void) {

@@ -1,6 +1,6 @@
 /* bench_cmd.c - `kinlab bench [--n N] [--d D] [--gamma G] [--threads T]
  * [--reps R] [--naive-n M] [--batch P] [--csv]`: time the Landau collision pair
- * sum (the model's own kernel, plugins/models/landau_pairs.h) beside the naive
+ * sum (the model's own kernel, plugins/landau/landau_pairs.h) beside the naive
  * reference (bench/naive_pairs.c), the mollifier sums and a full right-hand
  * side of landau_particles, and print one table.  See docs/performance.md. */
 #include <getopt.h>

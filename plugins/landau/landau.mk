@@ -1,0 +1,74 @@
+# plugins/landau/landau.mk - the regularized Landau particle method: mollifiers,
+# collision kernels, initial data, the landau_particles model, its diagnostics
+# and their tests.  See Makefile.am.
+
+# ---- mollifiers
+plugin_LTLIBRARIES += plugins/landau/gaussian.la plugins/landau/exponential.la
+plugins_landau_gaussian_la_SOURCES = plugins/landau/gaussian.c plugins/landau/incgamma.h \
+	plugins/common/simd_math.h
+plugins_landau_gaussian_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
+plugins_landau_gaussian_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+plugins_landau_gaussian_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_landau_gaussian_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS)
+plugins_landau_exponential_la_SOURCES = plugins/landau/exponential.c plugins/landau/incgamma.h
+plugins_landau_exponential_la_CPPFLAGS = $(AM_CPPFLAGS) $(GSL_CFLAGS)
+plugins_landau_exponential_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_landau_exponential_la_LIBADD = $(PLUGIN_LIBADD) $(GSL_LIBS)
+PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/landau/.libs
+
+# ---- collision kernels
+plugin_LTLIBRARIES += plugins/landau/power_law.la
+plugins_landau_power_law_la_SOURCES = plugins/landau/power_law.c
+plugins_landau_power_law_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_landau_power_law_la_LIBADD = $(PLUGIN_LIBADD)
+
+# ---- initial data (bkw, maxwellian, bimaxwellian, rosenbluth)
+plugin_LTLIBRARIES += plugins/landau/landau_initial.la
+plugins_landau_landau_initial_la_SOURCES = plugins/landau/landau_initial.c
+plugins_landau_landau_initial_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_landau_landau_initial_la_LIBADD = $(PLUGIN_LIBADD)
+
+# ---- the model.  -fno-math-errno lets sqrt vectorize in the pair sum.
+plugin_LTLIBRARIES += plugins/landau/landau_particles.la
+plugins_landau_landau_particles_la_SOURCES = plugins/landau/landau_particles.c \
+	plugins/landau/landau_pairs.h plugins/common/simd_math.h
+plugins_landau_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
+plugins_landau_landau_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+plugins_landau_landau_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_landau_landau_particles_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS)
+
+# ---- diagnostics (bkw_error, particles)
+plugin_LTLIBRARIES += plugins/landau/landau_diagnostics.la
+plugins_landau_landau_diagnostics_la_SOURCES = plugins/landau/landau_diagnostics.c
+plugins_landau_landau_diagnostics_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_landau_landau_diagnostics_la_LIBADD = $(PLUGIN_LIBADD)
+
+# ---- tests
+check_PROGRAMS += tests/test_landau_mollifiers tests/test_landau_kernels \
+	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw
+TESTS += tests/test_landau_mollifiers tests/test_landau_kernels \
+	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw
+tests_test_landau_mollifiers_SOURCES = plugins/landau/tests/test_landau_mollifiers.c
+tests_test_landau_mollifiers_CPPFLAGS = $(TEST_CPPFLAGS) $(GSL_CFLAGS)
+tests_test_landau_mollifiers_LDADD = $(TEST_LDADD)
+tests_test_landau_kernels_SOURCES = plugins/landau/tests/test_landau_kernels.c
+# (includes plugins/landau/landau_pairs.h: the model's flags and libmvec)
+tests_test_landau_kernels_SOURCES += plugins/landau/landau_pairs.h plugins/common/simd_math.h
+tests_test_landau_kernels_CPPFLAGS = $(TEST_CPPFLAGS) $(MVEC_CPPFLAGS)
+tests_test_landau_kernels_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+tests_test_landau_kernels_LDADD = $(TEST_LDADD) $(MVEC_LIBS)
+tests_test_landau_initial_SOURCES = plugins/landau/tests/test_landau_initial.c
+tests_test_landau_initial_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_landau_initial_LDADD = $(TEST_LDADD)
+tests_test_landau_model_SOURCES = plugins/landau/tests/test_landau_model.c plugins/landau/tests/test_landau_common.h
+tests_test_landau_model_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_landau_model_LDADD = $(TEST_LDADD)
+tests_test_landau_bkw_SOURCES = plugins/landau/tests/test_landau_bkw.c plugins/landau/tests/test_landau_common.h
+tests_test_landau_bkw_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_landau_bkw_LDADD = $(TEST_LDADD)
+
+# With ./configure --enable-mpi the pair sum is split over MPI ranks.
+if KL_MPI
+plugins_landau_landau_particles_la_CPPFLAGS += $(MPI_CFLAGS) -DKL_HAVE_MPI
+plugins_landau_landau_particles_la_LIBADD += $(MPI_LIBS)
+endif

@@ -1,0 +1,283 @@
+/* plugins/landau/landau_diagnostics.c - diagnostics of the Landau particle
+ * method.
+ *
+ *   bkw_error  errors against the initial plugin's exact solution f(t, v):
+ *              m4_exact   int |v|^4 f(t, v) dv (midpoint rule on [-moment_box,
+ *                         moment_box]^d with moment_points per side: spectrally
+ *                         accurate for the Gaussian-tailed BKW/Maxwellian solutions),
+ *              m4_error   |sum_i w_i |v_i|^4 - m4_exact|   (particles alone),
+ *              l1_error, l2_error, linf_error: relative errors of the blob
+ *                         reconstruction f^eps(v) = sum_l w_l G^eps(v - v_l) on the
+ *                         cell centres of a grid of `points` per side on [-box, box]^d:
+ *                         sum|f^eps - f| / sum|f|, (sum (f^eps - f)^2 / sum f^2)^{1/2},
+ *                         max|f^eps - f| / max|f|.
+ *              G^eps is the model's mollifier with its eps (from the particle
+ *              view), truncated at its cut-off radius for relative tolerance 1e-12.
+ *   particles  snapshot of the particles: datasets v (d x N), w (N), t (1).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kinlab/kinlab.h>
+
+/* =============================================================== bkw_error */
+typedef struct bkw_error_state {
+  unsigned d;
+  long points, mpoints;
+  double box, mbox;
+  double *grid_f;   /* reconstruction on the grid */
+  double *r2, *val; /* scratch */
+  size_t scratch;
+} bkw_error_state;
+
+static const char *const bkw_error_columns[] = {"m4_exact", "m4_error", "l1_error", "l2_error",
+                                                "linf_error"};
+
+static const kl_param_spec bkw_error_params[] = {
+    {"points", KL_PARAM_INT, NULL, 2, 2048, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX | KL_PARAM_OPTIONAL,
+     NULL, "1", "reconstruction grid points per side (default 64 in 2-D, 32 in 3-D)"},
+    {"box", KL_PARAM_REAL, "4", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL,
+     "velocity", "reconstruction grid on [-box, box]^d"},
+    {"moment_points", KL_PARAM_INT, "100", 4, 4096, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
+     "quadrature points per side for the exact fourth moment"},
+    {"moment_box", KL_PARAM_REAL, "10", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL,
+     "velocity", "quadrature box [-moment_box, moment_box]^d for the exact fourth moment"},
+    KL_PARAM_END};
+
+static void bkw_error_destroy(void *state) {
+  bkw_error_state *s = state;
+  if (!s) return;
+  free(s->grid_f);
+  free(s->r2);
+  free(s->val);
+  free(s);
+}
+
+static size_t ipow(size_t b, unsigned e) {
+  size_t r = 1;
+  while (e--) r *= b;
+  return r;
+}
+
+static int bkw_error_create(const kl_setup *setup, void **state, kl_error *err) {
+  const kl_params *p = setup->params;
+  if (!setup->initial || !kl_initial_has_exact(setup->initial))
+    return kl_error_set(err, KL_EINVAL,
+                        "diagnostic bkw_error (%s): needs initial data with an exact solution "
+                        "(bkw or maxwellian), found '%s'",
+                        kl_params_path(p),
+                        setup->initial ? kl_instance_name(setup->initial) : "none");
+  if (setup->dim_v < 1 || setup->dim_v > 3 || setup->dim_x != 0)
+    return kl_error_set(err, KL_EINVAL,
+                        "diagnostic bkw_error (%s): homogeneous models with d = 1..3 only "
+                        "(found d = %u, dim_x = %u)",
+                        kl_params_path(p), setup->dim_v, setup->dim_x);
+  bkw_error_state *s = calloc(1, sizeof *s);
+  if (!s) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  s->d = setup->dim_v;
+  s->points = kl_params_is_set(p, "points") ? kl_params_int(p, "points") : s->d == 3 ? 32 : 64;
+  s->box = kl_params_real(p, "box");
+  s->mpoints = kl_params_int(p, "moment_points");
+  s->mbox = kl_params_real(p, "moment_box");
+  const size_t grid_bytes = ipow((size_t)s->points, s->d) * sizeof *s->grid_f;
+  s->grid_f = malloc(grid_bytes);
+  if (!s->grid_f) {
+    long pts = s->points;
+    unsigned d = s->d;
+    bkw_error_destroy(s);
+    return kl_params_error(err, KL_ENOMEM, p, "points",
+                           "out of memory: a %ld^%u reconstruction grid needs %zu bytes; use "
+                           "fewer points",
+                           pts, d, grid_bytes);
+  }
+  *state = s;
+  return KL_OK;
+}
+
+static size_t bkw_error_columns_fn(void *state, const char *const **names) {
+  (void)state;
+  *names = bkw_error_columns;
+  return sizeof bkw_error_columns / sizeof *bkw_error_columns;
+}
+
+static double exact_m4(const bkw_error_state *s, const kl_observation *obs, int *rc) {
+  const unsigned d = s->d;
+  const size_t n = (size_t)s->mpoints, total = ipow(n, d);
+  const double dv = 2 * s->mbox / (double)n, vol = pow(dv, (double)d);
+  double sum = 0;
+  for (size_t k = 0; k < total && !*rc; k++) {
+    double v[3], r2 = 0, f;
+    size_t r = k;
+    for (unsigned a = d; a-- > 0;) {
+      v[a] = -s->mbox + ((double)(r % n) + 0.5) * dv;
+      r /= n;
+      r2 += v[a] * v[a];
+    }
+    *rc = kl_initial_exact(obs->initial, obs->t, NULL, v, &f);
+    sum += r2 * r2 * f;
+  }
+  return sum * vol;
+}
+
+static int bkw_error_observe(void *state, const kl_observation *obs, double *values,
+                             kl_error *err) {
+  bkw_error_state *s = state;
+  const kl_view *view = obs->view;
+  const unsigned d = s->d;
+  if (!view || view->kind != KL_VIEW_PARTICLES || view->dim_v != d)
+    return kl_error_set(err, KL_EINVAL, "bkw_error: needs a particle view with d = %u", d);
+  const kl_particle_view *pv = &view->particles;
+  if (!pv->mollifier)
+    return kl_error_set(err, KL_EINVAL,
+                        "bkw_error: the model gives no mollifier for the reconstruction");
+  for (size_t c = 0; c < 5; c++) values[c] = NAN;
+  if (!obs->initial) return KL_OK;
+
+  /* ---- fourth moment */
+  double m4 = 0;
+  for (size_t i = 0; i < pv->n; i++) {
+    double r2 = 0;
+    for (unsigned a = 0; a < d; a++) r2 += pv->v[a][i] * pv->v[a][i];
+    m4 += pv->w[i] * r2 * r2;
+  }
+  int rc = KL_OK;
+  double m4x = exact_m4(s, obs, &rc);
+  if (rc == KL_ENOTSUP) return KL_OK; /* no exact solution at this t: NaN columns */
+  if (rc) return kl_error_set(err, rc, "bkw_error: the exact solution failed at t = %g", obs->t);
+  values[0] = m4x;
+  values[1] = fabs(m4 - m4x);
+
+  /* ---- reconstruction on the grid: scatter each particle within the cut-off */
+  const size_t n = (size_t)s->points, total = ipow(n, d);
+  const double dv = 2 * s->box / (double)n, lo = -s->box + 0.5 * dv;
+  const double R = kl_mollifier_cutoff(pv->mollifier, d, pv->eps, 1e-12);
+  size_t side = isfinite(R) ? (size_t)(2 * R / dv) + 2 : n;
+  if (side > n) side = n;
+  size_t cap = ipow(side, d);
+  if (cap > s->scratch) {
+    free(s->r2);
+    free(s->val);
+    s->r2 = malloc(cap * sizeof *s->r2);
+    s->val = malloc(cap * sizeof *s->val);
+    if (!s->r2 || !s->val) {
+      s->scratch = 0;
+      return kl_error_set(err, KL_ENOMEM, "out of memory (bkw_error)");
+    }
+    s->scratch = cap;
+  }
+  size_t *idx = malloc(cap * sizeof *idx);
+  if (!idx) return kl_error_set(err, KL_ENOMEM, "out of memory (bkw_error)");
+  memset(s->grid_f, 0, total * sizeof *s->grid_f);
+  for (size_t i = 0; i < pv->n; i++) {
+    long jl[3] = {0, 0, 0}, jh[3] = {0, 0, 0};
+    int empty = 0;
+    for (unsigned a = 0; a < d; a++) {
+      double l = ceil((pv->v[a][i] - R - lo) / dv), u = floor((pv->v[a][i] + R - lo) / dv);
+      if (l < 0) l = 0;
+      if (u > (double)n - 1) u = (double)n - 1;
+      if (l > u) empty = 1;
+      jl[a] = (long)l, jh[a] = (long)u;
+    }
+    if (empty) continue;
+    size_t m = 0;
+    for (long j0 = jl[0]; j0 <= jh[0]; j0++)
+      for (long j1 = jl[1]; j1 <= (d > 1 ? jh[1] : 0); j1++)
+        for (long j2 = jl[2]; j2 <= (d > 2 ? jh[2] : 0); j2++) {
+          long jj[3] = {j0, j1, j2};
+          double r2 = 0;
+          size_t k = 0;
+          for (unsigned a = 0; a < d; a++) {
+            double z = pv->v[a][i] - (lo + (double)jj[a] * dv);
+            r2 += z * z;
+            k = k * n + (size_t)jj[a];
+          }
+          if (r2 >= R * R) continue;
+          s->r2[m] = r2;
+          idx[m++] = k;
+        }
+    kl_mollifier_profile(pv->mollifier, d, pv->eps, m, s->r2, s->val, NULL);
+    for (size_t q = 0; q < m; q++) s->grid_f[idx[q]] += pv->w[i] * s->val[q];
+  }
+  free(idx);
+  double e1 = 0, f1 = 0, e2 = 0, f2 = 0, ei = 0, fi = 0;
+  for (size_t k = 0; k < total; k++) {
+    double v[3], f;
+    size_t r = k;
+    for (unsigned a = d; a-- > 0;) {
+      v[a] = lo + (double)(r % n) * dv;
+      r /= n;
+    }
+    rc = kl_initial_exact(obs->initial, obs->t, NULL, v, &f);
+    if (rc) return rc == KL_ENOTSUP ? KL_OK
+                                    : kl_error_set(err, rc, "bkw_error: exact solution failed");
+    double e = fabs(s->grid_f[k] - f);
+    e1 += e, f1 += fabs(f);
+    e2 += e * e, f2 += f * f;
+    if (e > ei) ei = e;
+    if (fabs(f) > fi) fi = fabs(f);
+  }
+  values[2] = f1 > 0 ? e1 / f1 : NAN;
+  values[3] = f2 > 0 ? sqrt(e2 / f2) : NAN;
+  values[4] = fi > 0 ? ei / fi : NAN;
+  return KL_OK;
+}
+
+static const kl_diagnostic_ops bkw_error_ops = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
+                                                bkw_error_columns_fn, bkw_error_observe, NULL};
+
+static const kl_plugin_info bkw_error_info = {
+    KL_PLUGIN_HEADER,
+    KL_KIND_DIAGNOSTIC,
+    "bkw_error",
+    "fourth-moment and blob-reconstruction errors against the exact solution (BKW)",
+    bkw_error_params,
+    &bkw_error_ops,
+    bkw_error_create,
+    bkw_error_destroy};
+
+/* =============================================================== particles */
+static size_t particles_columns(void *state, const char *const **names) {
+  (void)state;
+  *names = NULL;
+  return 0;
+}
+
+static int particles_snapshot(void *state, const kl_observation *obs, kl_snapshot *snap,
+                              kl_error *err) {
+  (void)state;
+  const kl_view *view = obs->view;
+  if (!view || view->kind != KL_VIEW_PARTICLES)
+    return kl_error_set(err, KL_EINVAL, "particles: needs a particle view");
+  const kl_particle_view *pv = &view->particles;
+  const unsigned d = view->dim_v;
+  size_t n = pv->n;
+  double *buf = malloc((d ? d : 1) * (n ? n : 1) * sizeof *buf);
+  if (!buf)
+    return kl_error_set(err, KL_ENOMEM, "out of memory: particles snapshot of %zu particles (%zu "
+                                        "bytes)", n, (d ? d : 1) * (n ? n : 1) * sizeof *buf);
+  for (unsigned a = 0; a < d; a++) memcpy(buf + a * n, pv->v[a], n * sizeof *buf);
+  size_t dims[2] = {d, n};
+  int rc = kl_snapshot_write(snap, "v", 2, dims, buf, err);
+  free(buf);
+  if (!rc && pv->w) rc = kl_snapshot_write(snap, "w", 1, &n, pv->w, err);
+  size_t one = 1;
+  if (!rc) rc = kl_snapshot_write(snap, "t", 1, &one, &obs->t, err);
+  return rc;
+}
+
+static const kl_diagnostic_ops particles_ops = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
+                                                particles_columns, NULL, particles_snapshot};
+
+static const kl_plugin_info particles_info = {
+    KL_PLUGIN_HEADER,
+    KL_KIND_DIAGNOSTIC,
+    "particles",
+    "snapshot of the particles: velocities v (d x N), weights w, time t",
+    NULL,
+    &particles_ops,
+    NULL,
+    NULL};
+
+static const kl_plugin_info *const plugins[] = {&bkw_error_info, &particles_info, NULL};
+KL_PLUGIN_MODULE(plugins)

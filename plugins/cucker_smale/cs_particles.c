@@ -181,8 +181,19 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   }
   /* total mass */
   s->M = 1;
-  if (kl_params_is_set(p, "mass")) s->M = kl_params_real(p, "mass");
-  else if (s->initial) {
+  if (kl_params_is_set(p, "mass")) {
+    s->M = kl_params_real(p, "mass");
+    /* Both masses given and different: the initial one was silently ignored. */
+    const kl_params *ip = s->initial ? kl_instance_params(s->initial) : NULL;
+    if (ip && !strncmp(kl_instance_name(s->initial), "cs_", 3) && kl_params_is_set(ip, "mass") &&
+        kl_params_real(ip, "mass") != s->M) {
+      rc = kl_params_error(err, KL_EINVAL, p, "mass",
+                           "%g differs from initial.mass = %g (the weights carry this one); "
+                           "give the mass in one place",
+                           s->M, kl_params_real(ip, "mass"));
+      goto fail;
+    }
+  } else if (s->initial) {
     const char *in = kl_instance_name(s->initial);
     if (!strncmp(in, "cs_", 3)) s->M = kl_params_real(kl_instance_params(s->initial), "mass");
     if (!(s->M > 0) || !isfinite(s->M)) s->M = 1; /* cs_patch given by value */

@@ -1032,6 +1032,15 @@ int kl_experiment_load_file(const char *path, const char *const *overrides, size
   char *stem = strdup(slash ? slash + 1 : path);
   /* Directory of the file, absolute, for relative plugin_path entries. */
   char *real = realpath(path, NULL);
+  if (!real && stem) {
+    /* A pipe (/dev/stdin -> pipe:[N]) was read, but has no path to resolve:
+     * relative plugin_path entries are relative to its directory. */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    char *rd = realpath(*dir ? dir : "/", NULL);
+    if (rd && (real = malloc(strlen(rd) + 3))) sprintf(real, "%s/-", rd);
+    free(rd);
+  }
   if (!stem || !real) {
     int e = errno;
     free(stem);

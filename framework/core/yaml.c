@@ -677,6 +677,17 @@ static bool looks_like_name(const char *s) {
   return strcmp(s, "null") && strcmp(s, "true") && strcmp(s, "false");
 }
 
+/* After walking component `seg`: is the path so far `sweep` or
+ * `variants.N.set`, whose keys are dotted paths themselves? */
+static bool settings_below(const char *comp[3], unsigned *depth, const char *seg) {
+  size_t idx;
+  if (*depth < 3) comp[*depth] = seg;
+  ++*depth;
+  return (*depth == 1 && !strcmp(comp[0], "sweep")) ||
+         (*depth == 3 && !strcmp(comp[0], "variants") && is_index(comp[1], &idx) &&
+          !strcmp(comp[2], "set"));
+}
+
 /* Set the value at `dotted` to `value` (taken, also on failure).  Keys created
  * on the way get the position (file, line, col): the --set argument or the
  * dotted key inside `variants:`. */
@@ -693,7 +704,45 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
   kl_node *cur = root;
   char *seg = path;
   size_t done_len = 0; /* length of the path prefix walked so far */
+  unsigned depth = 0;  /* components walked */
+  const char *comp[3] = {NULL, NULL, NULL}; /* the first three of them */
+  bool in_settings = false; /* cur is `sweep` or `variants.N.set`: dotted keys */
   for (;;) {
+    if (in_settings) {
+      /* The rest of the path is one dotted key of the settings mapping
+       * (variants.0.set.time.t_final=1 sets `time.t_final`), unless it walks
+       * into a key that is there: a nested `time: {t_final: 1}` would replace
+       * the whole time section of the run, silently dropping its other keys. */
+      if (cur->type == KL_NODE_SCALAR && cur->plain &&
+          (!*cur->scalar || !strcmp(cur->scalar, "~") || !strcmp(cur->scalar, "null"))) {
+        free(cur->scalar);
+        cur->scalar = NULL;
+        cur->type = KL_NODE_MAP;
+      }
+      if (cur->type == KL_NODE_MAP) {
+        size_t first = strcspn(seg, ".");
+        bool walk = false;
+        for (size_t i = 0; i < cur->n && !walk; i++)
+          if (strcmp(cur->keys[i], seg) == 0) { /* the whole rest is a key: replace it */
+            kl_node_free(cur->items[i]);
+            cur->items[i] = value;
+            value = NULL;
+            break;
+          } else if (strlen(cur->keys[i]) == first && !strncmp(cur->keys[i], seg, first)) {
+            walk = true;
+          }
+        if (!value) break;
+        if (!walk) {
+          if (map_append(cur, seg, line, col, value)) {
+            rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+            break;
+          }
+          value = NULL;
+          break;
+        }
+      }
+      in_settings = false;
+    }
     char *dot = strchr(seg, '.');
     if (dot) *dot = '\0';
     if (!*seg) {
@@ -749,6 +798,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
         }
         cur = fresh;
         done_len += strlen(seg) + 1;
+        in_settings = settings_below(comp, &depth, seg);
         seg = dot + 1;
         continue;
       }
@@ -776,6 +826,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
         }
         cur = fresh;
         done_len += strlen(seg) + 1;
+        in_settings = settings_below(comp, &depth, seg);
         seg = dot + 1;
         continue;
       }
@@ -797,6 +848,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
     }
     cur = *slot;
     done_len += strlen(seg) + 1;
+    in_settings = settings_below(comp, &depth, seg);
     seg = dot + 1;
   }
   free(path);

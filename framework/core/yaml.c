@@ -722,16 +722,15 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
       if (cur->type == KL_NODE_MAP) {
         size_t first = strcspn(seg, ".");
         bool walk = false;
-        for (size_t i = 0; i < cur->n && !walk; i++)
+        for (size_t i = 0; i < cur->n && value; i++)
           if (strcmp(cur->keys[i], seg) == 0) { /* the whole rest is a key: replace it */
             kl_node_free(cur->items[i]);
             cur->items[i] = value;
             value = NULL;
-            break;
-          } else if (strlen(cur->keys[i]) == first && !strncmp(cur->keys[i], seg, first)) {
-            walk = true;
           }
         if (!value) break;
+        for (size_t i = 0; i < cur->n && !walk; i++)
+          walk = strlen(cur->keys[i]) == first && !strncmp(cur->keys[i], seg, first);
         if (!walk) {
           if (map_append(cur, seg, line, col, value)) {
             rc = kl_error_set(err, KL_ENOMEM, "out of memory");

@@ -57,10 +57,9 @@ static bool fz_too_big(const kl_experiment *exp) {
           kl_params_int(m, s->name) > 2048)
         return true;
       if (s->type == KL_PARAM_REAL_LIST && !strcmp(s->name, "nv") && kl_params_is_set(m, "nv")) {
-        const double *nv = NULL;
-        size_t k = kl_params_real_list(m, "nv", &nv);
+        /* one value stands for every one of the d directions: nv: [120] in d = 3 */
         double cells = 1;
-        for (size_t j = 0; j < k; j++) cells *= nv[j];
+        for (size_t j = 0; j < (size_t)kl_params_int(m, "d"); j++) cells *= fz_list_at(m, "nv", j);
         if (!(cells <= 1e5)) return true;
       }
     }

@@ -13,10 +13,38 @@
  * this executable (linked -rdynamic).  Inputs asking for large states are
  * skipped, and experiments of more than 32 runs: the harness has a 2 GB
  * memory limit and a set-up must take milliseconds.  Build and run: make fuzz-setup FUZZ_SECONDS=600. */
+#include <math.h>
+
 #include "fuzz_common.h"
 #include "run/run_internal.h"
 
 static kl_log *fz_silent;
+
+/* A list parameter's value in direction j (one value stands for all). */
+static double fz_list_at(const kl_params *m, const char *name, size_t j) {
+  const double *v = NULL;
+  size_t k = kl_params_real_list(m, name, &v);
+  return k ? v[j < k ? j : 0] : NAN;
+}
+
+/* Cells of a grid given by its cell sizes (dx, dv) rather than counts: the
+ * cs_table1 seed is 400 x 600 cells per variant, and a mutation of it made a
+ * set-up slower than the timeout (third attack, issue 13). */
+static double fz_grid_cells(const kl_params *m) {
+  bool has_dx = false, has_dv = false;
+  for (const kl_param_spec *s = kl_params_specs(m); s && s->name; s++) {
+    has_dx |= !strcmp(s->name, "dx");
+    has_dv |= !strcmp(s->name, "dv");
+  }
+  if (!has_dv) return 0;
+  double cells = 1;
+  if (has_dx && !kl_params_is_set(m, "nx") && kl_params_int(m, "dim_x") > 0)
+    cells *= (kl_params_real(m, "x_hi") - kl_params_real(m, "x_lo")) / kl_params_real(m, "dx");
+  if (!kl_params_is_set(m, "nv"))
+    for (size_t j = 0; j < (size_t)kl_params_int(m, "d"); j++)
+      cells *= (fz_list_at(m, "v_hi", j) - fz_list_at(m, "v_lo", j)) / fz_list_at(m, "dv", j);
+  return fabs(cells);
+}
 
 /* Particle or cell counts beyond these make set-ups slow or large. */
 static bool fz_too_big(const kl_experiment *exp) {
@@ -29,13 +57,13 @@ static bool fz_too_big(const kl_experiment *exp) {
           kl_params_int(m, s->name) > 2048)
         return true;
       if (s->type == KL_PARAM_REAL_LIST && !strcmp(s->name, "nv") && kl_params_is_set(m, "nv")) {
-        const double *nv = NULL;
-        size_t k = kl_params_real_list(m, "nv", &nv);
+        /* one value stands for every one of the d directions: nv: [120] in d = 3 */
         double cells = 1;
-        for (size_t j = 0; j < k; j++) cells *= nv[j];
+        for (size_t j = 0; j < (size_t)kl_params_int(m, "d"); j++) cells *= fz_list_at(m, "nv", j);
         if (!(cells <= 1e5)) return true;
       }
     }
+    if (!(fz_grid_cells(m) <= 1e5)) return true;
     const kl_params *t = exp->runs[i].time;
     if (kl_params_is_set(t, "output_every") &&
         !(kl_params_real(t, "t_final") / kl_params_real(t, "output_every") <= 1e5))

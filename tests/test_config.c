@@ -250,6 +250,17 @@ static void test_yaml_bom_and_tags(void) {
   kl_node_free(back);
   free(buf);
   kl_node_free(root);
+  /* A file of nothing but a byte-order mark is an empty document (the mark is
+   * skipped also when it is all there is). */
+  CU_ASSERT_EQUAL_FATAL(kl_yaml_parse_string("\xEF\xBB\xBF", 3, "bom.yaml", &root, &err), KL_OK);
+  CU_ASSERT_EQUAL(root->type, KL_NODE_SCALAR);
+  CU_ASSERT_STRING_EQUAL(root->scalar, "");
+  kl_node_free(root);
+  /* An exponent needs digits: "1e" is no number (strtod would read 1). */
+  expect_error(7, "integrator: {type: rk4, dt: 1e}", NULL,
+               "t.yaml:7:29: key integrator.dt: expected a number, found 1e");
+  expect_error(7, "integrator: {type: rk4, dt: 1e+}", NULL,
+               "t.yaml:7:29: key integrator.dt: expected a number, found 1e+");
   /* A tagged value given to a parameter: !!str is no number, !!float no integer. */
   expect_error(4, "  n: !!float 10", NULL,
                "t.yaml:4:6: key model.n: expected an integer, found !!float 10");

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,10 @@ void kl_cli_print_summary(const kl_experiment *exp, const kl_run_options *opt) {
   char dir[4096];
   if (!kl_experiment_output_dir(exp, opt, dir, sizeof dir)) return;
   size_t n = kl_experiment_variant_count(exp);
+  /* Everything is published: a reader that has gone (kinlab run x | head)
+   * must not turn the completed run into death by SIGPIPE (exit 141, which
+   * reads as "stopped by a signal").  The process exits right after this. */
+  signal(SIGPIPE, SIG_IGN);
   printf("kinlab: %zu run%s completed; results in %s/%s\n", n, n == 1 ? "" : "s", dir,
          n > 1 ? " (comparison.md)" : "");
 }

@@ -125,6 +125,13 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
                       "'kinlab help %s'\n", name, cmd, cmd);
       return EXIT_USAGE;
     }
+    /* An empty directory name (an unset shell variable) named no directory:
+     * it was reported as "cannot create directory : ...", an I/O error. */
+    if ((c == 'o' || c == 'r') && !*optarg) {
+      fprintf(stderr, "kinlab: error: --%s: expected a directory, found an empty name\n",
+              c == 'o' ? "out" : "restart");
+      return EXIT_USAGE;
+    }
     switch (c) {
     case 'o': o->out = optarg; break;
     case 's':

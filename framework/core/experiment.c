@@ -130,6 +130,21 @@ static void map_remove(kl_node *map, const char *key) {
     }
 }
 
+/* Where a map's key i was written.  Keys carry no file of their own: a key
+ * that --set added to a mapping of the file (variants.0.set.x=...) has the
+ * --set's position, so its value's file and position are the ones to show. */
+typedef struct key_pos {
+  const char *file;
+  unsigned line, col;
+} key_pos;
+
+static key_pos key_position(const kl_node *map, size_t i) {
+  const kl_node *val = map->items[i];
+  if (val && val->file && map->file && strcmp(val->file, map->file) != 0)
+    return (key_pos){val->file, val->line, val->col};
+  return (key_pos){map->file, map->key_line[i], map->key_col[i]};
+}
+
 static int unknown_key(kl_error *err, const kl_node *map, size_t i, const char *where_name,
                        const char *const *allowed, size_t n_allowed) {
   const char *m = kl_did_you_mean(map->keys[i], allowed, n_allowed);
@@ -137,13 +152,11 @@ static int unknown_key(kl_error *err, const kl_node *map, size_t i, const char *
   size_t used = 0;
   for (size_t j = 0; j < n_allowed && used < sizeof list; j++)
     used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", allowed[j]);
-  const kl_node *val = map->items[i];
-  bool foreign = val && strcmp(val->file, map->file) != 0;
+  key_pos at = key_position(map, i);
   char sg[200] = "";
   if (m) snprintf(sg, sizeof sg, " (did you mean '%s'?)", m);
   return kl_error_set(err, KL_EINVAL, "%s:%u:%u: unknown key '%s' in %s%s; allowed keys: %s",
-                      foreign ? val->file : map->file, foreign ? val->line : map->key_line[i],
-                      foreign ? val->col : map->key_col[i], map->keys[i], where_name, sg, list);
+                      at.file, at.line, at.col, map->keys[i], where_name, sg, list);
 }
 
 static int missing_plugin(kl_error *err, const kl_node *root, const char *key, int kind,
@@ -420,10 +433,11 @@ static int check_set_map(kl_error *err, const kl_node *set, const char *path) {
   const size_t n_per_run = sizeof per_run / sizeof *per_run;
   for (size_t i = 0; i < set->n; i++) {
     const char *key = set->keys[i];
+    key_pos at = key_position(set, i);
     int first_len = (int)strcspn(key, ".");
     if (forbidden_target(key))
       return kl_error_set(err, KL_EINVAL, "%s:%u:%u: key %s.%s: %.*s cannot be changed per run",
-                          set->file, set->key_line[i], set->key_col[i], path, key, first_len,
+                          at.file, at.line, at.col, path, key, first_len,
                           key);
     /* Variants share the experiment's run directory (one subdirectory each):
      * a per-run output.dir was silently ignored. */
@@ -433,7 +447,7 @@ static int check_set_map(kl_error *err, const kl_node *set, const char *path) {
       return kl_error_set(err, KL_EINVAL,
                           "%s:%u:%u: key %s.%s: output.dir cannot change per run (variants are "
                           "subdirectories of the experiment's output.dir or --out)",
-                          set->file, set->key_line[i], set->key_col[i], path, key);
+                          at.file, at.line, at.col, path, key);
     char first[256];
     snprintf(first, sizeof first, "%.*s", first_len, key);
     bool known = false;
@@ -445,7 +459,7 @@ static int check_set_map(kl_error *err, const kl_node *set, const char *path) {
     return kl_error_set(err, KL_EINVAL,
                         "%s:%u:%u: key %s.%s: unknown top-level key '%s'%s; expected a dotted "
                         "key below model, initial, integrator, time, diagnostics or output",
-                        set->file, set->key_line[i], set->key_col[i], path, key, first, sg);
+                        at.file, at.line, at.col, path, key, first, sg);
   }
   return KL_OK;
 }
@@ -516,20 +530,21 @@ typedef struct setting {
 } setting;
 
 static int override_error(kl_error *err, const setting *later, const setting *earlier) {
-  const kl_node *m = later->map;
+  key_pos at = key_position(later->map, later->index);
   if (!earlier->map)
     return kl_error_set(err, KL_EINVAL,
                         "%s:%u:%u: key %s.%s: also set by --set %s, which %s would silently "
                         "override; give the value in one place",
-                        m->file, m->key_line[later->index], m->key_col[later->index],
-                        later->origin, later->key, earlier->key,
+                        at.file, at.line, at.col, later->origin, later->key, earlier->key,
                         strcmp(later->origin, "sweep") ? "the variant" : "the sweep");
+  key_pos first = key_position(earlier->map, earlier->index);
+  bool same_file = !strcmp(first.file, at.file);
   return kl_error_set(err, KL_EINVAL,
-                      "%s:%u:%u: key %s.%s: would override the value that %s.%s (at %u:%u) "
+                      "%s:%u:%u: key %s.%s: would override the value that %s.%s (at %s%s%u:%u) "
                       "gives, which would then have no effect; give the value in one place",
-                      m->file, m->key_line[later->index], m->key_col[later->index],
-                      later->origin, later->key, earlier->origin, earlier->key,
-                      earlier->map->key_line[earlier->index], earlier->map->key_col[earlier->index]);
+                      at.file, at.line, at.col, later->origin, later->key, earlier->origin,
+                      earlier->key, same_file ? "" : first.file, same_file ? "" : ":", first.line,
+                      first.col);
 }
 
 /* A --set that replaces an earlier one (the same key, or a key above it)
@@ -757,9 +772,10 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
         rc = kl_error_nomem(err);
         break;
       }
-      for (size_t k = 0; k < n_set; k++)
-        r->ops[r->n_ops++] = (setop){set->keys[k], set->items[k], set->file, set->key_line[k],
-                                     set->key_col[k]};
+      for (size_t k = 0; k < n_set; k++) {
+        key_pos at = key_position(set, k);
+        r->ops[r->n_ops++] = (setop){set->keys[k], set->items[k], at.file, at.line, at.col};
+      }
       /* Sweep point si: the first key varies slowest. */
       size_t rem = si, stride = ns;
       for (size_t k = 0; k < n_keys; k++) {
@@ -768,8 +784,8 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
         size_t idx = rem / stride;
         rem %= stride;
         const kl_node *val = vals->items[idx];
-        r->ops[r->n_ops++] =
-            (setop){sweep->keys[k], val, sweep->file, sweep->key_line[k], sweep->key_col[k]};
+        key_pos at = key_position(sweep, k);
+        r->ops[r->n_ops++] = (setop){sweep->keys[k], val, at.file, at.line, at.col};
         char vl[256], part[600];
         value_label(val, idx, vl, sizeof vl);
         snprintf(part, sizeof part, "%s=%s", labels[k], vl);
@@ -1000,6 +1016,15 @@ int kl_experiment_load_file(const char *path, const char *const *overrides, size
   char *stem = strdup(slash ? slash + 1 : path);
   /* Directory of the file, absolute, for relative plugin_path entries. */
   char *real = realpath(path, NULL);
+  if (!real && stem) {
+    /* A pipe (/dev/stdin -> pipe:[N]) was read, but has no path to resolve:
+     * relative plugin_path entries are relative to its directory. */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    char *rd = realpath(*dir ? dir : "/", NULL);
+    if (rd && (real = malloc(strlen(rd) + 3))) sprintf(real, "%s/-", rd);
+    free(rd);
+  }
   if (!stem || !real) {
     int e = errno;
     free(stem);

@@ -199,6 +199,16 @@ static int plain_int(const char *s, long *v) {
   return 1;
 }
 
+/* "010": 10 in YAML 1.2 (what kinlab reads) but 8 in YAML 1.1 (PyYAML and
+ * other readers of the same file): refused as ambiguous. */
+static bool plain_is_leading_zero_int(const char *s) {
+  const char *p = (*s == '+' || *s == '-') ? s + 1 : s;
+  if (p[0] != '0' || !p[1]) return false;
+  for (const char *q = p; *q; q++)
+    if (!isdigit((unsigned char)*q)) return false;
+  return true;
+}
+
 static bool plain_is_nonfinite(const char *s) {
   const char *p = (*s == '+' || *s == '-') ? s + 1 : s;
   if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF")) return true;
@@ -223,6 +233,13 @@ static int bad_value(const vctx *c, const kl_node *n, const char *fmt, ...) {
   return loc_error(c->err, KL_EINVAL, NODE_LOC(n), c->path, "%s", msg);
 }
 
+static int leading_zero_error(const vctx *c, const kl_node *n, const char *expected) {
+  return bad_value(c, n,
+                   "expected %s, found %s: a leading zero reads as octal in YAML 1.1 and "
+                   "as decimal in YAML 1.2; write it without the zero (or 0o... for octal)",
+                   expected, n->scalar);
+}
+
 static bool in_range(const kl_param_spec *s, double x) {
   if (s->flags & KL_PARAM_HAS_MIN) {
     if ((s->flags & KL_PARAM_MIN_EXCLUSIVE) ? !(x > s->min) : !(x >= s->min)) return false;
@@ -245,6 +262,7 @@ static int parse_real(const vctx *c, const kl_param_spec *s, const kl_node *n, d
   if (n->type != KL_NODE_SCALAR || !n->plain || is_null(n))
     return bad_value(c, n, "expected a number, found %s", found_text(n, f, sizeof f));
   const char *t = n->scalar;
+  if (plain_is_leading_zero_int(t)) return leading_zero_error(c, n, "a number");
   long iv;
   int ik = plain_int(t, &iv);
   double x;
@@ -275,6 +293,7 @@ static int parse_int(const vctx *c, const kl_param_spec *s, const kl_node *n, lo
     return bad_value(c, n, "expected an integer, found %s", found_text(n, f, sizeof f));
   if (n->float_tag)
     return bad_value(c, n, "expected an integer, found !!float %s", n->scalar);
+  if (plain_is_leading_zero_int(n->scalar)) return leading_zero_error(c, n, "an integer");
   long v;
   int k = plain_int(n->scalar, &v);
   if (k == -1)

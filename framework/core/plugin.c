@@ -443,9 +443,11 @@ static int load_dir_ranked(kl_registry *reg, const char *dir, bool must_exist, i
                            const char *source, kl_error *err) {
   DIR *d = opendir(dir);
   if (!d) {
+    /* A file there (/dev/null, a module.so) was reported as "does not exist". */
     if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
       return source ? kl_registry_note_missing_dir(
-                          reg, err, "plugin directory %s does not exist (%s); ignored", dir, source)
+                          reg, err, "plugin directory %s %s (%s); ignored", dir,
+                          errno == ENOTDIR ? "is not a directory" : "does not exist", source)
                     : KL_OK;
     return kl_error_set(err, KL_EPLUGIN, "plugin directory %s: %s", dir, strerror(errno));
   }

@@ -298,6 +298,15 @@ static int b_attach(builder *b, kl_node *node) {
       kl_node_free(node);
       return rc;
     }
+    /* A YAML 1.1 merge key would read as an ordinary key '<<', and the keys
+     * it was meant to merge (often `type`) as missing: say what it is. */
+    if (node->plain && !strcmp(node->scalar, "<<")) {
+      int rc = b_error(b, node->line, node->col,
+                       "merge keys ('<<') are not supported: write the keys out (an alias "
+                       "can stand for a whole value)");
+      kl_node_free(node);
+      return rc;
+    }
     f->key = node->scalar;
     node->scalar = NULL;
     f->key_line = node->line;
@@ -695,6 +704,17 @@ static bool looks_like_name(const char *s) {
   return strcmp(s, "null") && strcmp(s, "true") && strcmp(s, "false");
 }
 
+/* After walking component `seg`: is the path so far `sweep` or
+ * `variants.N.set`, whose keys are dotted paths themselves? */
+static bool settings_below(const char *comp[3], unsigned *depth, const char *seg) {
+  size_t idx;
+  if (*depth < 3) comp[*depth] = seg;
+  ++*depth;
+  return (*depth == 1 && !strcmp(comp[0], "sweep")) ||
+         (*depth == 3 && !strcmp(comp[0], "variants") && is_index(comp[1], &idx) &&
+          !strcmp(comp[2], "set"));
+}
+
 int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, const char *file,
                           unsigned line, unsigned col, kl_error *err) {
   char *path = strdup(dotted ? dotted : "");
@@ -706,7 +726,44 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
   kl_node *cur = root;
   char *seg = path;
   size_t done_len = 0; /* length of the path prefix walked so far */
+  unsigned depth = 0;  /* components walked */
+  const char *comp[3] = {NULL, NULL, NULL}; /* the first three of them */
+  bool in_settings = false; /* cur is `sweep` or `variants.N.set`: dotted keys */
   for (;;) {
+    if (in_settings) {
+      /* The rest of the path is one dotted key of the settings mapping
+       * (variants.0.set.time.t_final=1 sets `time.t_final`), unless it walks
+       * into a key that is there: a nested `time: {t_final: 1}` would replace
+       * the whole time section of the run, silently dropping its other keys. */
+      if (cur->type == KL_NODE_SCALAR && cur->plain &&
+          (!*cur->scalar || !strcmp(cur->scalar, "~") || !strcmp(cur->scalar, "null"))) {
+        free(cur->scalar);
+        cur->scalar = NULL;
+        cur->type = KL_NODE_MAP;
+      }
+      if (cur->type == KL_NODE_MAP) {
+        size_t first = strcspn(seg, ".");
+        bool walk = false;
+        for (size_t i = 0; i < cur->n && value; i++)
+          if (strcmp(cur->keys[i], seg) == 0) { /* the whole rest is a key: replace it */
+            kl_node_free(cur->items[i]);
+            cur->items[i] = value;
+            value = NULL;
+          }
+        if (!value) break;
+        for (size_t i = 0; i < cur->n && !walk; i++)
+          walk = strlen(cur->keys[i]) == first && !strncmp(cur->keys[i], seg, first);
+        if (!walk) {
+          if (map_append(cur, seg, line, col, value)) {
+            rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+            break;
+          }
+          value = NULL;
+          break;
+        }
+      }
+      in_settings = false;
+    }
     char *dot = strchr(seg, '.');
     if (dot) *dot = '\0';
     if (!*seg) {
@@ -762,6 +819,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
         }
         cur = fresh;
         done_len += strlen(seg) + 1;
+        in_settings = settings_below(comp, &depth, seg);
         seg = dot + 1;
         continue;
       }
@@ -789,6 +847,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
         }
         cur = fresh;
         done_len += strlen(seg) + 1;
+        in_settings = settings_below(comp, &depth, seg);
         seg = dot + 1;
         continue;
       }
@@ -810,6 +869,7 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
     }
     cur = *slot;
     done_len += strlen(seg) + 1;
+    in_settings = settings_below(comp, &depth, seg);
     seg = dot + 1;
   }
   free(path);

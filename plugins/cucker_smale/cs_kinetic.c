@@ -85,6 +85,7 @@ typedef struct cs_kinetic {
   unsigned char *colnz; /* per x-cell: any nonzero value */
   size_t J0, nJ;        /* flattened velocity cells J0 .. J0+nJ-1 hold every nonzero value */
   double t_lo, t_hi;    /* time interval of the last part step (activity bookkeeping) */
+  double refused_cfl;   /* sub-step count an upwind alignment step asked for, when refused */
   kl_instance *initial;
   char names[8][24];
   const char *name_ptr[8];
@@ -388,7 +389,16 @@ static int initial(void *state, double *t0, double *y, kl_error *err) {
                             sum, ix, J);
       y[ix * s->nvt + J] = sum;
     }
-  s->flush_abs = s->flush_rel * fmax_abs(y, s->n);
+  const double f_max = fmax_abs(y, s->n);
+  s->flush_abs = s->flush_rel * f_max;
+  /* Initial data outside the grid gave f = 0 in every cell: a run of nothing
+   * that "completed", with NaN relative errors. */
+  if (f_max == 0)
+    return kl_error_set(err, KL_EINVAL,
+                        "cs_kinetic: the initial data are 0 in every cell of the grid (v in "
+                        "[%g, %g]%s): the grid does not cover them; widen v_lo/v_hi%s",
+                        s->v_lo[0], s->v_lo[0] + (double)s->nv[0] * s->dv[0],
+                        s->d > 1 ? " in direction 1, ..." : "", s->dim_x ? " or x_lo/x_hi" : "");
   rescan(s, y);
   s->t_lo = s->t_hi = *t0;
   return KL_OK;
@@ -769,15 +779,29 @@ static void remap_dir(cs_kinetic *s, double *g, size_t outer, size_t nk, size_t 
   momentum_fixup(g, outer, nk, inner, Gb, defect);
 }
 
+/* Sub-steps that keep an upwind alignment step within its CFL bound.  Beyond
+ * CS_MAX_SUBSTEPS (or for a NaN bound) the step is refused: a huge count made
+ * the run endless, and one above UINT_MAX wrapped (to 0 for gamma = 1e300: no
+ * alignment at all, and a completed run). */
+#define CS_MAX_SUBSTEPS 1e6
+static int substeps(cs_kinetic *s, double cfl, unsigned *nsub) {
+  if (!(cfl <= CS_MAX_SUBSTEPS)) {
+    s->refused_cfl = cfl;
+    return KL_ELIMIT;
+  }
+  *nsub = cfl <= 1 ? 1 : (unsigned)ceil(cfl);
+  return KL_OK;
+}
+
 /* d = 1: work on the velocity range J0 .. J0+nJ-1 that holds all the mass. */
-static void align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
+static int align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
   const size_t n = s->nJ;
   double *G = g + s->J0, *w = s->wk;
   const double *v = s->vc[0] + s->J0, dv = s->dv[0];
   double m = 0, p = 0;
 #pragma omp simd reduction(+ : m, p)
   for (size_t j = 0; j < n; j++) m += G[j], p += G[j] * v[j];
-  if (!(m > 0)) return;
+  if (!(m > 0)) return KL_OK;
   double u = p / m, rate = s->gamma * m * dv;
   if (s->alignment == AL_REMAP) {
     remap_dir(s, G, 1, n, 1, (u - v[0]) / dv + 0.5, remap_stretch(rate * dt, n));
@@ -789,11 +813,12 @@ static void align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
     for (size_t j = 0; j < n; j++) w[j] = c * (v[j] - u);
     w[0] = kl_min_finite(w[0], 0.0), w[n - 1] = kl_max_finite(w[n - 1], 0.0);
     line_split(G, n, w, tmp);
-    return;
+    return KL_OK;
   }
   double vr = (kl_max_finite(fabs(v[0] - u), fabs(v[n - 1] - u)) + dv) / dv;
   double cfl = rate * dt * vr;
-  unsigned nsub = cfl <= 1 ? 1 : (unsigned)ceil(cfl);
+  unsigned nsub;
+  if (substeps(s, cfl, &nsub)) return KL_ELIMIT;
   double h = dt / nsub, c = rate * h / dv;
   for (unsigned it = 0; it < nsub; it++) {
     if (s->alignment == AL_UPWIND) {
@@ -811,13 +836,11 @@ static void align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
       memcpy(G, tmp, n * sizeof *G);
     }
   }
+  return KL_OK;
 }
 
 static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
-  if (s->d == 1) {
-    align_column_1d(s, dt, g, tmp);
-    return KL_OK;
-  }
+  if (s->d == 1) return align_column_1d(s, dt, g, tmp);
   const size_t n = s->nvt;
   /* rho, rho u with cell-centre velocities (exact moments of the piecewise constant f) */
   double rho = 0, mu[3] = {0, 0, 0};
@@ -879,7 +902,8 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
     vr = kl_max_finite(vr, (a + s->dv[k]) / s->dv[k]);
   }
   double cfl = rate * dt * vr * (s->alignment == AL_UPWIND ? 1.0 : (double)s->d);
-  unsigned nsub = cfl <= 1 ? 1 : (unsigned)ceil(cfl);
+  unsigned nsub;
+  if (substeps(s, cfl, &nsub)) return KL_ELIMIT;
   double h = dt / nsub;
   for (unsigned it = 0; it < nsub; it++) {
     if (s->alignment == AL_UPWIND) {
@@ -921,13 +945,13 @@ static int alignment(cs_kinetic *s, double dt, double *y) {
   if (s->gamma == 0) return KL_OK;
   double *tmp = malloc(s->nvt * sizeof *tmp);
   if (!tmp) return KL_ENOMEM;
-  for (size_t ix = 0; ix < s->nx; ix++) {
+  int rc = KL_OK;
+  for (size_t ix = 0; ix < s->nx && !rc; ix++) {
     if (!s->colnz[ix]) continue;
-    align_column(s, dt, y + ix * s->nvt, tmp);
+    rc = align_column(s, dt, y + ix * s->nvt, tmp);
   }
-  (void)0;
   free(tmp);
-  return KL_OK;
+  return rc;
 }
 
 static int part_step(void *state, unsigned k, double t, double dt, double *y, kl_error *err) {
@@ -951,6 +975,12 @@ static int part_step(void *state, unsigned k, double t, double dt, double *y, kl
     rc = alignment(s, dt, y);
   } else
     return kl_error_set(err, KL_EINTERNAL, "cs_kinetic: no split part %u", k);
+  if (rc == KL_ELIMIT)
+    return kl_error_set(err, rc,
+                        "cs_kinetic: the upwind alignment step of dt = %g needs %g sub-steps "
+                        "(gamma rho dt |v - u|/dv), more than %g: use a smaller dt or gamma, "
+                        "or alignment: exact",
+                        dt, ceil(s->refused_cfl), CS_MAX_SUBSTEPS);
   if (rc) return kl_error_set(err, rc, "cs_kinetic: out of memory in part %u", k);
   return KL_OK;
 }

@@ -182,8 +182,21 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   }
   /* total mass */
   s->M = 1;
-  if (kl_params_is_set(p, "mass")) s->M = kl_params_real(p, "mass");
-  else if (s->initial && kl_initial_mass(s->initial, &s->M) == KL_OK) {
+  double initial_mass = NAN;
+  bool initial_knows_mass = s->initial && kl_initial_mass(s->initial, &initial_mass) == KL_OK;
+  if (kl_params_is_set(p, "mass")) {
+    s->M = kl_params_real(p, "mass");
+    /* The weights carry the model's mass; initial data of another mass would be
+     * silently rescaled (diagnostics compare against the initial data's). */
+    if (initial_knows_mass && initial_mass != s->M) {
+      rc = kl_params_error(err, KL_EINVAL, p, "mass",
+                           "%g differs from the mass %g of initial '%s' (the weights carry "
+                           "this one); give the mass in one place",
+                           s->M, initial_mass, kl_instance_name(s->initial));
+      goto fail;
+    }
+  } else if (initial_knows_mass) {
+    s->M = initial_mass;
     /* the initial data know their mass (cs_patch: mass, or value times the box volume) */
     if (!(s->M > 0) || !isfinite(s->M)) {
       rc = kl_params_error(err, KL_EINVAL, p, "mass",

@@ -326,8 +326,8 @@ static int read_checkpoint(run_ctx *r, const char *path, double meta[META_COUNT]
     return kl_error_set(err, KL_EIO,
                         "%s is missing: this run has no checkpoint to continue from (it "
                         "stopped before writing one, or the file was removed); start it again "
-                        "with kinlab run --force",
-                        path);
+                        "with: kinlab run %s/config.resolved.yaml --out %s --force",
+                        path, r->dir, r->dir);
   size_t have = 0;
   int rc = kl_h5_dataset_size(path, "meta", &have, err);
   if (rc) return kl_error_prefix(err, "not a readable checkpoint");
@@ -337,9 +337,10 @@ static int read_checkpoint(run_ctx *r, const char *path, double meta[META_COUNT]
   if (have != META_COUNT || head[META_FORMAT] != CHECKPOINT_FORMAT)
     return kl_error_set(err, KL_EIO,
                         "%s is a checkpoint of format %g (%zu counters); this kinlab reads "
-                        "format %g only, so it cannot continue the run: start it again with "
-                        "kinlab run --force",
-                        path, have >= 1 ? head[META_FORMAT] : 0.0, have, CHECKPOINT_FORMAT);
+                        "format %g only, so it cannot continue the run: start it again with: "
+                        "kinlab run %s/config.resolved.yaml --out %s --force",
+                        path, have >= 1 ? head[META_FORMAT] : 0.0, have, CHECKPOINT_FORMAT,
+                        r->dir, r->dir);
   memcpy(meta, head, META_COUNT * sizeof *meta);
   char *sum = NULL;
   for (int i = 0; i < ID_COUNT && !rc; i++) rc = kl_h5_read_file_string(path, id_names[i], &id[i], err);

@@ -2,6 +2,7 @@
  * config.resolved.yaml, both published atomically; and the reader of
  * summary.json (compare, restarts), so that its member names and types are
  * written down once: summary_members below. */
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -18,8 +19,12 @@ int run_write_resolved_config(run_ctx *r, kl_error *err) {
     kl_node_free(tree);
     return rc;
   }
-  fprintf(af.fp, "# Resolved configuration written by kinlab %s; rerun with: kinlab run %s\n",
-          kl_version(), path);
+  fprintf(af.fp, "# Resolved configuration written by kinlab %s; rerun with: kinlab run ",
+          kl_version());
+  /* A line break in the directory's name would end the comment and leave
+   * the rest of the path as YAML text: the file would not read back. */
+  for (const char *c = path; *c; c++) fputc(iscntrl((unsigned char)*c) ? '?' : *c, af.fp);
+  fputc('\n', af.fp);
   rc = kl_node_emit_yaml(tree, af.fp, err);
   kl_node_free(tree);
   if (rc) {

@@ -205,6 +205,41 @@ static void test_homogeneous_1d(void) {
   CU_ASSERT(e[2] < 0.05); /* the solution has mass 1: a 5 % L1 error at dv = 0.0125 */
 }
 
+/* The exact alignment map contracts towards u by lambda = e^{-gamma rho dt} for any
+ * dt: one step with gamma rho dt = 5 must shrink the centred energy by about
+ * lambda^2 (plus the O(dv^2) of the linear mass splitting), keep f >= 0, mass and
+ * momentum.  A linearised lambda = 1 - gamma rho dt (= -4) reflects the mass
+ * across u and spreads it. */
+static void test_exact_alignment_large_dt(void) {
+  kl_instance *init = kl_test_instance(
+      KL_KIND_INITIAL, "{type: cs_gaussian, mass: 1, mean: [0.2], sigma: 0.5}", 1, 0, NULL, NULL);
+  kl_instance *m = init ? kl_test_instance(KL_KIND_MODEL,
+                                           "{type: cs_kinetic, d: 1, dim_x: 0, gamma: 50, "
+                                           "v_lo: [-3], v_hi: [3], nv: [120], alignment: exact, "
+                                           "splitting: lie}",
+                                           1, 0, init, NULL)
+                        : NULL;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  size_t n = kl_model_size(m);
+  double *y = calloc(n, sizeof *y), t = 0, inv0[8], inv[8];
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL_FATAL(kl_model_initial(m, &t, y, &err), KL_OK);
+  kl_model_invariants(m, 0, y, inv0, &err);
+  CU_ASSERT_EQUAL(advance(m, 0, 0.1, y, &err), KL_OK); /* gamma rho dt = 50 * 1 * 0.1 */
+  kl_model_invariants(m, 0.1, y, inv, &err);
+  double u = inv0[1] / inv0[0];
+  /* energy = int |v|^2 f; centred: int |v - u|^2 f */
+  double centred0 = inv0[2] - inv0[0] * u * u, centred = inv[2] - inv[0] * u * u;
+  CU_ASSERT(fabs(inv[0] - inv0[0]) < 1e-14);
+  CU_ASSERT(fabs(inv[1] - inv0[1]) < 1e-14);
+  CU_ASSERT(inv[4] >= 0); /* f_min */
+  printf("\n    centred energy %.4g -> %.4g in one step ", centred0, centred);
+  CU_ASSERT(centred < 0.01 * centred0);
+  free(y);
+  kl_instance_free(m);
+  kl_instance_free(init);
+}
+
 static void test_homogeneous_2d(void) {
   double e[3], dr[3];
   unsigned nv[3] = {60, 120, 240};
@@ -475,6 +510,8 @@ static CU_TestInfo tests[] = {{"homogeneous exact solution d=1, order in dv", te
                               {"homogeneous remap, strong contraction, order >= 1.8",
                                test_homogeneous_remap_strong},
                               {"remap: mass and momentum over 4000 small steps", test_remap_many_steps},
+                              {"exact alignment contracts for a large dt",
+                               test_exact_alignment_large_dt},
                               {"homogeneous upwind_balanced, L1 and Linf order",
                                test_homogeneous_balanced},
                               {"inhomogeneous muscl/upwind_balanced/strang",

@@ -805,7 +805,7 @@ static int align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
   double u = p / m, rate = s->gamma * m * dv;
   if (s->alignment == AL_REMAP) {
     remap_dir(s, G, 1, n, 1, (u - v[0]) / dv + 0.5, remap_stretch(rate * dt, n));
-    return;
+    return KL_OK;
   }
   if (s->alignment == AL_EXACT) {
     double c = -expm1(-rate * dt) / dv;

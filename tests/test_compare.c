@@ -780,6 +780,16 @@ static void test_malformed_run_dirs(void) {
   mkdir(path_in(dir, "summary.json"), 0777);
   CU_ASSERT_EQUAL(kl_compare_run_dir(dir, &err), KL_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "summary.json: not a regular file"));
+  /* A variant directory whose only run file is not a regular file is read
+   * (and refused, naming it), not silently left out of the comparison. */
+  char multi[4400];
+  snprintf(multi, sizeof multi, "%s/malformed_variants", base_dir);
+  mkdir(multi, 0777);
+  good_run(path_in(multi, "a"));
+  mkdir(path_in(multi, "b"), 0777);
+  mkdir(path_in(path_in(multi, "b"), "summary.json"), 0777);
+  CU_ASSERT_EQUAL(kl_compare_run_dir(multi, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "b/summary.json: not a regular file"));
   /* A completed run without its time series contradicts itself. */
   good_run(dir);
   CU_ASSERT_EQUAL(unlink(path_in(dir, "timeseries.csv")), 0);

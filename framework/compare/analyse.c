@@ -36,7 +36,7 @@ int kl_cmp_find_varying(cmp *c, kl_error *err) {
     for (size_t k = 0; k < c->v[i].keys.n; k++)
       if (kl_cmp_sv_find(&all, c->v[i].keys.s[k]) < 0 && kl_cmp_sv_push(&all, c->v[i].keys.s[k])) {
         kl_cmp_sv_free(&all);
-        return kl_cmp_nomem(err);
+        return kl_error_nomem(err);
       }
   for (size_t k = 0; k < all.n; k++) {
     const char *ref = NULL;
@@ -55,7 +55,7 @@ int kl_cmp_find_varying(cmp *c, kl_error *err) {
     }
     if (varies && kl_cmp_sv_push(&c->varying, all.s[k])) {
       kl_cmp_sv_free(&all);
-      return kl_cmp_nomem(err);
+      return kl_error_nomem(err);
     }
   }
   kl_cmp_sv_free(&all);
@@ -67,7 +67,7 @@ int kl_cmp_find_varying(cmp *c, kl_error *err) {
       if (is_base_column(col)) continue;
       strvec *dst = is_error_column(col) ? &c->errors : &c->quants;
       if (dst == &c->quants && !is_invariant(&v->summary, col)) continue;
-      if (kl_cmp_sv_find(dst, col) < 0 && kl_cmp_sv_push(dst, col)) return kl_cmp_nomem(err);
+      if (kl_cmp_sv_find(dst, col) < 0 && kl_cmp_sv_push(dst, col)) return kl_error_nomem(err);
     }
   }
   return KL_OK;
@@ -223,16 +223,16 @@ static int compute_orders(cmp *c, res_key *rk, kl_error *err) {
   double *lx = malloc(nv * sizeof *lx), *ly = malloc(nv * sizeof *ly);
   int rc = KL_OK;
   if (!rk->group || !rk->size || !rk->order || !rk->fit || !rep || !members || !lx || !ly)
-    rc = kl_cmp_nomem(err);
+    rc = kl_error_nomem(err);
   for (size_t e = 0; e < ne && !rc; e++) {
     rk->order[e] = malloc(nv * sizeof **rk->order);
     rk->fit[e] = malloc(nv * sizeof **rk->fit);
-    if (!rk->order[e] || !rk->fit[e]) rc = kl_cmp_nomem(err);
+    if (!rk->order[e] || !rk->fit[e]) rc = kl_error_nomem(err);
     for (size_t i = 0; !rc && i < nv; i++) rk->order[e][i] = rk->fit[e][i] = NAN;
   }
   /* The keys that define the groups: varying, not K, not tied to K. */
   bool *grouping = calloc(c->varying.n ? c->varying.n : 1, sizeof *grouping);
-  if (!grouping && !rc) rc = kl_cmp_nomem(err);
+  if (!grouping && !rc) rc = kl_error_nomem(err);
   for (size_t k = 0; !rc && k < c->varying.n; k++)
     grouping[k] = strcmp(c->varying.s[k], rk->key) && !kl_cmp_tied(c, rk->key, c->varying.s[k]);
   rk->n_groups = 0;
@@ -312,7 +312,7 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
                             by_key, c->v[i].name, by_key, val ? val : "(nothing)", c->v[i].dir);
     }
     *bad_by = false;
-    if (kl_cmp_sv_push(&cand, by_key)) return kl_cmp_nomem(err);
+    if (kl_cmp_sv_push(&cand, by_key)) return kl_error_nomem(err);
   } else {
     /* Count keys first (n with eps tied to it is a study in n), then step
      * sizes; a key whose rule is unknown is no candidate (noted below). */
@@ -329,11 +329,11 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
         int r = rule_of_key(c, key, &known, why, sizeof why);
         if (!known && pass == 0) {
           if (kl_cmp_sv_push(&unknown, key) || kl_cmp_sv_push(&unknown_why, why))
-            rc = kl_cmp_nomem(err);
+            rc = kl_error_nomem(err);
           continue;
         }
         if (r == (pass == 0 ? RULE_COUNT : RULE_STEP) && kl_cmp_sv_push(&cand, key))
-          rc = kl_cmp_nomem(err);
+          rc = kl_error_nomem(err);
       }
     /* The orders are computed below; the keys that might have been
      * resolutions are named in comparison.md with the reason and the way
@@ -345,13 +345,13 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
       char note[1200];
       snprintf(note, sizeof note, "resolution of %.300s unknown: %s; use --by %.300s:step|count",
                unknown.s[u], unknown_why.s[u], unknown.s[u]);
-      if (!tied && kl_cmp_sv_push(&c->unresolved, note)) rc = kl_cmp_nomem(err);
+      if (!tied && kl_cmp_sv_push(&c->unresolved, note)) rc = kl_error_nomem(err);
     }
     kl_cmp_sv_free(&unknown);
     kl_cmp_sv_free(&unknown_why);
   }
   c->rk = calloc(cand.n ? cand.n : 1, sizeof *c->rk);
-  if (!c->rk && !rc) rc = kl_cmp_nomem(err);
+  if (!c->rk && !rc) rc = kl_error_nomem(err);
   for (size_t k = 0; k < cand.n && !rc; k++) {
     bool skip = false; /* tied to a key already used */
     for (size_t j = 0; j < c->n_rk && !skip; j++) skip = kl_cmp_tied(c, c->rk[j].key, cand.s[k]);
@@ -361,7 +361,7 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
     char why[600];
     rk->rule = by_key && by_rule ? by_rule : rule_of_key(c, cand.s[k], &known, why, sizeof why);
     if (!rk->rule) rk->rule = RULE_STEP; /* --by KEY of a key that declares nothing */
-    if (!(rk->key = strdup(cand.s[k]))) rc = kl_cmp_nomem(err);
+    if (!(rk->key = strdup(cand.s[k]))) rc = kl_error_nomem(err);
     if (!rc) rc = compute_orders(c, rk, err);
   }
   kl_cmp_sv_free(&cand);
@@ -372,7 +372,7 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
  * appearance), coarse to fine inside a group; else the natural name order. */
 int kl_cmp_display_order(cmp *c, kl_error *err) {
   c->order = malloc((c->nv ? c->nv : 1) * sizeof *c->order);
-  if (!c->order) return kl_cmp_nomem(err);
+  if (!c->order) return kl_error_nomem(err);
   for (size_t i = 0; i < c->nv; i++) c->order[i] = i;
   if (!c->n_rk) return KL_OK;
   const res_key *rk = &c->rk[0];

@@ -67,8 +67,6 @@ void kl_cmp_sv_free(strvec *v) {
   memset(v, 0, sizeof *v);
 }
 
-int kl_cmp_nomem(kl_error *err) { return kl_error_set(err, KL_ENOMEM, "out of memory"); }
-
 double kl_cmp_numeric(const char *s) {
   if (!s || !*s) return NAN;
   char *end;

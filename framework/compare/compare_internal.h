@@ -73,7 +73,6 @@ typedef struct cmp {
 } cmp;
 
 /* compare.c: helpers of all stages */
-int kl_cmp_nomem(kl_error *err);
 int kl_cmp_sv_push(strvec *v, const char *s);
 ssize_t kl_cmp_sv_find(const strvec *v, const char *s);
 void kl_cmp_sv_free(strvec *v);

@@ -354,7 +354,7 @@ int kl_cmp_write_outputs(const cmp *c, kl_error *err) {
   if ((rc = kl_atomic_open(&af, path, err))) return rc;
   if (write_md(c, af.fp) != KL_OK) {
     kl_atomic_abort(&af);
-    return kl_cmp_nomem(err);
+    return kl_error_nomem(err);
   }
   return kl_atomic_commit(&af, err);
 }

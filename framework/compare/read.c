@@ -111,7 +111,7 @@ static int read_snapshot_sizes(variant *v, kl_error *err) {
                            H5P_DEFAULT) > 0) {
       hid_t g = H5Gopen2(f, name, H5P_DEFAULT);
       if (g >= 0) {
-        const char *sets[] = {"velocities", "f"};
+        const char *sets[] = {KL_SNAP_VELOCITIES, KL_SNAP_GRID}; /* particles, cells */
         for (int k = 0; k < 2; k++) {
           if (H5Lexists(g, sets[k], H5P_DEFAULT) <= 0) continue;
           hid_t d = H5Dopen2(g, sets[k], H5P_DEFAULT);

@@ -134,6 +134,19 @@ static void md_write(FILE *f, const char *s, bool cell) {
 
 static void md_text(FILE *f, const char *s) { md_write(f, s, true); }
 
+/* The end of a table's header line and the rule under its columns. */
+static void md_header_end(FILE *f, size_t columns) {
+  fputs(" |\n", f);
+  for (size_t k = 0; k < columns; k++) fputs("|---", f);
+  fputs("|\n", f);
+}
+
+/* A variant's row up to its first cell: "| NAME". */
+static void md_row_start(FILE *f, const variant *v) {
+  fputs("| ", f);
+  md_text(f, v->name);
+}
+
 static void md_num(FILE *f, double x, const char *fmt) {
   fputs(" | ", f);
   if (isnan(x)) fputs("–", f);
@@ -156,13 +169,10 @@ static int write_md(const cmp *c, FILE *f) {
   }
   fputs(" | status | steps | rhs evals | wall [s] | state size", f);
   for (size_t e = 0; e < c->errors.n; e++) fprintf(f, " | %s", c->errors.s[e]);
-  fputs(" |\n|---", f);
-  for (size_t k = 0; k < c->varying.n + 5 + c->errors.n; k++) fputs("|---", f);
-  fputs("|\n", f);
+  md_header_end(f, 1 + c->varying.n + 5 + c->errors.n);
   for (size_t o = 0; o < c->nv; o++) {
     const variant *v = &c->v[c->order[o]];
-    fputs("| ", f);
-    md_text(f, v->name);
+    md_row_start(f, v);
     for (size_t k = 0; k < c->varying.n; k++) {
       fputs(" | ", f);
       const char *val = value_text(v, c->varying.s[k], true, value);
@@ -208,13 +218,10 @@ static int write_md(const cmp *c, FILE *f) {
           "largest |q(t) − q(0)| over the output times.\n\n| run",
           f);
     for (size_t q = 0; q < c->quants.n; q++) fprintf(f, " | %s", c->quants.s[q]);
-    fputs(" |\n|---", f);
-    for (size_t q = 0; q < c->quants.n; q++) fputs("|---", f);
-    fputs("|\n", f);
+    md_header_end(f, 1 + c->quants.n);
     for (size_t o = 0; o < c->nv; o++) {
       const variant *v = &c->v[c->order[o]];
-      fputs("| ", f);
-      md_text(f, v->name);
+      md_row_start(f, v);
       for (size_t q = 0; q < c->quants.n; q++) {
         const char *qn = c->quants.s[q];
         double a = kl_cmp_column_value(v, v->first, qn), b = kl_cmp_column_value(v, v->last, qn);

@@ -5,7 +5,9 @@
  * e = C h^p (exact up to rounding, so 1e-12), grouping by a second varying key
  * with a tied one (eps chosen with n), failed variants; and an end-to-end run
  * of a tiny in-test experiment with `variants:` and `sweep:` followed by
- * kl_compare_run_dir.
+ * kl_compare_run_dir.  The resolution keys come from the KL_PARAM_STEP_SIZE /
+ * KL_PARAM_COUNT flags of the plugins in a test registry (the fixtures and
+ * in-test descriptors); a key whose plugin is not in it has no rule.
  */
 #include <math.h>
 #include <stdio.h>
@@ -160,42 +162,59 @@ static bool md_contains(const char *dir, const char *needle) {
 }
 
 /* ------------------------------------------------------- hand-made runs */
-static const char *config_dt(double dt) {
+static const char *config_dt(const char *integrator, double dt) {
   static char buf[4][1024];
   static int k;
   char *b = buf[k++ % 4];
   snprintf(b, 1024,
-           "name: conv\nmodel:\n  type: m\n  d: 2\ninitial: {type: i}\n"
-           "integrator:\n  type: rk4\n  dt: %.17g\ntime:\n  t_final: 1\n"
+           "name: conv\nmodel:\n  type: test_decay\n  d: 2\ninitial: {type: test_flat}\n"
+           "integrator:\n  type: %s\n  dt: %.17g\ntime:\n  t_final: 1\n"
            "output:\n  dir: /somewhere/else\n  snapshots: true\n",
-           dt);
+           integrator, dt);
   return b;
 }
 
 /* Variants dt = 0.1 / 2^k with e = 3 dt^2, a mass column that moves, one
- * failed variant (dt = 0.2) and one without summary (dt = 0.4). */
+ * failed variant (dt = 0.2) and one without summary (dt = 0.4), integrated by
+ * the plugin named integrator. */
+static const double step_dts[] = {0.1, 0.05, 0.025, 0.0125};
+static const char *const step_names[] = {"dt=0.1", "dt=0.05", "dt=0.025", "dt=0.0125"};
+static void make_step_run(const char *run, const char *integrator) {
+  mkdir(run, 0777);
+  write_file(run, ".kinlab-run", "kinlab run directory\n");
+  for (int k = 0; k < 4; k++) {
+    char r0[256], r1[256], r2[256];
+    double dt = step_dts[k], e = 3 * dt * dt;
+    snprintf(r0, sizeof r0, "0,0,%g,0,0,0,0,1,0", dt);
+    snprintf(r1, sizeof r1, "0.5,5,%g,5,0,20,0.1,1.5,%.17g", dt, e / 2);
+    snprintf(r2, sizeof r2, "1,10,%g,10,0,40,0.2,0.75,%.17g", dt, e);
+    const char *rows[] = {r0, r1, r2};
+    make_variant(run, step_names[k], config_dt(integrator, dt), "mass,l1_error", rows, 3,
+                 "completed", "");
+  }
+  const char *bad_rows[] = {"0,0,0.2,0,0,0,0,1,0", "0.5,5,0.2,5,0,20,0.1,7,5"};
+  make_variant(run, "dt=0.2", config_dt(integrator, 0.2), "mass,l1_error", bad_rows, 2,
+               "numerical failure", "numerical blow-up: state entry 3 is NaN after step 7 at t = 0.7");
+  make_variant(run, "dt=0.4", config_dt(integrator, 0.4), "mass,l1_error", bad_rows, 1, NULL, NULL);
+}
+
+/* The fixtures (tests/fixtures.c), whose test_euler declares dt a step size. */
+static kl_registry *registry(void) {
+  kl_registry *reg = kl_registry_new();
+  kl_test_add_fixtures(reg);
+  return reg;
+}
+
+/* The orders in integrator.dt, from test_euler's flag. */
 static void test_step_orders(void) {
   char run[4400];
   snprintf(run, sizeof run, "%s/steps", base_dir);
-  mkdir(run, 0777);
-  write_file(run, ".kinlab-run", "kinlab run directory\n");
-  const double dts[] = {0.1, 0.05, 0.025, 0.0125};
-  const char *names[] = {"dt=0.1", "dt=0.05", "dt=0.025", "dt=0.0125"};
-  for (int k = 0; k < 4; k++) {
-    char r0[256], r1[256], r2[256];
-    double e = 3 * dts[k] * dts[k];
-    snprintf(r0, sizeof r0, "0,0,%g,0,0,0,0,1,0", dts[k]);
-    snprintf(r1, sizeof r1, "0.5,5,%g,5,0,20,0.1,1.5,%.17g", dts[k], e / 2);
-    snprintf(r2, sizeof r2, "1,10,%g,10,0,40,0.2,0.75,%.17g", dts[k], e);
-    const char *rows[] = {r0, r1, r2};
-    make_variant(run, names[k], config_dt(dts[k]), "mass,l1_error", rows, 3, "completed", "");
-  }
-  const char *bad_rows[] = {"0,0,0.2,0,0,0,0,1,0", "0.5,5,0.2,5,0,20,0.1,7,5"};
-  make_variant(run, "dt=0.2", config_dt(0.2), "mass,l1_error", bad_rows, 2, "numerical failure",
-               "numerical blow-up: state entry 3 is NaN after step 7 at t = 0.7");
-  make_variant(run, "dt=0.4", config_dt(0.4), "mass,l1_error", bad_rows, 1, NULL, NULL);
+  make_step_run(run, "test_euler");
+  const char *const *names = step_names;
+  kl_registry *reg = registry();
   kl_error err = {0, ""};
-  int rc = kl_compare_run_dir(run, &err);
+  int rc = kl_compare_run_dir_in(reg, run, NULL, NULL, NULL, &err);
+  kl_registry_free(reg);
   if (rc) fprintf(stderr, "\n%s\n", err.message);
   CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
   table *t = read_csv(path_in(run, "comparison.csv"));
@@ -237,23 +256,45 @@ static void test_step_orders(void) {
   CU_ASSERT(md_contains(run, "### In integrator.dt (size s = value)"));
   CU_ASSERT(md_contains(run, "2.000, 2.000, 2.000 | 2.000 |"));
   CU_ASSERT(md_contains(run, "- **dt=0.4**: failed: [error] something went wrong"));
+  CU_ASSERT(!md_contains(run, "Keys without a resolution rule"));
 }
 
+/* A copy of fixture `base` named `name` with parameter table `params`, added
+ * to reg (only the names and tables matter to compare; info must outlive reg). */
+static void add_copy(kl_registry *reg, kl_plugin_info *info, const char *base, const char *name,
+                     const kl_param_spec *params) {
+  *info = *kl_registry_find(reg, base);
+  info->name = name;
+  info->params = params;
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL(kl_registry_add(reg, info, "test", &err), KL_OK);
+}
+
+/* A particle model whose n is a count and whose mollifier plugins' eps is a
+ * step size (tied to n in the run below: no study of its own). */
+static const kl_param_spec count_model_params[] = {
+    {"n", KL_PARAM_INT, "4", 0, 0, KL_PARAM_COUNT, NULL, "1", "particles"},
+    {"mollifier", KL_PARAM_PLUGIN, NULL, 0, 0, KL_PARAM_OPTIONAL, "mollifier", NULL, "blob"},
+    KL_PARAM_END};
+static const kl_param_spec count_mollifier_params[] = {
+    {"eps", KL_PARAM_REAL, "1", 0, 0, KL_PARAM_STEP_SIZE, NULL, "1", "width"},
+    KL_PARAM_END};
+
 /* n x mollifier with eps tied to n: orders in n (size 1/n) per mollifier,
- * e = n^-1 for "a" and 5 n^-2 for "b", and the fit over 3 points. */
+ * e = n^-1 for mol_a and 5 n^-2 for mol_b, and the fit over 3 points. */
 static void test_count_orders_grouped(void) {
   char run[4400];
   snprintf(run, sizeof run, "%s/counts", base_dir);
   mkdir(run, 0777);
   const int ns[] = {10, 20, 40};
-  const char *mols[] = {"a", "b"};
+  const char *mols[] = {"mol_a", "mol_b"};
   for (int m = 0; m < 2; m++)
     for (int k = 0; k < 3; k++) {
       char name[64], cfg[1024], r0[128], r1[128];
-      snprintf(name, sizeof name, "n=%d,mollifier=%s", ns[k], mols[m]);
+      snprintf(name, sizeof name, "n=%d,mollifier=%s", ns[k], m ? "b" : "a");
       snprintf(cfg, sizeof cfg,
-               "name: c\nmodel:\n  type: landau\n  n: %d\n  mollifier:\n    type: %s\n"
-               "    eps: %.17g\nintegrator: {type: rk4, dt: 0.01}\n",
+               "name: c\nmodel:\n  type: count_model\n  n: %d\n  mollifier:\n    type: %s\n"
+               "    eps: %.17g\nintegrator: {type: test_euler, dt: 0.01}\n",
                ns[k], mols[m], 0.5 / ns[k]);
       double e = m == 0 ? 1.0 / ns[k] : 5.0 / (ns[k] * ns[k]);
       snprintf(r0, sizeof r0, "0,0,0.01,0,0,0,0,2,0,0");
@@ -261,8 +302,14 @@ static void test_count_orders_grouped(void) {
       const char *rows[] = {r0, r1};
       make_variant(run, name, cfg, "energy,momentum_x,m4_error", rows, 2, "completed", "");
     }
+  kl_registry *reg = registry();
+  kl_plugin_info model, mol_a, mol_b;
+  add_copy(reg, &model, "test_decay", "count_model", count_model_params);
+  add_copy(reg, &mol_a, "test_flat", "mol_a", count_mollifier_params);
+  add_copy(reg, &mol_b, "test_flat", "mol_b", count_mollifier_params);
   kl_error err = {0, ""};
-  int rc = kl_compare_run_dir(run, &err);
+  int rc = kl_compare_run_dir_in(reg, run, NULL, NULL, NULL, &err);
+  kl_registry_free(reg);
   if (rc) fprintf(stderr, "\n%s\n", err.message);
   CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
   table *t = read_csv(path_in(run, "comparison.csv"));
@@ -284,7 +331,91 @@ static void test_count_orders_grouped(void) {
   CU_ASSERT_EQUAL(row_index(t, "n=10,mollifier=b"), 4);
   table_free(t);
   CU_ASSERT(md_contains(run, "### In model.n (size s = 1 / value)"));
-  CU_ASSERT(md_contains(run, "| model.mollifier.type=b | m4_error | 10, 20, 40 |"));
+  CU_ASSERT(!md_contains(run, "### In model.mollifier.eps"));
+  CU_ASSERT(md_contains(run, "| model.mollifier.type=mol_b | m4_error | 10, 20, 40 |"));
+  CU_ASSERT(!md_contains(run, "Keys without a resolution rule"));
+}
+
+/* A key whose plugin is not in the registry, or whose plugin does not have
+ * it, has no rule: no orders, comparison.md says why; --by gives the rule. */
+static void test_unknown_resolution(void) {
+  char run[4400];
+  snprintf(run, sizeof run, "%s/unknown", base_dir);
+  make_step_run(run, "no_such_integrator");
+  kl_registry *reg = registry();
+  kl_error err = {0, ""};
+  int rc = kl_compare_run_dir_in(reg, run, NULL, NULL, NULL, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  CU_ASSERT(md_contains(run, "- resolution of integrator.dt unknown: plugin 'no_such_integrator' "
+                             "not found; use --by integrator.dt:step|count\n"));
+  CU_ASSERT(!md_contains(run, "### In integrator.dt"));
+  table *t = read_csv(path_in(run, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  CU_ASSERT_PTR_NULL(cell(t, "dt=0.05", "order_l1_error")); /* no order columns */
+  KL_ASSERT_CLOSE(num(t, "dt=0.025", "l1_error"), 3 * 0.025 * 0.025, 1e-17);
+  table_free(t);
+  /* --by KEY:step: the orders 2 of e = 3 dt^2; :count takes s = 1/dt, so
+   * coarse to fine is dt increasing and the orders are -2. */
+  static const struct { const char *rule; double order; int coarsest; } by[] = {
+      {"step", 2.0, 0}, {NULL, 2.0, 0} /* an explicit key without rule: step */,
+      {"count", -2.0, 3}};
+  for (size_t b = 0; b < sizeof by / sizeof *by; b++) {
+    rc = kl_compare_run_dir_in(reg, run, "integrator.dt", by[b].rule, NULL, &err);
+    if (rc) fprintf(stderr, "\n%s\n", err.message);
+    CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+    CU_ASSERT(!md_contains(run, "Keys without a resolution rule"));
+    t = read_csv(path_in(run, "comparison.csv"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    for (int k = 0; k < 4; k++) {
+      double order = num(t, step_names[k], "order_l1_error");
+      if (k == by[b].coarsest) {
+        CU_ASSERT(isnan(order)); /* first of the group */
+      } else {
+        KL_ASSERT_CLOSE(order, by[b].order, 1e-12);
+      }
+      KL_ASSERT_CLOSE(num(t, step_names[k], "fit_order_l1_error"), by[b].order, 1e-12);
+    }
+    table_free(t);
+  }
+  /* The plugin is there but has no such parameter (another version of it). */
+  snprintf(run, sizeof run, "%s/unknown_param", base_dir);
+  mkdir(run, 0777);
+  const char *rows[] = {"0,0,0.1,0,0,0,0,1"};
+  make_variant(run, "a", "model: {type: test_decay}\nintegrator: {type: test_euler, h: 0.1}\n", "m",
+               rows, 1, "completed", "");
+  make_variant(run, "b", "model: {type: test_decay}\nintegrator: {type: test_euler, h: 0.2}\n", "m",
+               rows, 1, "completed", "");
+  CU_ASSERT_EQUAL(kl_compare_run_dir_in(reg, run, NULL, NULL, NULL, &err), KL_OK);
+  CU_ASSERT(md_contains(run, "- resolution of integrator.h unknown: plugin 'test_euler' has no "
+                             "parameter 'h'; use --by integrator.h:step|count\n"));
+  /* A known count n; a mollifier that is not in the registry, with eps tied
+   * to n (part of the study in n: not named) and w varying on its own (named). */
+  kl_plugin_info model;
+  add_copy(reg, &model, "test_decay", "count_model", count_model_params);
+  snprintf(run, sizeof run, "%s/unknown_nested", base_dir);
+  mkdir(run, 0777);
+  for (int n = 10; n <= 20; n += 10)
+    for (int w = 1; w <= 2; w++) {
+      char name[64], cfg[512], r1[128];
+      snprintf(name, sizeof name, "n=%d,w=%d", n, w);
+      snprintf(cfg, sizeof cfg, "model:\n  type: count_model\n  n: %d\n  mollifier:\n"
+                                "    type: mol_x\n    eps: %.17g\n    w: %d\n"
+                                "integrator: {type: test_euler, dt: 0.1}\n", n, 0.5 / n, w);
+      snprintf(r1, sizeof r1, "1,10,0.1,10,0,40,0.2,%.17g", (double)w / n);
+      const char *nrows[] = {"0,0,0.1,0,0,0,0,0", r1};
+      make_variant(run, name, cfg, "x_error", nrows, 2, "completed", "");
+    }
+  CU_ASSERT_EQUAL(kl_compare_run_dir_in(reg, run, NULL, NULL, NULL, &err), KL_OK);
+  CU_ASSERT(md_contains(run, "### In model.n (size s = 1 / value)"));
+  CU_ASSERT(md_contains(run, "- resolution of model.mollifier.w unknown: plugin 'mol_x' not "
+                             "found; use --by model.mollifier.w:step|count\n"));
+  CU_ASSERT(!md_contains(run, "resolution of model.mollifier.eps"));
+  t = read_csv(path_in(run, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  KL_ASSERT_CLOSE(num(t, "n=20,w=2", "order_x_error"), 1.0, 1e-12); /* e = w / n */
+  table_free(t);
+  kl_registry_free(reg);
 }
 
 static void test_not_a_run_dir(void) {
@@ -297,11 +428,6 @@ static void test_not_a_run_dir(void) {
 }
 
 /* ------------------------------------------------ end to end, in-test plugins */
-static kl_registry *registry(void) {
-  kl_registry *reg = kl_registry_new();
-  kl_test_add_fixtures(reg);
-  return reg;
-}
 
 /* Forward Euler's error at t = 1 for y' = -y, y(0) = 1, with step dt = 1/k. */
 static double euler_error(double dt) { return fabs(pow(1 - dt, round(1 / dt)) - exp(-1.0)); }
@@ -331,8 +457,8 @@ static void test_end_to_end(void) {
   rc = kl_experiment_run(exp, reg, &opt, &err);
   CU_ASSERT_EQUAL(rc, KL_ENUMERIC); /* the blowup variant; the others completed */
   kl_experiment_free(exp);
+  rc = kl_compare_run_dir_in(reg, dir, NULL, NULL, NULL, &err);
   kl_registry_free(reg);
-  rc = kl_compare_run_dir(dir, &err);
   if (rc) fprintf(stderr, "\n%s\n", err.message);
   CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
   table *t = read_csv(path_in(dir, "comparison.csv"));
@@ -654,6 +780,16 @@ static void test_malformed_run_dirs(void) {
   mkdir(path_in(dir, "summary.json"), 0777);
   CU_ASSERT_EQUAL(kl_compare_run_dir(dir, &err), KL_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "summary.json: not a regular file"));
+  /* A variant directory whose only run file is not a regular file is read
+   * (and refused, naming it), not silently left out of the comparison. */
+  char multi[4400];
+  snprintf(multi, sizeof multi, "%s/malformed_variants", base_dir);
+  mkdir(multi, 0777);
+  good_run(path_in(multi, "a"));
+  mkdir(path_in(multi, "b"), 0777);
+  mkdir(path_in(path_in(multi, "b"), "summary.json"), 0777);
+  CU_ASSERT_EQUAL(kl_compare_run_dir(multi, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "b/summary.json: not a regular file"));
   /* A completed run without its time series contradicts itself. */
   good_run(dir);
   CU_ASSERT_EQUAL(unlink(path_in(dir, "timeseries.csv")), 0);
@@ -699,18 +835,11 @@ static const kl_param_spec flag_model_params[] = {
     KL_PARAM_END};
 
 /* The fixtures plus "flag_model" and "flag_inner" (copies of fixtures with the
- * tables above; only their names and tables matter to compare). */
+ * tables above). */
 static kl_registry *flag_registry(kl_plugin_info *model, kl_plugin_info *inner) {
   kl_registry *reg = registry();
-  *model = *kl_registry_find(reg, "test_decay");
-  model->name = "flag_model";
-  model->params = flag_model_params;
-  *inner = *kl_registry_find(reg, "test_flat");
-  inner->name = "flag_inner";
-  inner->params = flag_inner_params;
-  kl_error err = {0, ""};
-  CU_ASSERT_EQUAL(kl_registry_add(reg, model, "test", &err), KL_OK);
-  CU_ASSERT_EQUAL(kl_registry_add(reg, inner, "test", &err), KL_OK);
+  add_copy(reg, model, "test_decay", "flag_model", flag_model_params);
+  add_copy(reg, inner, "test_flat", "flag_inner", flag_inner_params);
   return reg;
 }
 
@@ -796,6 +925,7 @@ int main(void) {
   static CU_TestInfo tests[] = {
       {"step-like key: drift, orders, failed variants", test_step_orders},
       {"count-like key grouped, tied key", test_count_orders_grouped},
+      {"resolution unknown without the plugin's table; --by", test_unknown_resolution},
       {"not a run directory", test_not_a_run_dir},
       {"end to end with variants", test_end_to_end},
       {"summary.json read back as written", test_summary_round_trip},

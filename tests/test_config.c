@@ -27,7 +27,8 @@ static const kl_diagnostic_ops diag_ops = {.struct_size = sizeof(kl_diagnostic_o
 static const kl_param_spec model_params[] = {
     {"d", KL_PARAM_INT, "2", 1, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
      "velocity dimension"},
-    {"n", KL_PARAM_INT, NULL, 1, 0, KL_PARAM_HAS_MIN, NULL, "1", "particles per direction"},
+    {"n", KL_PARAM_INT, NULL, 1, 0, KL_PARAM_HAS_MIN | KL_PARAM_COUNT, NULL, "1",
+     "particles per direction"},
     {"mollifier", KL_PARAM_PLUGIN, "fmoll", 0, 0, 0, "mollifier", NULL, "blob"},
     {"kernel", KL_PARAM_PLUGIN, NULL, 0, 0, KL_PARAM_OPTIONAL, "kernel", NULL, "collision kernel"},
     {"scheme", KL_PARAM_ENUM, "direct", 0, 0, 0, "direct|cells|tree", NULL, "pair sum"},
@@ -49,8 +50,8 @@ static const kl_param_spec init_params[] = {
      NULL, "1", "a fraction in [0, 1)"},
     KL_PARAM_END};
 static const kl_param_spec rk4_params[] = {
-    {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "time",
-     "time step"},
+    {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_STEP_SIZE,
+     NULL, "time", "time step"},
     KL_PARAM_END};
 static const kl_param_spec euler_params[] = {
     {"dt", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "time",
@@ -926,6 +927,12 @@ static void test_did_you_mean(void) {
 }
 
 /* ------------------------------------------------------------ schema */
+static size_t count_substrings(const char *text, const char *needle) {
+  size_t n = 0;
+  for (const char *p = text; (p = strstr(p, needle)); p++) n++;
+  return n;
+}
+
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
@@ -959,6 +966,24 @@ static void test_schema(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(m, "\"enum\": [\"direct\", \"cells\", \"tree\"]"));
   CU_ASSERT_PTR_NOT_NULL(strstr(m, "\"$ref\": \"../experiment.schema.json#/$defs/mollifier\""));
   CU_ASSERT_PTR_NOT_NULL(strstr(m, "\"additionalProperties\": false"));
+  /* The resolution flag as an annotation of its parameter, and of no other. */
+  const char *n_schema = strstr(m, "\"n\": {");
+  CU_ASSERT_PTR_NOT_NULL(n_schema);
+  if (n_schema)
+    CU_ASSERT_PTR_NOT_NULL(strstr(n_schema, "\"minimum\": 1,\n      \"x-kinlab-resolution\": "
+                                            "\"count\"\n    },\n    \"mollifier\""));
+  CU_ASSERT_EQUAL(count_substrings(m, "x-kinlab-resolution"), 1);
+  snprintf(path, sizeof path, "%s/integrator/rk4.json", dir);
+  char *rk4 = slurp(path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(rk4);
+  CU_ASSERT_PTR_NOT_NULL(strstr(rk4, "\"exclusiveMinimum\": 0,\n      \"x-kinlab-resolution\": "
+                                     "\"step\"\n"));
+  free(rk4);
+  snprintf(path, sizeof path, "%s/integrator/euler.json", dir);
+  char *euler = slurp(path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(euler);
+  CU_ASSERT_PTR_NULL(strstr(euler, "x-kinlab-resolution")); /* its dt declares nothing */
+  free(euler);
   snprintf(path, sizeof path, "%s/initial/finit.json", dir);
   char *fi = slurp(path);
   CU_ASSERT_PTR_NOT_NULL_FATAL(fi);
@@ -990,6 +1015,16 @@ static void test_describe(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(buf, "direct|cells|tree"));
   CU_ASSERT_PTR_NOT_NULL(strstr(buf, "mollifier plugin"));
   CU_ASSERT_PTR_NOT_NULL(strstr(buf, "[1, 3]"));
+  /* The resolution flag under its parameter (n), and no other. */
+  CU_ASSERT_PTR_NOT_NULL(strstr(buf, "particles per direction\n      resolution: count (kinlab "
+                                     "compare: orders in it, size = 1/value)\n"));
+  CU_ASSERT_EQUAL(count_substrings(buf, "resolution:"), 1);
+  free(buf);
+  f = open_memstream(&buf, &len);
+  CU_ASSERT_EQUAL(kl_describe_plugin(&fakes[5], f), KL_OK); /* rk4 */
+  fclose(f);
+  CU_ASSERT_PTR_NOT_NULL(strstr(buf, "time step\n      resolution: step size (kinlab compare: "
+                                     "orders in it, size = value)\n"));
   free(buf);
 }
 

@@ -159,7 +159,7 @@ class Examples(unittest.TestCase):
                     self.assertNotEqual(sorted(exp.names), ORDER[name])
 
     def test_natural_order_is_kinlabs(self):
-        # framework/core/compare.c: digit runs as numbers, leading zeros ignored
+        # framework/compare/read.c natural_cmp: digit runs as numbers, leading zeros ignored
         # (then the plain order), other bytes as bytes ('-' < '1'), ASCII digits only
         names = ["n=10", "a1", "n=010", "x\u00b2", "n=9", "a-1", "x1", "n=0"]
         key = __import__("functools").cmp_to_key(

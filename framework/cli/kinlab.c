@@ -208,11 +208,17 @@ static void print_plugin_files(const kl_registry *reg, const kl_plugin_info *inf
   if (ambiguous) fprintf(stderr, "kinlab: warning: %s\n", why.message);
 }
 
-static int load_experiment(const char *file, const cli_opts *o, kl_registry *reg,
+/* The plugins (their warnings printed) and the experiment of file (NULL: the
+ * default experiment) with the --set options, as run and validate load them. */
+static int load_experiment(const char *file, const cli_opts *o, kl_registry **reg,
                            kl_experiment **exp, kl_error *err) {
-  if (file) return kl_experiment_load_file(file, o->sets, o->n_sets, reg, exp, err);
-  return kl_experiment_load_string(kl_default_experiment_yaml(), "<default experiment>", o->sets,
-                                   o->n_sets, reg, exp, err);
+  int rc = load_registry(reg, err);
+  if (!rc && file) rc = kl_experiment_load_file(file, o->sets, o->n_sets, *reg, exp, err);
+  else if (!rc)
+    rc = kl_experiment_load_string(kl_default_experiment_yaml(), "<default experiment>", o->sets,
+                                   o->n_sets, *reg, exp, err);
+  print_registry_warnings(*reg);
+  return rc;
 }
 
 int kl_cli_run(int argc, char **argv) {
@@ -282,9 +288,7 @@ int kl_cli_run(int argc, char **argv) {
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
   kl_experiment *exp = NULL;
-  rc = load_registry(&reg, &err);
-  if (!rc) rc = load_experiment(file, &o, reg, &exp, &err);
-  print_registry_warnings(reg);
+  rc = load_experiment(file, &o, &reg, &exp, &err);
   if (!rc) {
     kl_run_options opt = {sizeof opt, o.out, o.force, o.quiet, o.restart, o.threads, o.jobs};
     rc = kl_experiment_run(exp, reg, &opt, &err);
@@ -316,9 +320,7 @@ int kl_cli_validate(int argc, char **argv) {
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
   kl_experiment *exp = NULL;
-  rc = load_registry(&reg, &err);
-  if (!rc) rc = load_experiment(argv[o.first_arg], &o, reg, &exp, &err);
-  print_registry_warnings(reg);
+  rc = load_experiment(argv[o.first_arg], &o, &reg, &exp, &err);
   /* The dry set-up of every variant, as `run` does it before its first step. */
   if (!rc) rc = kl_experiment_dry_setup(exp, reg, &err);
   int code = rc ? kl_cli_fail(&err) : 0;

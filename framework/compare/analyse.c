@@ -36,7 +36,7 @@ int kl_cmp_find_varying(cmp *c, kl_error *err) {
     for (size_t k = 0; k < c->v[i].keys.n; k++)
       if (kl_cmp_sv_find(&all, c->v[i].keys.s[k]) < 0 && kl_cmp_sv_push(&all, c->v[i].keys.s[k])) {
         kl_cmp_sv_free(&all);
-        return kl_cmp_nomem(err);
+        return kl_error_nomem(err);
       }
   for (size_t k = 0; k < all.n; k++) {
     const char *ref = NULL;
@@ -55,7 +55,7 @@ int kl_cmp_find_varying(cmp *c, kl_error *err) {
     }
     if (varies && kl_cmp_sv_push(&c->varying, all.s[k])) {
       kl_cmp_sv_free(&all);
-      return kl_cmp_nomem(err);
+      return kl_error_nomem(err);
     }
   }
   kl_cmp_sv_free(&all);
@@ -67,7 +67,7 @@ int kl_cmp_find_varying(cmp *c, kl_error *err) {
       if (is_base_column(col)) continue;
       strvec *dst = is_error_column(col) ? &c->errors : &c->quants;
       if (dst == &c->quants && !is_invariant(&v->summary, col)) continue;
-      if (kl_cmp_sv_find(dst, col) < 0 && kl_cmp_sv_push(dst, col)) return kl_cmp_nomem(err);
+      if (kl_cmp_sv_find(dst, col) < 0 && kl_cmp_sv_push(dst, col)) return kl_error_nomem(err);
     }
   }
   return KL_OK;
@@ -87,40 +87,51 @@ static const kl_param_spec *find_spec(const kl_param_spec *table, const char *na
 }
 
 /* The parameter table of the plugin v's configuration names at PREFIX.type
- * ("model.type", "model.kernel.type"); NULL when it is not in the registry. */
+ * ("model.type", "model.kernel.type"); NULL, with *found false and the reason
+ * in why, when that plugin is not in the registry. */
 static const kl_param_spec *plugin_table(const cmp *c, const variant *v, const char *prefix,
-                                         size_t len, bool *found) {
+                                         size_t len, bool *found, char *why, size_t why_size) {
   char key[1024];
   snprintf(key, sizeof key, "%.*s.type", (int)len, prefix);
   const char *type = kl_cmp_config_value(v, key);
   const kl_plugin_info *info = type && c->reg ? kl_registry_find(c->reg, type) : NULL;
   *found = info != NULL;
+  if (!type)
+    snprintf(why, why_size, "variant '%.100s' names no plugin (no %.200s)", v->name, key);
+  else if (!info)
+    snprintf(why, why_size, "plugin '%.200s' not found", type);
   return info ? info->params : NULL;
 }
 
 /* The rule of the parameter behind a flattened configuration key of v,
  * following its dotted path through the framework's tables (time, output) and
  * the plugins' (model, initial, integrator, diagnostics.N and the plugins
- * nested in their PLUGIN parameters).  *known is false when a table on the way
- * is not available (a plugin that is not loaded). */
-static int rule_in_variant(const cmp *c, const variant *v, const char *key, bool *known) {
+ * nested in their PLUGIN parameters).  *known is false, with the reason in
+ * why, when a table on the way is not available (a plugin that is not
+ * loaded, or one without that parameter). */
+static int rule_in_variant(const cmp *c, const variant *v, const char *key, bool *known,
+                           char *why, size_t why_size) {
   *known = true;
   const char *dot = strchr(key, '.');
   if (!dot) return RULE_NONE; /* name, ...: the experiment's own keys */
   size_t len = (size_t)(dot - key);
   const kl_param_spec *table = NULL;
   const char *rest = dot + 1;
+  bool of_plugin = false; /* table is a plugin's, named at key[0, len).type */
   if (len == 4 && !strncmp(key, "time", 4)) {
     table = kl_time_specs;
   } else if (len == 6 && !strncmp(key, "output", 6)) {
     table = kl_output_specs;
   } else if ((len == 5 && !strncmp(key, "model", 5)) || (len == 7 && !strncmp(key, "initial", 7)) ||
              (len == 10 && !strncmp(key, "integrator", 10))) {
-    table = plugin_table(c, v, key, len, known);
+    table = plugin_table(c, v, key, len, known, why, why_size);
+    of_plugin = true;
   } else if (len == 11 && !strncmp(key, "diagnostics", 11)) { /* diagnostics.N.KEY */
     const char *idx = strchr(rest, '.');
     if (!idx) return RULE_NONE;
-    table = plugin_table(c, v, key, (size_t)(idx - key), known);
+    len = (size_t)(idx - key);
+    table = plugin_table(c, v, key, len, known, why, why_size);
+    of_plugin = true;
     rest = idx + 1;
   } else {
     return RULE_NONE;
@@ -132,43 +143,42 @@ static int rule_in_variant(const cmp *c, const variant *v, const char *key, bool
     const kl_param_spec *s = find_spec(table, rest, n);
     if (!s) { /* not in the table: a different version of the plugin */
       *known = false;
+      char type_key[1024];
+      snprintf(type_key, sizeof type_key, "%.*s.type", (int)len, key);
+      if (of_plugin)
+        snprintf(why, why_size, "plugin '%.200s' has no parameter '%.*s'",
+                 kl_cmp_config_value(v, type_key), n > 200 ? 200 : (int)n, rest);
+      else
+        snprintf(why, why_size, "section %.*s has no parameter '%.*s'", (int)len, key,
+                 n > 200 ? 200 : (int)n, rest);
       break;
     }
     if (!end) return rule_of_spec(s);
     if (s->type != KL_PARAM_PLUGIN) return RULE_NONE; /* an element of a list */
-    table = plugin_table(c, v, key, (size_t)(end - key), known);
+    len = (size_t)(end - key);
+    table = plugin_table(c, v, key, len, known, why, why_size);
     rest = end + 1;
   }
   return RULE_NONE;
 }
 
-/* Fallback for a key whose parameter table is not available (its plugin is
- * not loaded, or the run directory was written by hand): the names the
- * built-in plugins flag, as compare guessed them before the flags existed. */
-static int rule_of_name(const char *key) {
-  const char *last = strrchr(key, '.');
-  last = last ? last + 1 : key;
-  static const char *const step[] = {"dt", "h", "eps", "epsilon", "delta", "dx", "dv", "dy",
-                                     "dz", "rtol", "atol", "tol"};
-  static const char *const count[] = {"n", "N", "nx", "nv", "ny", "nz", "np", "particles",
-                                      "n_particles", "cells"};
-  for (size_t i = 0; i < sizeof step / sizeof *step; i++)
-    if (!strcmp(last, step[i])) return RULE_STEP;
-  for (size_t i = 0; i < sizeof count / sizeof *count; i++)
-    if (!strcmp(last, count[i])) return RULE_COUNT;
-  return RULE_NONE;
-}
-
-/* The rule of a varying key: declared by its parameter in the first variant
- * whose tables are available, else guessed from its name. */
-static int rule_of_key(const cmp *c, const char *key) {
+/* The rule a varying key's parameter declares, in the first variant whose
+ * tables are available.  *known is false when no variant's are (the reason
+ * in why, from the first variant that has the key): then the key has no
+ * rule, never one guessed from its name. */
+static int rule_of_key(const cmp *c, const char *key, bool *known, char *why, size_t why_size) {
+  *known = false;
+  snprintf(why, why_size, "no variant has %.200s", key);
+  bool first = true;
   for (size_t i = 0; i < c->nv; i++) {
-    bool known;
+    char reason[512];
     if (!kl_cmp_config_value(&c->v[i], key)) continue;
-    int rule = rule_in_variant(c, &c->v[i], key, &known);
-    if (known) return rule;
+    int rule = rule_in_variant(c, &c->v[i], key, known, reason, sizeof reason);
+    if (*known) return rule;
+    if (first) snprintf(why, why_size, "%s", reason);
+    first = false;
   }
-  return rule_of_name(key);
+  return RULE_NONE;
 }
 
 static void lsq_slope(const double *x, const double *y, size_t n, double *slope) {
@@ -213,16 +223,16 @@ static int compute_orders(cmp *c, res_key *rk, kl_error *err) {
   double *lx = malloc(nv * sizeof *lx), *ly = malloc(nv * sizeof *ly);
   int rc = KL_OK;
   if (!rk->group || !rk->size || !rk->order || !rk->fit || !rep || !members || !lx || !ly)
-    rc = kl_cmp_nomem(err);
+    rc = kl_error_nomem(err);
   for (size_t e = 0; e < ne && !rc; e++) {
     rk->order[e] = malloc(nv * sizeof **rk->order);
     rk->fit[e] = malloc(nv * sizeof **rk->fit);
-    if (!rk->order[e] || !rk->fit[e]) rc = kl_cmp_nomem(err);
+    if (!rk->order[e] || !rk->fit[e]) rc = kl_error_nomem(err);
     for (size_t i = 0; !rc && i < nv; i++) rk->order[e][i] = rk->fit[e][i] = NAN;
   }
   /* The keys that define the groups: varying, not K, not tied to K. */
   bool *grouping = calloc(c->varying.n ? c->varying.n : 1, sizeof *grouping);
-  if (!grouping && !rc) rc = kl_cmp_nomem(err);
+  if (!grouping && !rc) rc = kl_error_nomem(err);
   for (size_t k = 0; !rc && k < c->varying.n; k++)
     grouping[k] = strcmp(c->varying.s[k], rk->key) && !kl_cmp_tied(c, rk->key, c->varying.s[k]);
   rk->n_groups = 0;
@@ -302,29 +312,56 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
                             by_key, c->v[i].name, by_key, val ? val : "(nothing)", c->v[i].dir);
     }
     *bad_by = false;
-    if (kl_cmp_sv_push(&cand, by_key)) return kl_cmp_nomem(err);
+    if (kl_cmp_sv_push(&cand, by_key)) return kl_error_nomem(err);
   } else {
-    /* Count-like keys first (n with eps tied to it is a study in n), then step-like. */
+    /* Count keys first (n with eps tied to it is a study in n), then step
+     * sizes; a key whose rule is unknown is no candidate (noted below). */
+    strvec unknown = {0, 0, NULL}, unknown_why = {0, 0, NULL};
     for (int pass = 0; pass < 2 && !rc; pass++)
       for (size_t k = 0; k < c->varying.n && !rc; k++) {
-        int r = rule_of_key(c, c->varying.s[k]);
-        if (r != (pass == 0 ? RULE_COUNT : RULE_STEP)) continue;
+        const char *key = c->varying.s[k];
         bool all_numeric = true;
         for (size_t i = 0; i < c->nv && all_numeric; i++)
-          if (c->v[i].keys.n) all_numeric = !isnan(kl_cmp_numeric(kl_cmp_config_value(&c->v[i], c->varying.s[k])));
-        if (all_numeric && kl_cmp_sv_push(&cand, c->varying.s[k])) rc = kl_cmp_nomem(err);
+          if (c->v[i].keys.n) all_numeric = !isnan(kl_cmp_numeric(kl_cmp_config_value(&c->v[i], key)));
+        if (!all_numeric) continue;
+        bool known;
+        char why[600];
+        int r = rule_of_key(c, key, &known, why, sizeof why);
+        if (!known && pass == 0) {
+          if (kl_cmp_sv_push(&unknown, key) || kl_cmp_sv_push(&unknown_why, why))
+            rc = kl_error_nomem(err);
+          continue;
+        }
+        if (r == (pass == 0 ? RULE_COUNT : RULE_STEP) && kl_cmp_sv_push(&cand, key))
+          rc = kl_error_nomem(err);
       }
+    /* The orders are computed below; the keys that might have been
+     * resolutions are named in comparison.md with the reason and the way
+     * to give the rule, but not those tied to a candidate (they would not
+     * be a separate study). */
+    for (size_t u = 0; u < unknown.n && !rc; u++) {
+      bool tied = false;
+      for (size_t j = 0; j < cand.n && !tied; j++) tied = kl_cmp_tied(c, cand.s[j], unknown.s[u]);
+      char note[1200];
+      snprintf(note, sizeof note, "resolution of %.300s unknown: %s; use --by %.300s:step|count",
+               unknown.s[u], unknown_why.s[u], unknown.s[u]);
+      if (!tied && kl_cmp_sv_push(&c->unresolved, note)) rc = kl_error_nomem(err);
+    }
+    kl_cmp_sv_free(&unknown);
+    kl_cmp_sv_free(&unknown_why);
   }
   c->rk = calloc(cand.n ? cand.n : 1, sizeof *c->rk);
-  if (!c->rk && !rc) rc = kl_cmp_nomem(err);
+  if (!c->rk && !rc) rc = kl_error_nomem(err);
   for (size_t k = 0; k < cand.n && !rc; k++) {
     bool skip = false; /* tied to a key already used */
     for (size_t j = 0; j < c->n_rk && !skip; j++) skip = kl_cmp_tied(c, c->rk[j].key, cand.s[k]);
     if (skip) continue;
     res_key *rk = &c->rk[c->n_rk++];
-    rk->rule = by_key && by_rule ? by_rule : rule_of_key(c, cand.s[k]);
-    if (!rk->rule) rk->rule = RULE_STEP;
-    if (!(rk->key = strdup(cand.s[k]))) rc = kl_cmp_nomem(err);
+    bool known;
+    char why[600];
+    rk->rule = by_key && by_rule ? by_rule : rule_of_key(c, cand.s[k], &known, why, sizeof why);
+    if (!rk->rule) rk->rule = RULE_STEP; /* --by KEY of a key that declares nothing */
+    if (!(rk->key = strdup(cand.s[k]))) rc = kl_error_nomem(err);
     if (!rc) rc = compute_orders(c, rk, err);
   }
   kl_cmp_sv_free(&cand);
@@ -335,7 +372,7 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
  * appearance), coarse to fine inside a group; else the natural name order. */
 int kl_cmp_display_order(cmp *c, kl_error *err) {
   c->order = malloc((c->nv ? c->nv : 1) * sizeof *c->order);
-  if (!c->order) return kl_cmp_nomem(err);
+  if (!c->order) return kl_error_nomem(err);
   for (size_t i = 0; i < c->nv; i++) c->order[i] = i;
   if (!c->n_rk) return KL_OK;
   const res_key *rk = &c->rk[0];

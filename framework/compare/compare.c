@@ -21,12 +21,13 @@
  * *resolution key* when its value is numeric in every variant and its
  * parameter declares itself a step size (KL_PARAM_STEP_SIZE: size s = value)
  * or a count (KL_PARAM_COUNT: size s = 1/value) in its plugin's parameter table
- * (analyse.c); an explicit key and rule can be given instead (kinlab compare
- * --by KEY[:step|:count]).  Keys that vary in lockstep with the resolution
- * key (eps chosen as a function of n) are *tied* to it;
- * the variants are grouped by the values of the other varying keys, each group
- * sorted coarse to fine (s decreasing), and between successive completed
- * variants with positive errors the order is
+ * (analyse.c).  A key whose table is not available (its plugin is not loaded)
+ * has no rule: comparison.md names it and why; an explicit key and rule can
+ * be given instead (kinlab compare --by KEY[:step|:count]).  Keys that vary
+ * in lockstep with the resolution key (eps chosen as a function of n) are
+ * *tied* to it; the variants are grouped by the values of the other varying
+ * keys, each group sorted coarse to fine (s decreasing), and between
+ * successive completed variants with positive errors the order is
  *     p = log(e_i / e_{i+1}) / log(s_i / s_{i+1}),
  * with the least-squares slope of log e against log s over the group.
  * Variants that did not complete are listed with their status and message and
@@ -65,8 +66,6 @@ void kl_cmp_sv_free(strvec *v) {
   free(v->s);
   memset(v, 0, sizeof *v);
 }
-
-int kl_cmp_nomem(kl_error *err) { return kl_error_set(err, KL_ENOMEM, "out of memory"); }
 
 double kl_cmp_numeric(const char *s) {
   if (!s || !*s) return NAN;
@@ -141,6 +140,7 @@ static void cmp_free(cmp *c) {
   kl_cmp_sv_free(&c->varying);
   kl_cmp_sv_free(&c->errors);
   kl_cmp_sv_free(&c->quants);
+  kl_cmp_sv_free(&c->unresolved);
 }
 
 int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const char *key,
@@ -169,8 +169,9 @@ int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const cha
   while (len > 1 && dir[len - 1] == '/') dir[--len] = '\0';
   c.run_dir = dir;
   /* Without a registry, the plugins of the standard search path say which
-   * keys are resolutions; one that does not load only leaves its keys to
-   * the fallback of analyse.c (the comparison itself needs no plugin). */
+   * keys are resolutions; one that does not load leaves its keys without a
+   * rule (comparison.md says so; --by gives one), the comparison itself
+   * needs no plugin. */
   kl_registry *own = NULL;
   if (!reg && (own = kl_registry_new())) {
     kl_error ignored = {0, ""};

@@ -21,7 +21,8 @@
 
 #include "internal.h"
 
-/* How a resolution key's value gives the size s the error falls with. */
+/* How a resolution key's value gives the size s the error falls with: the
+ * KL_PARAM_STEP_SIZE / KL_PARAM_COUNT flag of its parameter, or --by. */
 enum { RULE_NONE = 0, RULE_STEP = 1 /* s = value */, RULE_COUNT = 2 /* s = 1 / value */ };
 
 typedef struct strvec {
@@ -67,11 +68,11 @@ typedef struct cmp {
   strvec quants;    /* other quantity columns */
   res_key *rk;
   size_t n_rk;
+  strvec unresolved; /* "resolution of KEY unknown: why; use --by ...", one per key */
   size_t *order;    /* display order of the variants */
 } cmp;
 
 /* compare.c: helpers of all stages */
-int kl_cmp_nomem(kl_error *err);
 int kl_cmp_sv_push(strvec *v, const char *s);
 ssize_t kl_cmp_sv_find(const strvec *v, const char *s);
 void kl_cmp_sv_free(strvec *v);

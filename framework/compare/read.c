@@ -18,17 +18,15 @@
 
 #include "compare_internal.h"
 
-static bool file_exists(const char *dir, const char *name) {
-  char p[PATH_MAX];
-  struct stat st;
-  return kl_pathf(p, sizeof p, "%s/%s", dir, name) && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
+/* Whether dir holds a run file.  Any kind of entry counts: one that is not a
+ * regular file (a directory named summary.json) is then an error naming it
+ * (run_file), not a variant silently left out. */
 static bool has_run_files(const char *dir) {
   static const char *const files[] = {"config.resolved.yaml", "summary.json", "timeseries.csv",
                                       "run.log"};
+  char p[PATH_MAX];
   for (size_t i = 0; i < sizeof files / sizeof *files; i++)
-    if (file_exists(dir, files[i])) return true;
+    if (kl_pathf(p, sizeof p, "%s/%s", dir, files[i]) && kl_file_exists(p)) return true;
   return false;
 }
 
@@ -113,7 +111,7 @@ static int read_snapshot_sizes(variant *v, kl_error *err) {
                            H5P_DEFAULT) > 0) {
       hid_t g = H5Gopen2(f, name, H5P_DEFAULT);
       if (g >= 0) {
-        const char *sets[] = {"velocities", "f"};
+        const char *sets[] = {KL_SNAP_VELOCITIES, KL_SNAP_GRID}; /* particles, cells */
         for (int k = 0; k < 2; k++) {
           if (H5Lexists(g, sets[k], H5P_DEFAULT) <= 0) continue;
           hid_t d = H5Dopen2(g, sets[k], H5P_DEFAULT);
@@ -229,7 +227,7 @@ static int read_timeseries(variant *v, const char *p, kl_error *err) {
       goto done;
     }
     if (kl_cmp_sv_push(&v->cols, s)) {
-      rc = kl_cmp_nomem(err);
+      rc = kl_error_nomem(err);
       goto done;
     }
     if (!comma) break;
@@ -375,7 +373,7 @@ static int read_config(variant *v, const char *path, kl_error *err) {
                         s ? "a scalar or list" : "nothing");
   }
   if (!rc) rc = check_config_values(tree, "", err);
-  if (!rc && flatten(tree, "", v)) rc = kl_cmp_nomem(err);
+  if (!rc && flatten(tree, "", v)) rc = kl_error_nomem(err);
   kl_node_free(tree);
   return rc;
 }
@@ -403,7 +401,7 @@ int kl_cmp_read_variant(variant *v, kl_error *err) {
     if (!v->message)
       v->message = strdup(v->have_summary ? "" : "no summary.json (the run did not finish)");
   }
-  if (!v->status || !v->message) return kl_cmp_nomem(err);
+  if (!v->status || !v->message) return kl_error_nomem(err);
   v->ok = v->have_summary && kl_summary_completed(sum);
   if ((rc = read_snapshot_sizes(v, err))) return rc;
   if ((rc = run_file(v, "timeseries.csv", p, sizeof p, &present, err))) return rc;
@@ -447,7 +445,7 @@ int kl_cmp_list_variants(cmp *c, kl_error *err) {
   if (!S_ISDIR(st.st_mode)) return kl_error_set(err, KL_EIO, "%s is not a directory", c->run_dir);
   if (has_run_files(c->run_dir)) { /* a single run */
     c->v = calloc(1, sizeof *c->v);
-    if (!c->v) return kl_cmp_nomem(err);
+    if (!c->v) return kl_error_nomem(err);
     const char *base = strrchr(c->run_dir, '/');
     char name[PATH_MAX];
     snprintf(name, sizeof name, "%s", base && base[1] ? base + 1 : c->run_dir);
@@ -460,7 +458,7 @@ int kl_cmp_list_variants(cmp *c, kl_error *err) {
     c->v[0].name = strdup(name);
     c->v[0].dir = strdup(c->run_dir);
     c->nv = 1;
-    return c->v[0].name && c->v[0].dir ? KL_OK : kl_cmp_nomem(err);
+    return c->v[0].name && c->v[0].dir ? KL_OK : kl_error_nomem(err);
   }
   DIR *d = opendir(c->run_dir);
   if (!d) return kl_error_set(err, KL_EIO, "cannot read %s: %s", c->run_dir, strerror(errno));
@@ -472,7 +470,7 @@ int kl_cmp_list_variants(cmp *c, kl_error *err) {
     char p[PATH_MAX];
     if (!kl_pathf(p, sizeof p, "%s/%s", c->run_dir, de->d_name)) continue;
     if (stat(p, &st) == 0 && S_ISDIR(st.st_mode) && has_run_files(p) && kl_cmp_sv_push(&names, de->d_name))
-      rc = kl_cmp_nomem(err);
+      rc = kl_error_nomem(err);
   }
   closedir(d);
   if (!rc && names.n == 0)
@@ -489,14 +487,14 @@ int kl_cmp_list_variants(cmp *c, kl_error *err) {
         names.s[j - 1] = t;
       }
     c->v = calloc(names.n, sizeof *c->v);
-    if (!c->v) rc = kl_cmp_nomem(err);
+    if (!c->v) rc = kl_error_nomem(err);
   }
   for (size_t i = 0; !rc && i < names.n; i++) {
     char p[PATH_MAX];
     kl_pathf(p, sizeof p, "%s/%s", c->run_dir, names.s[i]);
     c->v[i].name = names.s[i];
     names.s[i] = NULL;
-    if (!(c->v[i].dir = strdup(p))) rc = kl_cmp_nomem(err);
+    if (!(c->v[i].dir = strdup(p))) rc = kl_error_nomem(err);
     c->nv++;
   }
   kl_cmp_sv_free(&names);

@@ -10,52 +10,38 @@
 #include "compare_internal.h"
 
 
+/* Room for a configuration number as value_text writes it. */
+#define VALUE_TEXT_MAX 64
+
 /* A configuration value for the tables: numbers in their shortest form that
  * reads back to the same double (config.resolved.yaml writes 17 digits, so
- * 0.2 comes as 0.20000000000000001). */
-static const char *value_text(const variant *v, const char *key, bool brief) {
-  static char buf[8][64];
-  static int k;
+ * 0.2 comes as 0.20000000000000001), written into the caller's buf (no
+ * static buffer: comparisons may run in several threads). */
+static const char *value_text(const variant *v, const char *key, bool brief,
+                              char buf[VALUE_TEXT_MAX]) {
   const char *s = kl_cmp_config_value(v, key);
   double x = kl_cmp_numeric(s);
   if (isnan(x) || strlen(s) < (brief ? 9 : 16)) return s;
-  char *b = buf[k++ % 8];
   if (brief) { /* Markdown: 6 digits */
-    snprintf(b, sizeof buf[0], "%.6g", x);
-    return b;
+    snprintf(buf, VALUE_TEXT_MAX, "%.6g", x);
+    return buf;
   }
   for (int digits = 15; digits <= 17; digits++) {
-    snprintf(b, sizeof buf[0], "%.*g", digits, x);
-    if (strtod(b, NULL) == x) break;
+    snprintf(buf, VALUE_TEXT_MAX, "%.*g", digits, x);
+    if (strtod(buf, NULL) == x) break;
   }
-  return b;
+  return buf;
 }
-static const char *display_value(const variant *v, const char *key) {
-  return value_text(v, key, false);
-}
-static const char *md_value(const variant *v, const char *key) {
-  return value_text(v, key, true);
-}
-
 
 /* --------------------------------------------------- writing */
-static void csv_field(FILE *f, const char *s) {
-  if (s && strpbrk(s, ",\"\n\r")) {
-    fputc('"', f);
-    for (; *s; s++) {
-      if (*s == '"') fputc('"', f);
-      fputc(*s, f);
-    }
-    fputc('"', f);
-  } else if (s) {
-    fputs(s, f);
-  }
-}
-
 static void csv_num(FILE *f, double x) {
   fputc(',', f);
   if (!isnan(x)) fprintf(f, "%.17g", x);
 }
+
+/* The run's counters and sizes, in the order write_csv writes them. */
+static const char *const counter_columns[] = {"steps",     "rejected",   "rhs_evals", "wall_s",
+                                              "state_size", "particles", "cells"};
 
 static void order_column_name(const cmp *c, size_t k, const char *what, const char *err_col,
                               char *buf, size_t size) {
@@ -71,37 +57,43 @@ static double rel_drift(const variant *v, const char *q) {
   return fabs(a) > REL_DRIFT_FLOOR ? fabs(b - a) / fabs(a) : NAN;
 }
 
+/* A header field of comparison.csv, after the comma: NAME with a suffix. */
+static void csv_name(FILE *f, const char *name, const char *suffix) {
+  char text[1024];
+  snprintf(text, sizeof text, "%s%s", name, suffix);
+  fputc(',', f);
+  kl_csv_field(f, text);
+}
+
 static void write_csv(const cmp *c, FILE *f) {
-  char name[1024];
+  char name[1024], value[VALUE_TEXT_MAX];
   fputs("variant,status", f);
-  for (size_t k = 0; k < c->varying.n; k++) {
-    fputc(',', f);
-    csv_field(f, c->varying.s[k]);
+  for (size_t k = 0; k < c->varying.n; k++) csv_name(f, c->varying.s[k], "");
+  for (size_t k = 0; k < sizeof counter_columns / sizeof *counter_columns; k++)
+    csv_name(f, counter_columns[k], "");
+  for (size_t e = 0; e < c->errors.n; e++) csv_name(f, c->errors.s[e], "");
+  for (size_t q = 0; q < c->quants.n; q++) {
+    csv_name(f, c->quants.s[q], "_drift");
+    csv_name(f, c->quants.s[q], "_rel_drift");
+    csv_name(f, c->quants.s[q], "_max_drift");
   }
-  fputs(",steps,rejected,rhs_evals,wall_s,state_size,particles,cells", f);
-  for (size_t e = 0; e < c->errors.n; e++) fprintf(f, ",%s", c->errors.s[e]);
-  for (size_t q = 0; q < c->quants.n; q++)
-    fprintf(f, ",%s_drift,%s_rel_drift,%s_max_drift", c->quants.s[q], c->quants.s[q],
-            c->quants.s[q]);
   for (size_t k = 0; k < c->n_rk; k++)
     for (size_t e = 0; e < c->errors.n; e++) {
       order_column_name(c, k, "order", c->errors.s[e], name, sizeof name);
-      fputc(',', f);
-      csv_field(f, name);
+      csv_name(f, name, "");
       order_column_name(c, k, "fit_order", c->errors.s[e], name, sizeof name);
-      fputc(',', f);
-      csv_field(f, name);
+      csv_name(f, name, "");
     }
   fputs(",message\n", f);
   for (size_t o = 0; o < c->nv; o++) {
     size_t i = c->order[o];
     const variant *v = &c->v[i];
-    csv_field(f, v->name);
+    kl_csv_field(f, v->name);
     fputc(',', f);
-    csv_field(f, v->status);
+    kl_csv_field(f, v->status);
     for (size_t k = 0; k < c->varying.n; k++) {
       fputc(',', f);
-      csv_field(f, display_value(v, c->varying.s[k]));
+      kl_csv_field(f, value_text(v, c->varying.s[k], false, value));
     }
     csv_num(f, v->summary.steps);
     csv_num(f, v->summary.rejected);
@@ -125,18 +117,34 @@ static void write_csv(const cmp *c, FILE *f) {
         csv_num(f, c->rk[k].fit[e][i]);
       }
     fputc(',', f);
-    csv_field(f, v->message);
+    kl_csv_field(f, v->message);
     fputc('\n', f);
   }
 }
 
-/* Markdown cells: no '|' or newlines inside. */
-static void md_text(FILE *f, const char *s) {
+/* Markdown text on one line (newlines become spaces); in a table cell
+ * (cell true) also no bare '|'. */
+static void md_write(FILE *f, const char *s, bool cell) {
   for (; s && *s; s++) {
-    if (*s == '|') fputs("\\|", f);
+    if (*s == '|' && cell) fputs("\\|", f);
     else if (*s == '\n' || *s == '\r') fputc(' ', f);
     else fputc(*s, f);
   }
+}
+
+static void md_text(FILE *f, const char *s) { md_write(f, s, true); }
+
+/* The end of a table's header line and the rule under its columns. */
+static void md_header_end(FILE *f, size_t columns) {
+  fputs(" |\n", f);
+  for (size_t k = 0; k < columns; k++) fputs("|---", f);
+  fputs("|\n", f);
+}
+
+/* A variant's row up to its first cell: "| NAME". */
+static void md_row_start(FILE *f, const variant *v) {
+  fputs("| ", f);
+  md_text(f, v->name);
 }
 
 static void md_num(FILE *f, double x, const char *fmt) {
@@ -147,6 +155,7 @@ static void md_num(FILE *f, double x, const char *fmt) {
 
 /* KL_ENOMEM (nothing else) when memory runs out half-way. */
 static int write_md(const cmp *c, FILE *f) {
+  char value[VALUE_TEXT_MAX];
   const char *base = strrchr(c->run_dir, '/');
   fprintf(f, "# Comparison of %s\n\n", base && base[1] ? base + 1 : c->run_dir);
   fprintf(f, "Written by `kinlab compare %s` from %zu run%s (the numbers are also in "
@@ -160,16 +169,13 @@ static int write_md(const cmp *c, FILE *f) {
   }
   fputs(" | status | steps | rhs evals | wall [s] | state size", f);
   for (size_t e = 0; e < c->errors.n; e++) fprintf(f, " | %s", c->errors.s[e]);
-  fputs(" |\n|---", f);
-  for (size_t k = 0; k < c->varying.n + 5 + c->errors.n; k++) fputs("|---", f);
-  fputs("|\n", f);
+  md_header_end(f, 1 + c->varying.n + 5 + c->errors.n);
   for (size_t o = 0; o < c->nv; o++) {
     const variant *v = &c->v[c->order[o]];
-    fputs("| ", f);
-    md_text(f, v->name);
+    md_row_start(f, v);
     for (size_t k = 0; k < c->varying.n; k++) {
       fputs(" | ", f);
-      const char *val = md_value(v, c->varying.s[k]);
+      const char *val = value_text(v, c->varying.s[k], true, value);
       md_text(f, val ? val : "–");
     }
     fputs(" | ", f);
@@ -212,13 +218,10 @@ static int write_md(const cmp *c, FILE *f) {
           "largest |q(t) − q(0)| over the output times.\n\n| run",
           f);
     for (size_t q = 0; q < c->quants.n; q++) fprintf(f, " | %s", c->quants.s[q]);
-    fputs(" |\n|---", f);
-    for (size_t q = 0; q < c->quants.n; q++) fputs("|---", f);
-    fputs("|\n", f);
+    md_header_end(f, 1 + c->quants.n);
     for (size_t o = 0; o < c->nv; o++) {
       const variant *v = &c->v[c->order[o]];
-      fputs("| ", f);
-      md_text(f, v->name);
+      md_row_start(f, v);
       for (size_t q = 0; q < c->quants.n; q++) {
         const char *qn = c->quants.s[q];
         double a = kl_cmp_column_value(v, v->first, qn), b = kl_cmp_column_value(v, v->last, qn);
@@ -288,7 +291,7 @@ static int write_md(const cmp *c, FILE *f) {
             bool first = true;
             for (size_t j = 0; j < c->varying.n; j++) {
               if (!label[j]) continue;
-              const char *val = md_value(&c->v[rep], c->varying.s[j]);
+              const char *val = value_text(&c->v[rep], c->varying.s[j], true, value);
               fprintf(f, "%s", first ? "" : ", ");
               md_text(f, c->varying.s[j]);
               fputc('=', f);
@@ -302,7 +305,7 @@ static int write_md(const cmp *c, FILE *f) {
           size_t m = kl_cmp_group_members(rk, c->nv, g, idx);
           fputs(" | ", f);
           for (size_t a = 0; a < m; a++)
-            fprintf(f, "%s%s", a ? ", " : "", md_value(&c->v[idx[a]], rk->key));
+            fprintf(f, "%s%s", a ? ", " : "", value_text(&c->v[idx[a]], rk->key, true, value));
           fputs(" | ", f);
           for (size_t a = 0; a < m; a++) {
             const variant *v = &c->v[idx[a]];
@@ -328,6 +331,19 @@ static int write_md(const cmp *c, FILE *f) {
       free(idx);
     }
   }
+  /* Keys that may be resolutions but whose parameter tables were not
+   * available: no orders in them, and why. */
+  if (c->unresolved.n) {
+    fputs("\n## Keys without a resolution rule\n\n"
+          "No orders in these keys: their parameters' tables (KL_PARAM_STEP_SIZE, "
+          "KL_PARAM_COUNT) were not available, and the rule is not guessed from a name.\n\n",
+          f);
+    for (size_t u = 0; u < c->unresolved.n; u++) {
+      fputs("- ", f);
+      md_write(f, c->unresolved.s[u], false);
+      fputc('\n', f);
+    }
+  }
   return KL_OK;
 }
 
@@ -345,7 +361,7 @@ int kl_cmp_write_outputs(const cmp *c, kl_error *err) {
   if ((rc = kl_atomic_open(&af, path, err))) return rc;
   if (write_md(c, af.fp) != KL_OK) {
     kl_atomic_abort(&af);
-    return kl_cmp_nomem(err);
+    return kl_error_nomem(err);
   }
   return kl_atomic_commit(&af, err);
 }

@@ -110,6 +110,17 @@ void kl_h5_abort(kl_h5 *h);                 /* close + unlink; frees h */
 /* Open the snapshot group for an output time (index k, time t). */
 int kl_h5_begin_snapshot(kl_h5 *h, size_t k, double t, kl_snapshot **snap, kl_error *err);
 int kl_h5_end_snapshot(kl_snapshot *snap, kl_error *err);
+/* The datasets of a snapshot group, one definition for the writer
+ * (run/observe.c) and the reader (compare's read.c; python/kinlab reads the
+ * same names, docs/python.md). */
+#define KL_SNAP_VELOCITIES "velocities" /* particles: dim_v x N */
+#define KL_SNAP_POSITIONS "positions"   /* particles: dim_x x N */
+#define KL_SNAP_WEIGHTS "weights"       /* particles: N */
+#define KL_SNAP_GRID "f"                /* grid: nx x nv0 [x nv1 [x nv2]], attributes: */
+#define KL_SNAP_GRID_X_LO "x_lo"        /* cell k of an axis covers [lo + k d, lo + (k+1) d] */
+#define KL_SNAP_GRID_DX "dx"
+#define KL_SNAP_GRID_V_LO "v_lo"
+#define KL_SNAP_GRID_DV "dv"
 /* A vector attribute on a dataset of the open snapshot (grid coordinates). */
 int kl_snapshot_set_attr(kl_snapshot *snap, const char *dataset, const char *name, size_t n,
                          const double *values, kl_error *err);

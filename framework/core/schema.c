@@ -87,19 +87,31 @@ static void json_default(FILE *f, const kl_param_spec *s) {
 }
 
 /* ------------------------------------------------------------ schemas */
+/* The separator and indentation before the next member of an object. */
+static void next_member(FILE *f, int lvl) {
+  fputs(",\n", f);
+  indent(f, lvl);
+}
+
 static void bounds(FILE *f, const kl_param_spec *s, int lvl) {
   if (s->flags & KL_PARAM_HAS_MIN && isfinite(s->min)) {
-    fputs(",\n", f);
-    indent(f, lvl);
+    next_member(f, lvl);
     fputs((s->flags & KL_PARAM_MIN_EXCLUSIVE) ? "\"exclusiveMinimum\": " : "\"minimum\": ", f);
     kl_json_number_short(f, s->min);
   }
   if (s->flags & KL_PARAM_HAS_MAX && isfinite(s->max)) {
-    fputs(",\n", f);
-    indent(f, lvl);
+    next_member(f, lvl);
     fputs((s->flags & KL_PARAM_MAX_EXCLUSIVE) ? "\"exclusiveMaximum\": " : "\"maximum\": ", f);
     kl_json_number_short(f, s->max);
   }
+}
+
+/* The members of a bounded number schema, each line indented to lvl. */
+static void number_members(FILE *f, const kl_param_spec *s, int lvl) {
+  indent(f, lvl);
+  fputs("\"type\": \"number\"", f);
+  bounds(f, s, lvl);
+  fputc('\n', f);
 }
 
 static void description(FILE *f, const kl_param_spec *s) {
@@ -112,6 +124,14 @@ static void description(FILE *f, const kl_param_spec *s) {
   kl_json_string(f, buf);
 }
 
+/* The resolution a parameter declares (KL_PARAM_STEP_SIZE / KL_PARAM_COUNT):
+ * "step" or "count" for the schema, the words for --describe; NULL: none. */
+static const char *resolution_name(const kl_param_spec *s, bool words) {
+  if (s->flags & KL_PARAM_STEP_SIZE) return words ? "step size" : "step";
+  if (s->flags & KL_PARAM_COUNT) return "count";
+  return NULL;
+}
+
 /* `prefix` is the relative path from this schema file to the schema directory. */
 static void param_schema(FILE *f, const kl_param_spec *s, const char *prefix, int lvl) {
   fputs("{\n", f);
@@ -121,26 +141,22 @@ static void param_schema(FILE *f, const kl_param_spec *s, const char *prefix, in
   switch (s->type) {
   case KL_PARAM_REAL:
   case KL_PARAM_INT:
-    fputs(",\n", f);
-    indent(f, lvl + 1);
+    next_member(f, lvl + 1);
     fputs(s->type == KL_PARAM_REAL ? "\"type\": \"number\"" : "\"type\": \"integer\"", f);
     bounds(f, s, lvl + 1);
     break;
   case KL_PARAM_BOOL:
-    fputs(",\n", f);
-    indent(f, lvl + 1);
+    next_member(f, lvl + 1);
     fputs("\"type\": \"boolean\"", f);
     break;
   case KL_PARAM_STRING:
-    fputs(",\n", f);
-    indent(f, lvl + 1);
+    next_member(f, lvl + 1);
     fputs("\"type\": \"string\"", f);
     break;
   case KL_PARAM_ENUM: {
-    fputs(",\n", f);
-    indent(f, lvl + 1);
-    fputs("\"type\": \"string\",\n", f);
-    indent(f, lvl + 1);
+    next_member(f, lvl + 1);
+    fputs("\"type\": \"string\"", f);
+    next_member(f, lvl + 1);
     fputs("\"enum\": [", f);
     const char *p = s->choices ? s->choices : "";
     for (bool first = true; *p; first = false) {
@@ -156,16 +172,12 @@ static void param_schema(FILE *f, const kl_param_spec *s, const char *prefix, in
     fputc(']', f);
     break;
   }
-  case KL_PARAM_REAL_LIST:
-    fputs(",\n", f);
-    indent(f, lvl + 1);
+  case KL_PARAM_REAL_LIST: /* a number, or a list of numbers, in the bounds */
+    next_member(f, lvl + 1);
     fputs("\"anyOf\": [\n", f);
     indent(f, lvl + 2);
     fputs("{\n", f);
-    indent(f, lvl + 3);
-    fputs("\"type\": \"number\"", f);
-    bounds(f, s, lvl + 3);
-    fputc('\n', f);
+    number_members(f, s, lvl + 3);
     indent(f, lvl + 2);
     fputs("},\n", f);
     indent(f, lvl + 2);
@@ -174,10 +186,7 @@ static void param_schema(FILE *f, const kl_param_spec *s, const char *prefix, in
     fputs("\"type\": \"array\",\n", f);
     indent(f, lvl + 3);
     fputs("\"items\": {\n", f);
-    indent(f, lvl + 4);
-    fputs("\"type\": \"number\"", f);
-    bounds(f, s, lvl + 4);
-    fputc('\n', f);
+    number_members(f, s, lvl + 4);
     indent(f, lvl + 3);
     fputs("}\n", f);
     indent(f, lvl + 2);
@@ -186,17 +195,22 @@ static void param_schema(FILE *f, const kl_param_spec *s, const char *prefix, in
     fputc(']', f);
     break;
   case KL_PARAM_PLUGIN:
-    fputs(",\n", f);
-    indent(f, lvl + 1);
+    next_member(f, lvl + 1);
     fprintf(f, "\"$ref\": \"%sexperiment.schema.json#/$defs/%s\"", prefix,
             s->choices ? s->choices : "plugin");
     break;
   }
   if (s->default_value) {
-    fputs(",\n", f);
-    indent(f, lvl + 1);
+    next_member(f, lvl + 1);
     fputs("\"default\": ", f);
     json_default(f, s);
+  }
+  /* An annotation (ignored by validators): kinlab compare's orders. */
+  const char *resolution = resolution_name(s, false);
+  if (resolution) {
+    next_member(f, lvl + 1);
+    fputs("\"x-kinlab-resolution\": ", f);
+    kl_json_string(f, resolution);
   }
   fputc('\n', f);
   indent(f, lvl);
@@ -487,6 +501,10 @@ int kl_describe_plugin(const kl_plugin_info *info, FILE *out) {
       fprintf(out, " %-*s", c == NCOL - 1 ? 0 : (int)width[c], cell[i][c]);
     fputc('\n', out);
     if (s->doc && *s->doc) fprintf(out, "      %s\n", s->doc);
+    const char *resolution = resolution_name(s, true);
+    if (resolution)
+      fprintf(out, "      resolution: %s (kinlab compare: orders in it, size = %s)\n", resolution,
+              s->flags & KL_PARAM_COUNT ? "1/value" : "value");
   }
   free(cell);
   return ferror(out) ? KL_EIO : KL_OK;

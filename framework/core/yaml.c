@@ -806,22 +806,14 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
           slot = &cur->items[i];
           break;
         }
-      if (!slot) {
-        kl_node *fresh = last ? value : kl_node_new(KL_NODE_MAP, file, line, col);
+      if (!slot) { /* a new key: an empty mapping, replaced below when last */
+        kl_node *fresh = kl_node_new(KL_NODE_MAP, file, line, col);
         if (!fresh || map_append(cur, seg, line, col, fresh)) {
-          if (fresh && fresh != value) kl_node_free(fresh);
+          kl_node_free(fresh);
           rc = kl_error_set(err, KL_ENOMEM, "out of memory");
           break;
         }
-        if (last) {
-          value = NULL;
-          break;
-        }
-        cur = fresh;
-        done_len += strlen(seg) + 1;
-        in_settings = settings_below(comp, &depth, seg);
-        seg = dot + 1;
-        continue;
+        slot = &cur->items[cur->n - 1];
       }
     } else if (cur->type == KL_NODE_SEQ) {
       if (!is_index(seg, &idx) || idx > cur->n) {
@@ -832,24 +824,14 @@ int kl_node_set_path_node(kl_node *root, const char *dotted, kl_node *value, con
                           file, line, col, dotted, cur->n, kl_node_where(cur, w, sizeof w), seg);
         break;
       }
-      if (idx == cur->n) {
-        /* Append one item. */
-        kl_node *fresh = last ? value : kl_node_new(KL_NODE_MAP, file, line, col);
+      if (idx == cur->n) { /* one item more: an empty mapping, replaced below when last */
+        kl_node *fresh = kl_node_new(KL_NODE_MAP, file, line, col);
         if (!fresh || node_reserve(cur, cur->n + 1)) {
-          if (fresh && fresh != value) kl_node_free(fresh);
+          kl_node_free(fresh);
           rc = kl_error_set(err, KL_ENOMEM, "out of memory");
           break;
         }
         cur->items[cur->n++] = fresh;
-        if (last) {
-          value = NULL;
-          break;
-        }
-        cur = fresh;
-        done_len += strlen(seg) + 1;
-        in_settings = settings_below(comp, &depth, seg);
-        seg = dot + 1;
-        continue;
       }
       slot = &cur->items[idx];
     } else {

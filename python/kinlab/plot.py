@@ -11,8 +11,10 @@ variant).  Written to DIR (default RUN_DIR/plots), in every format asked for:
                        its initial value, all variants on one figure
   errors.*             every *_error column against time, all variants
   convergence_KEY.*    log-log final error against the resolution key KEY with
-                       the fitted slopes (same rule as `kinlab compare`, see
-                       docs/comparisons.md)
+                       the fitted slopes (grouping and fit as `kinlab compare`,
+                       docs/comparisons.md; the keys are guessed from their
+                       names, not read from the parameters' resolution flags as
+                       compare does: --by names one)
   particles_VARIANT.*  particle snapshots (first and last output time):
                        scatter, and the density mollified with a Gaussian blob
                        of variance eps (model.epsilon / mollifier eps of
@@ -154,7 +156,9 @@ def tied(variants, k, j):
 
 
 def resolution_keys(variants, varying, by=None):
-    """[(key, rule)] as in framework/core/compare.c."""
+    """[(key, rule)]: by --by, else guessed from the last name component
+    (STEP_KEYS, COUNT_KEYS); framework/compare/analyse.c takes the parameters'
+    KL_PARAM_STEP_SIZE / KL_PARAM_COUNT flags instead and guesses nothing."""
     if by:
         key, _, rule = by.partition(":")
         if key not in varying:

@@ -27,7 +27,7 @@ _MISSING = object()
 
 
 def natural_cmp(a, b):
-    """kinlab's order of variant names (natural_cmp in framework/core/compare.c):
+    """kinlab's order of variant names (natural_cmp in framework/compare/read.c):
     runs of ASCII digits compare as numbers ("n=9" < "n=10", leading zeros
     ignored), other bytes as bytes."""
     a, b = a.encode("utf-8"), b.encode("utf-8")

@@ -88,26 +88,26 @@ static int write_view_snapshot(const kl_view *v, kl_snapshot *snap, kl_error *er
                          sizeof *buf);
     if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory: snapshot of %zu particles", p->n);
     for (unsigned k = 0; k < v->dim_v; k++) memcpy(buf + k * p->n, p->v[k], p->n * sizeof *buf);
-    rc = kl_snapshot_write(snap, "velocities", 2, dims, buf, err);
+    rc = kl_snapshot_write(snap, KL_SNAP_VELOCITIES, 2, dims, buf, err);
     if (!rc && v->dim_x && p->x[0]) {
       dims[0] = v->dim_x;
       for (unsigned k = 0; k < v->dim_x; k++) memcpy(buf + k * p->n, p->x[k], p->n * sizeof *buf);
-      rc = kl_snapshot_write(snap, "positions", 2, dims, buf, err);
+      rc = kl_snapshot_write(snap, KL_SNAP_POSITIONS, 2, dims, buf, err);
     }
     free(buf);
-    if (!rc && p->w) rc = kl_snapshot_write(snap, "weights", 1, &p->n, p->w, err);
+    if (!rc && p->w) rc = kl_snapshot_write(snap, KL_SNAP_WEIGHTS, 1, &p->n, p->w, err);
   } else if (v->kind == KL_VIEW_GRID) {
     const kl_grid_view *g = &v->grid;
     size_t dims[4] = {g->nx, g->nv[0], g->nv[1] ? g->nv[1] : 1, g->nv[2] ? g->nv[2] : 1};
     unsigned rank = 1 + (v->dim_v ? v->dim_v : 1);
-    rc = kl_snapshot_write(snap, "f", rank, dims, g->f, err);
+    rc = kl_snapshot_write(snap, KL_SNAP_GRID, rank, dims, g->f, err);
     /* Cell k of an axis covers [lo + k d, lo + (k+1) d]: axis order x, v0, v1, v2. */
     double x_lo[1] = {g->x_lo}, dx[1] = {g->dx};
-    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "x_lo", 1, x_lo, err);
-    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "dx", 1, dx, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, KL_SNAP_GRID, KL_SNAP_GRID_X_LO, 1, x_lo, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, KL_SNAP_GRID, KL_SNAP_GRID_DX, 1, dx, err);
     unsigned dv = v->dim_v ? v->dim_v : 1;
-    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "v_lo", dv, g->v_lo, err);
-    if (!rc) rc = kl_snapshot_set_attr(snap, "f", "dv", dv, g->dv, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, KL_SNAP_GRID, KL_SNAP_GRID_V_LO, dv, g->v_lo, err);
+    if (!rc) rc = kl_snapshot_set_attr(snap, KL_SNAP_GRID, KL_SNAP_GRID_DV, dv, g->dv, err);
   }
   return rc;
 }

@@ -343,6 +343,12 @@ class Errors(unittest.TestCase):
         with self.assertRaisesRegex(kinlab.NotARunError, "not a directory"):
             kinlab.load(os.path.join(self.dir, "summary.json"))
 
+    def test_config_edited_after_the_run(self):
+        self.edit("config.resolved.yaml", "n: 4", "n: 5")
+        self.refused("changed after the run", lambda run: run.config)
+        self.without_config_hash()  # then the file is read as it is
+        self.assertEqual(kinlab.load(self.dir).param("model.n"), 5)
+
     def test_summary_not_json(self):
         self.write("summary.json", '{"status": "completed",}')
         with self.assertRaisesRegex(kinlab.MalformedRunError, r"summary.json:1:\d+: not valid JSON"):
@@ -398,12 +404,18 @@ class Errors(unittest.TestCase):
         self.write("timeseries.csv", "\n".join(lines))
         self.refused(r"timeseries.csv:4: t = 0.1[0-9]* after t = 0.5")
 
+    def without_config_hash(self):
+        """A summary.json of kinlab before 2026-12: the parser's own checks."""
+        self.edit("summary.json", '"config_file_sha256"', '"config_file_sha256_"')
+
     def test_config_not_yaml(self):
+        self.without_config_hash()
         self.write("config.resolved.yaml", "model: [1, 2\n")
         self.refused(r"config.resolved.yaml.*(not valid YAML|unsupported)",
                      lambda run: run.config)
 
     def test_config_not_a_mapping(self):
+        self.without_config_hash()
         self.write("config.resolved.yaml", "- 1\n")
         self.refused(r"config.resolved.yaml: expected a mapping", lambda run: run.config)
 

@@ -431,6 +431,23 @@ int kl_cmp_read_variant(variant *v, kl_error *err) {
                                           "records %.17g (files of different runs?)",
                           p, sum->final_names[i], a, b);
   }
+  /* The configuration shown is the one that ran: summary.json records the
+   * hash of config.resolved.yaml as written (absent before 2026-12). */
+  if (v->have_summary && *sum->config_file_sha256) {
+    char cfg[PATH_MAX], hex[KL_SHA256_HEX_SIZE];
+    if ((rc = run_file(v, "config.resolved.yaml", cfg, sizeof cfg, &present, err))) return rc;
+    if (!present)
+      return kl_error_set(err, KL_EINVAL, "%s/summary.json records config_file_sha256, but %s "
+                                          "does not exist",
+                          v->dir, cfg);
+    if ((rc = kl_sha256_file(cfg, hex, err))) return rc;
+    if (strcmp(hex, sum->config_file_sha256))
+      return kl_error_set(err, KL_EINVAL, "%s was changed after the run: its SHA-256 differs "
+                                          "from config_file_sha256 in summary.json (the values "
+                                          "shown would not be those that ran; restore it or "
+                                          "rerun the variant)",
+                          cfg);
+  }
   if (v->have_summary && *sum->variant && strcmp(sum->variant, v->name))
     return kl_error_set(err, KL_EINVAL, "%s/summary.json is of variant '%s', found in the "
                                         "directory of variant '%s' (copied from another?)",

@@ -178,6 +178,7 @@ extern const char *const kl_run_base_columns[KL_RUN_N_BASE_COLUMNS];
  * and column).  Numbers absent or null are NaN. */
 typedef struct kl_summary {
   char *status, *message, *variant;     /* variant: "" when absent */
+  char *config_file_sha256;             /* of config.resolved.yaml; "" when absent */
   double steps, rejected, rhs_evals, wall_s, state_size;
   double outputs, t;                    /* checked against timeseries.csv by compare */
   size_t n_invariants;                  /* "invariants": model invariant columns */

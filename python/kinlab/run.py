@@ -10,6 +10,7 @@ import errno
 import functools
 import json
 import math
+import hashlib
 import os
 import re
 
@@ -290,7 +291,17 @@ class Run:
     def config(self):
         if self._config is None:
             p = os.path.join(self.path, "config.resolved.yaml")
-            tree = _config.parse_yaml(_read_text(p), p)
+            text = _read_text(p)
+            # summary.json records the hash of the file as kinlab wrote it: an
+            # edited file would show values that were not run.
+            want = self.summary.get("config_file_sha256")
+            if isinstance(want, str) and want:
+                with open(p, "rb") as f:
+                    got = hashlib.sha256(f.read()).hexdigest()
+                if got != want:
+                    raise MalformedRunError("%s was changed after the run: its SHA-256 differs "
+                                            "from config_file_sha256 in summary.json" % p)
+            tree = _config.parse_yaml(text, p)
             if not isinstance(tree, dict):
                 raise MalformedRunError("%s: expected a mapping (the experiment), found %s" %
                                         (p, type(tree).__name__))

@@ -72,7 +72,8 @@ static int run_one(run_ctx *r, bool restart, kl_error *err) {
   kl_logf(r->log, KL_LOG_INFO, "%s %s%s%s in %s", restart ? "restarting" : "starting",
           r->exp->name, c->variant_name[0] ? " variant " : "", c->variant_name, r->dir);
   kl_provenance_log(r->cfg->plugins, r->log);
-  if (!restart && (rc = run_write_resolved_config(r, err))) return rc;
+  if ((rc = restart ? run_hash_resolved_config(r, err) : run_write_resolved_config(r, err)))
+    return rc;
   if ((rc = run_identify_config(r, err))) return rc; /* run_setup takes the parameters */
   if ((rc = run_setup(r, err))) return rc;
   if ((rc = open_outputs(r, restart, err))) return rc;

@@ -67,6 +67,7 @@ typedef struct run_ctx {
   /* what the checkpoint belongs to (checkpoint.c) */
   char *config_text;          /* the resolved configuration, one line per key */
   char config_sha256[65], plugins_sha256[65];
+  char config_file_sha256[65]; /* of config.resolved.yaml's bytes, for summary.json */
   size_t snapshots_written;   /* snapshot groups, the last for row last_snapshot */
   size_t last_snapshot;
   int lock_fd;                /* this variant's directory lock, or -1 */
@@ -108,6 +109,9 @@ int run_restore_checkpoint(run_ctx *r, kl_error *err);
 /* summary.c */
 int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error *err);
 int run_write_resolved_config(run_ctx *r, kl_error *err);
+/* SHA-256 of config.resolved.yaml as it is on disk, into r->config_file_sha256
+ * (written by run_write_resolved_config; at a restart, the file it continues). */
+int run_hash_resolved_config(run_ctx *r, kl_error *err);
 
 /* setup.c: the dry set-up of variant i (run_setup on a copy of its
  * configuration, then freed; no step, no file).  Warnings go to log (NULL:

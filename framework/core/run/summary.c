@@ -31,7 +31,14 @@ int run_write_resolved_config(run_ctx *r, kl_error *err) {
     kl_atomic_abort(&af);
     return rc;
   }
-  return kl_atomic_commit(&af, err);
+  if ((rc = kl_atomic_commit(&af, err))) return rc;
+  return run_hash_resolved_config(r, err);
+}
+
+int run_hash_resolved_config(run_ctx *r, kl_error *err) {
+  char path[PATH_MAX];
+  int rc = kl_run_path(path, sizeof path, r->dir, "config.resolved.yaml", err);
+  return rc ? rc : kl_sha256_file(path, r->config_file_sha256, err);
 }
 
 /* The members of summary.json and their types, in the order the reader
@@ -41,7 +48,7 @@ int run_write_resolved_config(run_ctx *r, kl_error *err) {
 enum summary_member_id {
   SM_STATUS, SM_MESSAGE, SM_STEPS, SM_REJECTED, SM_RHS_EVALS, SM_STATE_SIZE, SM_WALL_S,
   SM_KINLAB_VERSION, SM_EXPERIMENT, SM_VARIANT, SM_MODEL, SM_INTEGRATOR, SM_T_START, SM_T,
-  SM_T_FINAL, SM_OUTPUTS, SM_INVARIANTS, SM_FINAL, SM_COUNT
+  SM_T_FINAL, SM_OUTPUTS, SM_CONFIG_FILE_SHA256, SM_INVARIANTS, SM_FINAL, SM_COUNT
 };
 enum member_type { M_STRING, M_COUNT, M_NUMBER_OR_NULL, M_STRINGS, M_NUMBERS };
 static const struct summary_member {
@@ -65,6 +72,10 @@ static const struct summary_member {
     [SM_RHS_EVALS] = {"rhs_evals", M_COUNT, true},
     [SM_WALL_S] = {"wall_s", M_NUMBER_OR_NULL, true},
     [SM_OUTPUTS] = {"outputs", M_COUNT, false},
+    /* SHA-256 of config.resolved.yaml as written: readers refuse a file edited
+     * after the run (compare would show values that were not run).  Absent in
+     * summaries of kinlab before 2026-12. */
+    [SM_CONFIG_FILE_SHA256] = {"config_file_sha256", M_STRING, false},
     [SM_INVARIANTS] = {"invariants", M_STRINGS, false},
     [SM_FINAL] = {"final", M_NUMBERS, false},
 };
@@ -124,6 +135,8 @@ int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error 
   kl_json_number(f, r->wall_before + (kl_wall_now() - r->wall_start));
   member(f, SM_OUTPUTS);
   fprintf(f, "%zu", r->rows);
+  member(f, SM_CONFIG_FILE_SHA256);
+  kl_json_string(f, r->config_file_sha256);
   kl_provenance_write_json(f, r->cfg->plugins);
   /* Which columns are the model's invariants (drift is meaningful for them). */
   member(f, SM_INVARIANTS);
@@ -233,8 +246,11 @@ static int copy_summary(const kl_json *doc, kl_summary *s, kl_error *err) {
                 *inv = get(doc, SM_INVARIANTS);
   s->status = strdup(get(doc, SM_STATUS)->string);
   s->message = strdup(get(doc, SM_MESSAGE)->string);
+  const kl_json *cfg_sha = get(doc, SM_CONFIG_FILE_SHA256);
   s->variant = strdup(var ? var->string : "");
-  if (!s->status || !s->message || !s->variant) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  s->config_file_sha256 = strdup(cfg_sha ? cfg_sha->string : "");
+  if (!s->status || !s->message || !s->variant || !s->config_file_sha256)
+    return kl_error_set(err, KL_ENOMEM, "out of memory");
   s->steps = number(doc, SM_STEPS);
   s->rejected = number(doc, SM_REJECTED);
   s->rhs_evals = number(doc, SM_RHS_EVALS);
@@ -276,6 +292,7 @@ void kl_summary_free(kl_summary *s) {
   free(s->status);
   free(s->message);
   free(s->variant);
+  free(s->config_file_sha256);
   for (size_t i = 0; i < s->n_invariants; i++) free(s->invariants[i]);
   free(s->invariants);
   for (size_t i = 0; i < s->n_final; i++) free(s->final_names[i]);

@@ -37,7 +37,9 @@ def variant(name, model_yaml, snap):
                     % (t, 25 * k, 25 * k, 100 * k, 2 + 1e-3 * t / n, t / n ** 2))
     with open(os.path.join(d, "summary.json"), "w") as f:
         f.write('{\n  "status": "completed",\n  "message": "",\n  "steps": 100,\n'
-                '  "rhs_evals": 400,\n  "wall_s": 0.1,\n  "state_size": %d\n}\n' % (2 * n))
+                '  "rhs_evals": 400,\n  "wall_s": 0.1,\n  "state_size": %d,\n'
+                '  "resolution": {"model.n": "count", "model.epsilon": "step",'
+                ' "integrator.dt": "step"}\n}\n' % (2 * n))
     with h5py.File(os.path.join(d, "snapshots.h5"), "w") as h:
         for k, t in enumerate(np.linspace(0, 1, 5)):
             g = h.create_group("output_%06d" % k)

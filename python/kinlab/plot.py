@@ -39,8 +39,6 @@ from .errors import KinlabError, NotARunError
 from .run import BASE_COLUMNS as _BASE, load
 
 BASE_COLUMNS = set(_BASE)
-STEP_KEYS = {"dt", "h", "eps", "epsilon", "delta", "dx", "dv", "dy", "dz", "rtol", "atol", "tol"}
-COUNT_KEYS = {"n", "N", "nx", "nv", "ny", "nz", "np", "particles", "n_particles", "cells"}
 
 
 def fail(msg, code=1):
@@ -141,9 +139,21 @@ def varying_keys(variants):
             if any(not same(with_cfg[0].config.get(k), v.config.get(k)) for v in with_cfg[1:])]
 
 
-def rule_of(key):
-    last = key.rsplit(".", 1)[-1]
-    return "step" if last in STEP_KEYS else "count" if last in COUNT_KEYS else None
+def rule_of(key, variants):
+    """"step" or "count" as the run's plugins declare the parameter
+    (KL_PARAM_STEP_SIZE / KL_PARAM_COUNT, recorded in summary.json's
+    "resolution"; a list item model.nv.0 is its parameter model.nv), or None:
+    nothing is guessed from names, as in kinlab compare."""
+    param = key
+    while True:
+        for v in variants:
+            rule = (v.run.summary.get("resolution") or {}).get(param)
+            if rule in ("step", "count"):
+                return rule
+        head, _, last = param.rpartition(".")
+        if not head or not last.isdigit():
+            return None
+        param = head
 
 
 def tied(variants, k, j):
@@ -156,24 +166,24 @@ def tied(variants, k, j):
 
 
 def resolution_keys(variants, varying, by=None):
-    """[(key, rule)]: by --by, else guessed from the last name component
-    (STEP_KEYS, COUNT_KEYS); framework/compare/analyse.c takes the parameters'
-    KL_PARAM_STEP_SIZE / KL_PARAM_COUNT flags instead and guesses nothing."""
+    """[(key, rule)]: by --by, else the varying keys whose parameters are
+    flagged as a step size or a count (rule_of), as framework/compare/analyse.c
+    chooses them."""
     if by:
         key, _, rule = by.partition(":")
         if key not in varying:
             fail("--by %s: that key does not vary between the variants" % key)
-        return [(key, rule or rule_of(key) or "step")]
+        return [(key, rule or rule_of(key, variants) or "step")]
     cands = []
     for want in ("count", "step"):
         for k in varying:
-            if rule_of(k) == want and all(not math.isnan(numeric(v.config.get(k)))
+            if rule_of(k, variants) == want and all(not math.isnan(numeric(v.config.get(k)))
                                           for v in variants if v.config):
                 cands.append(k)
     out = []
     for k in cands:
         if not any(tied(variants, used, k) for used, _ in out):
-            out.append((k, rule_of(k)))
+            out.append((k, rule_of(k, variants)))
     return out
 
 

@@ -48,9 +48,10 @@ int run_hash_resolved_config(run_ctx *r, kl_error *err) {
 enum summary_member_id {
   SM_STATUS, SM_MESSAGE, SM_STEPS, SM_REJECTED, SM_RHS_EVALS, SM_STATE_SIZE, SM_WALL_S,
   SM_KINLAB_VERSION, SM_EXPERIMENT, SM_VARIANT, SM_MODEL, SM_INTEGRATOR, SM_T_START, SM_T,
-  SM_T_FINAL, SM_OUTPUTS, SM_CONFIG_FILE_SHA256, SM_INVARIANTS, SM_FINAL, SM_COUNT
+  SM_T_FINAL, SM_OUTPUTS, SM_CONFIG_FILE_SHA256, SM_RESOLUTION, SM_INVARIANTS, SM_FINAL,
+  SM_COUNT
 };
-enum member_type { M_STRING, M_COUNT, M_NUMBER_OR_NULL, M_STRINGS, M_NUMBERS };
+enum member_type { M_STRING, M_COUNT, M_NUMBER_OR_NULL, M_STRINGS, M_NUMBERS, M_STRING_MAP };
 static const struct summary_member {
   const char *name;
   enum member_type type;
@@ -76,6 +77,10 @@ static const struct summary_member {
      * after the run (compare would show values that were not run).  Absent in
      * summaries of kinlab before 2026-12. */
     [SM_CONFIG_FILE_SHA256] = {"config_file_sha256", M_STRING, false},
+    /* {"model.n": "count", "integrator.dt": "step", ...}: the parameters of
+     * this run's plugins flagged KL_PARAM_COUNT / KL_PARAM_STEP_SIZE, so that
+     * readers without the plugins (kinlab-plot) know the resolution keys. */
+    [SM_RESOLUTION] = {"resolution", M_STRING_MAP, false},
     [SM_INVARIANTS] = {"invariants", M_STRINGS, false},
     [SM_FINAL] = {"final", M_NUMBERS, false},
 };
@@ -86,10 +91,35 @@ static const char *const member_expect[] = {
     [M_NUMBER_OR_NULL] = "a number or null",
     [M_STRINGS] = "a list of strings",
     [M_NUMBERS] = "an object of numbers (or null)",
+    [M_STRING_MAP] = "an object of strings",
 };
 
 /* The status of a run that completed; a failed one has kl_status_name(code). */
 static const char summary_completed[] = "completed";
+
+/* The flagged parameters of one plugin and its nested plugins, as
+ * `"path.name": "step"|"count"` members (after *first, a comma). */
+static void write_resolution(FILE *f, const char *path, const kl_plugin_info *info,
+                             const kl_params *params, bool *first) {
+  for (const kl_param_spec *s = info ? info->params : NULL; s && s->name; s++) {
+    char key[512];
+    snprintf(key, sizeof key, "%s.%s", path, s->name);
+    if (s->type == KL_PARAM_PLUGIN) {
+      if (params && kl_params_child(params, s->name))
+        write_resolution(f, key, kl_params_child_info(params, s->name),
+                         kl_params_child(params, s->name), first);
+      continue;
+    }
+    const char *rule = (s->flags & KL_PARAM_STEP_SIZE) ? "step"
+                       : (s->flags & KL_PARAM_COUNT) ? "count" : NULL;
+    if (!rule) continue;
+    fputs(*first ? "\n    " : ",\n    ", f);
+    *first = false;
+    kl_json_string(f, key);
+    fputs(": ", f);
+    kl_json_string(f, rule);
+  }
+}
 
 /* `"name": ` of member id, after the previous member (or the opening brace). */
 static void member(FILE *f, enum summary_member_id id) {
@@ -137,6 +167,19 @@ int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error 
   fprintf(f, "%zu", r->rows);
   member(f, SM_CONFIG_FILE_SHA256);
   kl_json_string(f, r->config_file_sha256);
+  member(f, SM_RESOLUTION);
+  fputc('{', f);
+  bool first = true;
+  const kl_run_config *c = r->cfg;
+  write_resolution(f, "model", c->model_info, c->model, &first);
+  write_resolution(f, "initial", c->initial_info, c->initial, &first);
+  write_resolution(f, "integrator", c->integrator_info, c->integrator, &first);
+  for (size_t i = 0; i < c->n_diagnostics; i++) {
+    char role[64];
+    snprintf(role, sizeof role, "diagnostics.%zu", i);
+    write_resolution(f, role, c->diagnostic_info[i], c->diagnostics[i], &first);
+  }
+  fputs(first ? "}" : "\n  }", f);
   kl_provenance_write_json(f, r->cfg->plugins);
   /* Which columns are the model's invariants (drift is meaningful for them). */
   member(f, SM_INVARIANTS);
@@ -184,6 +227,11 @@ static bool member_ok(const kl_json *v, enum member_type t) {
     if (v->type != KL_JSON_OBJECT) return false;
     for (size_t i = 0; i < v->n; i++)
       if (v->items[i].type != KL_JSON_NUMBER && v->items[i].type != KL_JSON_NULL) return false;
+    return true;
+  case M_STRING_MAP:
+    if (v->type != KL_JSON_OBJECT) return false;
+    for (size_t i = 0; i < v->n; i++)
+      if (v->items[i].type != KL_JSON_STRING) return false;
     return true;
   }
   return false;

@@ -5,6 +5,7 @@
  * a diagnostic one observation of that state finite.  Their operations are
  * main-thread: no thread check. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,59 +154,76 @@ void kl_check_model(kl_check *c) {
   kl_instance_free(init);
 }
 
-void kl_check_diagnostic(kl_check *c) {
-  kl_instance *init = NULL, *model = NULL, *diag = NULL;
-  char why[600] = "no model on the plugin path accepts any initial plugin";
-  for (size_t mi = 0; mi < kl_registry_count(c->reg) && !diag; mi++) {
+/* A model and initial plugin from the path that the diagnostic under test
+ * accepts (create succeeds and it understands the model's view). */
+static kl_instance *find_diagnostic(kl_check *c, kl_instance **init_out, kl_instance **model_out,
+                                    double **y, double *t0, kl_view *view, char *why,
+                                    size_t why_size) {
+  for (size_t mi = 0; mi < kl_registry_count(c->reg); mi++) {
     const kl_plugin_info *m = kl_registry_at(c->reg, mi);
     if (m->kind != KL_KIND_MODEL) continue;
     unsigned dim_v = (unsigned)int_param(c, m, "d", 1), dim_x = (unsigned)int_param(c, m, "dim_x", 0);
-    for (size_t ii = 0; ii < kl_registry_count(c->reg) && !diag; ii++) {
+    for (size_t ii = 0; ii < kl_registry_count(c->reg); ii++) {
       const kl_plugin_info *in = kl_registry_at(c->reg, ii);
       if (in->kind != KL_KIND_INITIAL) continue;
-      if (!(init = create_yaml(c->reg, KL_KIND_INITIAL, in->name, dim_v, dim_x, NULL, NULL)))
-        continue;
-      model = create_yaml(c->reg, KL_KIND_MODEL, m->name, dim_v, dim_x, init, NULL);
+      kl_instance *init = create_yaml(c->reg, KL_KIND_INITIAL, in->name, dim_v, dim_x, NULL, NULL);
+      kl_instance *model =
+          init ? create_yaml(c->reg, KL_KIND_MODEL, m->name, dim_v, dim_x, init, NULL) : NULL;
+      kl_instance *diag = NULL;
       kl_error err = {0, ""};
       if (model && !(diag = kl_check_create(c, dim_v, dim_x, init, model, &err)))
-        snprintf(why, sizeof why, "with model %s and initial %s: %s", m->name, in->name,
+        snprintf(why, why_size, "with model %s and initial %s: %s", m->name, in->name,
                  err.message);
-      if (!diag) {
-        kl_instance_free(model);
-        kl_instance_free(init);
-        model = init = NULL;
+      if (diag && exercise_model(c, model, false, y, t0, view)) {
+        if (kl_diagnostic_accepts(diag) & view->kind) {
+          *init_out = init, *model_out = model;
+          return diag;
+        }
+        snprintf(why, why_size, "model %s: view kind %d not accepted", m->name, (int)view->kind);
+        free(*y);
+        *y = NULL;
       }
+      kl_instance_free(diag);
+      kl_instance_free(model);
+      kl_instance_free(init);
     }
   }
+  return NULL;
+}
+
+/* Two observations of the model's initial state, at t0 and t0 + 1e-3: the
+ * first may leave a column NaN (a rate needs a previous observation:
+ * cs_entropy_rate), never infinite; the second must be finite. */
+void kl_check_diagnostic(kl_check *c) {
+  kl_instance *init = NULL, *model = NULL;
+  double *y = NULL, t0 = 0;
+  kl_view view;
+  char why[600] = "no model on the plugin path accepts any initial plugin";
+  kl_instance *diag = find_diagnostic(c, &init, &model, &y, &t0, &view, why, sizeof why);
   if (!diag) {
-    kl_check_skip(c, "create: no model and initial plugin on the path it accepts (last: %s)", why);
+    kl_check_skip(c, "create: no model and initial plugin on the path that it accepts (last: %s)",
+                  why);
     return;
   }
   kl_check_verdict(c, true, "create (and the kind's rules) with model %s and initial %s",
                    kl_instance_name(model), kl_instance_name(init));
-  double *y = NULL, t0 = 0;
-  kl_view view;
-  if (exercise_model(c, model, false, &y, &t0, &view)) {
-    const char *const *names = NULL;
-    size_t nc = kl_diagnostic_columns(diag, &names);
-    if (!(kl_diagnostic_accepts(diag) & view.kind)) {
-      kl_check_skip(c, "observe: the model's view kind %d is not among those it accepts",
-                    (int)view.kind);
-    } else if (nc) {
-      double *v = calloc(nc, sizeof *v);
-      kl_observation obs = {t0, 0, y, &view, model, init};
-      kl_error err = {0, ""};
-      int rc = v ? kl_diagnostic_observe(diag, &obs, v, &err) : KL_ENOMEM;
-      size_t bad = rc ? nc : count_bad(v, nc);
-      kl_check_result(c, bad == 0, (double)bad, 0,
-                      "observe the initial state of %s (%zu columns)%s%s: non-finite values",
-                      kl_instance_name(model), nc, rc ? ": " : "", rc ? err.message : "");
-      free(v);
-    } else {
-      kl_check_skip(c, "observe: no columns");
-    }
+  const char *const *names = NULL;
+  size_t nc = kl_diagnostic_columns(diag, &names);
+  double *v = calloc(nc ? nc : 1, sizeof *v);
+  for (int k = 0; k < 2 && nc && v; k++) {
+    kl_observation obs = {t0 + 1e-3 * k, (uint64_t)k, y, &view, model, init};
+    kl_error err = {0, ""};
+    int rc = kl_diagnostic_observe(diag, &obs, v, &err);
+    size_t bad = 0;
+    for (size_t i = 0; i < nc; i++) bad += rc || (k ? !isfinite(v[i]) : isinf(v[i]));
+    kl_check_result(c, bad == 0, (double)bad, 0,
+                    "observation %d of the initial state of %s (%zu columns)%s%s: %s", k + 1,
+                    kl_instance_name(model), nc, rc ? ": " : "", rc ? err.message : "",
+                    k ? "non-finite values" : "infinite values");
   }
+  if (!nc) kl_check_skip(c, "observe: no columns");
   kl_check_skip(c, "thread safety: a diagnostic's operations are main-thread");
+  free(v);
   free(y);
   kl_instance_free(diag);
   kl_instance_free(model);

@@ -105,6 +105,24 @@ int kl_cli_check_plugin(int argc, char **argv) {
   for (size_t i = 0; i < kl_registry_count(alone); i++) {
     const kl_plugin_info *mine = kl_registry_at(alone, i);
     if ((kind && (int)mine->kind != kind) || (name && strcmp(name, mine->name))) continue;
+    /* A parameter without a default must come from --set (an integrator's
+     * dt excepted: the checks choose their own steps). */
+    const kl_param_spec *missing = NULL;
+    for (const kl_param_spec *s = mine->params; s && s->name && !missing; s++) {
+      bool given = false;
+      for (size_t k = 0; k < n_sets; k++)
+        given |= !strncmp(sets[k], s->name, strlen(s->name)) && sets[k][strlen(s->name)] == '=';
+      if (!s->default_value && !(s->flags & KL_PARAM_OPTIONAL) && !given &&
+          !(mine->kind == KL_KIND_INTEGRATOR && !strcmp(s->name, "dt")))
+        missing = s;
+    }
+    if (missing) {
+      fprintf(stderr, "kinlab: error: %s %s: parameter '%s' has no default: give it with --set "
+                      "%s=VALUE (kinlab plugins --describe %s)\n", kl_kind_name(mine->kind),
+              mine->name, missing->name, missing->name, mine->name);
+      code = EXIT_INPUT;
+      continue;
+    }
     char *yaml = plugin_yaml(mine->name, sets, n_sets);
     kl_check c = {stdout, reg, kl_registry_find(reg, mine->name), yaml,
                   (const char *const *)sets, n_sets, (unsigned)threads, 0, 0, 0};
@@ -122,7 +140,8 @@ int kl_cli_check_plugin(int argc, char **argv) {
     failed_plugins += c.failed > 0;
     free(yaml);
   }
-  if (!checked) {
+  if (code) {
+  } else if (!checked) {
     fprintf(stderr, "kinlab: error: %s provides no plugin%s%s%s%s (see 'kinlab plugins')\n", file,
             kind_name ? " of kind " : "", kind_name ? kind_name : "", name ? " named " : "",
             name ? name : "");

@@ -57,6 +57,7 @@ expect_fail short_cutoff 'cutoff\(rtol='
 expect_fail negative_kernel '>= 0 \(A positive semi-definite\)|positive semi-definite'
 expect_fail wrong_power_law 'power_law gamma'
 expect_fail euler_as_rk4 'observed order'
+expect_fail bad_default 'refused by its own schema \(below minimum\)' 'no dimension 1..3 could be created'
 
 # The control passes: the broken ones fail for their fault, not the harness.
 "$kinlab" check-plugin "$modules/nonconforming.so" --name conforming_gaussian > "$scratch/ctl" 2>&1
@@ -102,8 +103,11 @@ power_law=$top_builddir/plugins/landau/.libs/power_law.so
 "$kinlab" check-plugin "$power_law" > /dev/null 2> "$scratch/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "parameter 'gamma' has no default: give it with --set gamma=VALUE" \
   "$scratch/err" && ok || bad "power_law without gamma exited $rc: $(cat "$scratch/err")"
-"$kinlab" check-plugin "$power_law" --set gamma=-3 --set gama=1 > "$scratch/out" 2>&1; rc=$?
-[ $rc -ne 0 ] && grep -q "gama" "$scratch/out" && ok || bad "--set gama=1 (a typo) exited $rc"
+"$kinlab" check-plugin "$power_law" --set gamma=-3 --set gama=1 > "$scratch/out" 2> "$scratch/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "has no parameter 'gama' (did you mean 'gamma'?)" "$scratch/err" && ok \
+  || bad "--set gama=1 (a typo) exited $rc: $(cat "$scratch/err")"
+"$kinlab" check-plugin "$power_law" --set gamma=-4 > "$scratch/out" 2>&1; rc=$?
+[ $rc -ne 0 ] && grep -q "gamma" "$scratch/out" && ok || bad "--set gamma=-4 (out of range) exited $rc"
 
 echo "check_plugin: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "internal.h" /* kl_did_you_mean */
 
 static void (*const check_of_kind[KL_KIND_COUNT + 1])(kl_check *) = {
     [KL_KIND_MOLLIFIER] = kl_check_mollifier, [KL_KIND_KERNEL] = kl_check_kernel,
@@ -116,6 +117,29 @@ int kl_cli_check_plugin(int argc, char **argv) {
           !(mine->kind == KL_KIND_INTEGRATOR && !strcmp(s->name, "dt")))
         missing = s;
     }
+    /* A --set key the plugin does not declare: a typo, not a failed check. */
+    const char *unknown = NULL;
+    char key[128];
+    for (size_t k = 0; k < n_sets && !unknown; k++) {
+      snprintf(key, sizeof key, "%.*s", (int)(strchr(sets[k], '=') - sets[k]), sets[k]);
+      const char *names[256];
+      size_t n_names = 0;
+      bool found = false;
+      for (const kl_param_spec *s = mine->params; s && s->name; s++) {
+        found |= !strcmp(s->name, key);
+        if (n_names < 256) names[n_names++] = s->name;
+      }
+      if (!found) {
+        unknown = key;
+        const char *near = kl_did_you_mean(key, names, n_names);
+        fprintf(stderr, "kinlab: error: --set %s: %s %s has no parameter '%s'%s%s%s (kinlab "
+                        "plugins --describe %s)\n", sets[k], kl_kind_name(mine->kind), mine->name,
+                key, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "",
+                mine->name);
+        code = EXIT_INPUT;
+      }
+    }
+    if (unknown) continue;
     if (missing) {
       fprintf(stderr, "kinlab: error: %s %s: parameter '%s' has no default: give it with --set "
                       "%s=VALUE (kinlab plugins --describe %s)\n", kl_kind_name(mine->kind),

@@ -12,6 +12,7 @@
  *   negative_kernel       phi = -1/r^3: A(z) not PSD          -> positive semi-definite
  *   wrong_power_law       phi = r^-2 declared as r^-3         -> power_law gamma
  *   euler_as_rk4          explicit Euler declaring order 4    -> observed order
+ *   bad_default           default -1 for a parameter >= 0     -> schema (and every create)
  */
 #include <math.h>
 #include <string.h>
@@ -87,6 +88,13 @@ MOLLIFIER(lying_width, create_lying_width, "declares width 2 eps")
 MOLLIFIER(short_cutoff, create_short_cutoff, "cutoff far inside the tail bound")
 MOLLIFIER(racy_gaussian, create_racy, "profile through a static scratch buffer")
 
+static const kl_param_spec bad_default_params[] = {
+    {"spread", KL_PARAM_REAL, "-1", 0, 0, KL_PARAM_HAS_MIN, NULL, "1", "a default below its minimum"},
+    KL_PARAM_END};
+static const kl_plugin_info bad_default_info = {
+    KL_PLUGIN_HEADER, KL_KIND_MOLLIFIER, "bad_default", "a default its own schema refuses",
+    bad_default_params, &mollifier_ops, create_correct, NULL};
+
 /* ------------------------------------------------------------ kernels */
 static void negative_weight(void *state, size_t n, const double *r2, double *phi) {
   (void)state;
@@ -147,5 +155,5 @@ static const kl_plugin_info euler_as_rk4_info = {
 static const kl_plugin_info *const plugins[] = {
     &conforming_gaussian_info, &unnormalised_info, &wrong_gradient_info,  &lying_width_info,
     &short_cutoff_info,        &racy_gaussian_info, &negative_kernel_info, &wrong_power_law_info,
-    &euler_as_rk4_info,        NULL};
+    &euler_as_rk4_info,        &bad_default_info,   NULL};
 KL_PLUGIN_MODULE(plugins)

@@ -78,7 +78,7 @@ static void check_values(kl_check *c, const kl_instance *m, unsigned d, double e
   for (int i = 0; i < N; i++)
     if (!isfinite(v[i]) || v[i] < 0 || !isfinite(g[i])) bad++;
   kl_check_result(c, bad == 0, bad, 0,
-                  "d=%u eps=%g profile finite and >= 0 (%d radii in [0, 20 R_half]): bad points",
+                  "d=%u eps=%g profile finite and >= 0 (%d radii in [0, 20 cutoff(1/2)]): bad points",
                   d, eps, N);
 }
 
@@ -114,7 +114,7 @@ static void check_gradient(kl_check *c, const kl_instance *m, unsigned d, double
   }
   double tol = 1e-6 * g0 / L;
   kl_check_result(c, worst <= tol, worst, tol,
-                  "d=%u eps=%g gradient g(|z|^2) z against central differences (h = 1e-4 R_half): "
+                  "d=%u eps=%g gradient g(|z|^2) z against central differences (h = 1e-4 cutoff(1/2)): "
                   "max error", d, eps);
 }
 

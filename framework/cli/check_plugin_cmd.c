@@ -79,8 +79,7 @@ int kl_cli_check_plugin(int argc, char **argv) {
                     "'kinlab help check-plugin'\n");
     code = EXIT_USAGE;
   }
-  if (!code && (code = kl_cli_check_threads("--threads", (int)threads))) {
-  }
+  if (!code) code = kl_cli_check_threads("--threads", (int)threads);
   if (code) {
     free(sets);
     return code;
@@ -165,6 +164,7 @@ int kl_cli_check_plugin(int argc, char **argv) {
     free(yaml);
   }
   if (code) {
+    /* a plugin's parameters were refused: said above */
   } else if (!checked) {
     fprintf(stderr, "kinlab: error: %s provides no plugin%s%s%s%s (see 'kinlab plugins')\n", file,
             kind_name ? " of kind " : "", kind_name ? kind_name : "", name ? " named " : "",

@@ -25,10 +25,11 @@ static long int_param(const kl_check *c, const kl_plugin_info *info, const char 
   return fallback;
 }
 
-static kl_instance *create_yaml(kl_registry *reg, int kind, const char *name, unsigned dim_v,
-                                unsigned dim_x, kl_instance *initial, kl_instance *model) {
+static kl_instance *create_yaml(kl_registry *reg, int kind, const char *name, const char *extra,
+                                unsigned dim_v, unsigned dim_x, kl_instance *initial,
+                                kl_instance *model) {
   char yaml[300];
-  snprintf(yaml, sizeof yaml, "{type: %s}", name);
+  snprintf(yaml, sizeof yaml, "{type: %s%s}", name, extra);
   kl_instance *inst = NULL;
   kl_error err = {0, ""};
   if (kl_instance_from_yaml(reg, kind, yaml, dim_v, dim_x, initial, model, &inst, &err))
@@ -49,14 +50,14 @@ static bool find_model(kl_check *c, kl_instance **initial, kl_instance **model, 
     for (size_t ii = 0; ii < kl_registry_count(c->reg); ii++) {
       const kl_plugin_info *in = kl_registry_at(c->reg, ii);
       if (in->kind != KL_KIND_INITIAL) continue;
-      kl_instance *init = create_yaml(c->reg, KL_KIND_INITIAL, in->name, dim_v, dim_x, NULL, NULL);
+      kl_instance *init = create_yaml(c->reg, KL_KIND_INITIAL, in->name, "", dim_v, dim_x, NULL, NULL);
       if (!init) continue;
       kl_error err = {0, ""};
       kl_instance *mod = NULL;
       if (m == c->info)
         mod = kl_check_create(c, dim_v, dim_x, init, NULL, &err);
       else
-        mod = create_yaml(c->reg, KL_KIND_MODEL, m->name, dim_v, dim_x, init, NULL);
+        mod = create_yaml(c->reg, KL_KIND_MODEL, m->name, "", dim_v, dim_x, init, NULL);
       if (mod) {
         *initial = init, *model = mod;
         return true;
@@ -159,16 +160,27 @@ void kl_check_model(kl_check *c) {
 static kl_instance *find_diagnostic(kl_check *c, kl_instance **init_out, kl_instance **model_out,
                                     double **y, double *t0, kl_view *view, char *why,
                                     size_t why_size) {
-  for (size_t mi = 0; mi < kl_registry_count(c->reg); mi++) {
-    const kl_plugin_info *m = kl_registry_at(c->reg, mi);
+  /* Each model with its default dimensions, then with each other dim_x it
+   * may declare (cs_exact_error wants homogeneous cs_kinetic runs). */
+  for (size_t mi = 0; mi < kl_registry_count(c->reg) * 5; mi++) {
+    const kl_plugin_info *m = kl_registry_at(c->reg, mi % kl_registry_count(c->reg));
+    unsigned variant = (unsigned)(mi / kl_registry_count(c->reg)); /* 0: defaults, 1..4: dim_x 0..3 */
     if (m->kind != KL_KIND_MODEL) continue;
     unsigned dim_v = (unsigned)int_param(c, m, "d", 1), dim_x = (unsigned)int_param(c, m, "dim_x", 0);
+    char extra[32] = "";
+    if (variant) {
+      bool declares = false;
+      for (const kl_param_spec *s = m->params; s && s->name; s++) declares |= !strcmp(s->name, "dim_x");
+      if (!declares || variant - 1 == dim_x) continue;
+      dim_x = variant - 1;
+      snprintf(extra, sizeof extra, ", dim_x: %u", dim_x);
+    }
     for (size_t ii = 0; ii < kl_registry_count(c->reg); ii++) {
       const kl_plugin_info *in = kl_registry_at(c->reg, ii);
       if (in->kind != KL_KIND_INITIAL) continue;
-      kl_instance *init = create_yaml(c->reg, KL_KIND_INITIAL, in->name, dim_v, dim_x, NULL, NULL);
+      kl_instance *init = create_yaml(c->reg, KL_KIND_INITIAL, in->name, "", dim_v, dim_x, NULL, NULL);
       kl_instance *model =
-          init ? create_yaml(c->reg, KL_KIND_MODEL, m->name, dim_v, dim_x, init, NULL) : NULL;
+          init ? create_yaml(c->reg, KL_KIND_MODEL, m->name, extra, dim_v, dim_x, init, NULL) : NULL;
       kl_instance *diag = NULL;
       kl_error err = {0, ""};
       if (model && !(diag = kl_check_create(c, dim_v, dim_x, init, model, &err)))

@@ -24,6 +24,11 @@ EXTRA_DIST += tests/plugin_template.sh
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh
 
+# kinlab check-plugin passes every built-in module and fails each broken
+# plugin of tests/modules/nonconforming.c for its fault.
+TESTS += tests/check_plugin.sh
+EXTRA_DIST += tests/check_plugin.sh
+
 # The committed JSON Schemas are up to date with the parameter tables.
 TESTS += tests/schemas_fresh.sh
 EXTRA_DIST += tests/schemas_fresh.sh

@@ -58,3 +58,9 @@ check_LTLIBRARIES += tests/modules/broken_rule_9.la
 tests_modules_broken_rule_9_la_SOURCES = tests/modules/broken_rule.c
 tests_modules_broken_rule_9_la_CPPFLAGS = $(AM_CPPFLAGS) -DRULE=9
 tests_modules_broken_rule_9_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+# Plugins that load but break their kind's contract, one way each, and a
+# conforming control (kinlab check-plugin, tests/check_plugin.sh).
+check_LTLIBRARIES += tests/modules/nonconforming.la
+tests_modules_nonconforming_la_SOURCES = tests/modules/nonconforming.c
+tests_modules_nonconforming_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_modules_nonconforming_la_LIBADD = -lm

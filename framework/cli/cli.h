@@ -8,6 +8,7 @@
 
 /* Exit codes (kinlab --help, README.md). */
 enum { EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_PLUGIN = 3, EXIT_NUMERIC = 4, EXIT_IO = 5,
+       EXIT_CHECK = 6, /* check-plugin: a conformance check failed */
        EXIT_INTERNAL = 70, EXIT_INTERRUPTED = 130 };
 
 /* Thread counts above this are refused as usage errors (--threads, bench
@@ -58,5 +59,6 @@ int kl_cli_default(int argc, char **argv);
 int kl_cli_help(int argc, char **argv);
 int kl_cli_compare(int argc, char **argv);
 int kl_cli_bench(int argc, char **argv);
+int kl_cli_check_plugin(int argc, char **argv); /* check_plugin_cmd.c */
 
 #endif

@@ -49,6 +49,17 @@ const kl_cli_command kl_cli_commands[] = {
      "time the Landau pair sum and mollifier sums against the naive\n"
      "reference (kinlab bench --help)",
      NULL, kl_cli_bench},
+    {"check-plugin", "FILE.so [--kind KIND] [--name NAME] [--set KEY=VALUE]...\n"
+     "    [--threads N]",
+     "conformance tests of a plugin module against the contract of its kind\n"
+     "(one PASS/FAIL line per check with the number measured and the\n"
+     "tolerance); exit 6 when a check fails",
+     "  --kind KIND        only the module's plugins of KIND\n"
+     "  --name NAME        only the plugin NAME\n"
+     "  --set KEY=VALUE    a parameter of the plugin instead of its default\n"
+     "                     (repeatable; VALUE is YAML, e.g. --set gamma=-3)\n"
+     "  --threads N        threads of the thread-safety checks (default 4)\n",
+     kl_cli_check_plugin},
     {"help", "[COMMAND]", "this text, or the usage and options of COMMAND", "", kl_cli_help},
     {NULL, NULL, NULL, NULL, NULL},
 };

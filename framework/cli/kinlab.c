@@ -4,8 +4,9 @@
  *   0 success, 1 usage error, 2 invalid experiment or parameter (or one that needs
  *   more memory than is available), 3 plugin error,
  *   4 numerical failure or limit reached, 5 input/output error,
- *   70 internal error; 128 + the signal's number when a signal stopped the run
- *   (a checkpoint was written): 129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM.
+ *   6 a conformance check of check-plugin failed, 70 internal error; 128 + the
+ *   signal's number when a signal stopped the run (a checkpoint was written):
+ *   129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -62,7 +63,8 @@ static void usage(FILE *out) {
           "\n"
           "Exit codes: 0 success, 1 usage error, 2 invalid experiment or parameter\n"
           "(also one that needs more memory than there is), 3 plugin error, 4 numerical\n"
-          "failure or limit reached, 5 input/output error, 70 internal error;\n"
+          "failure or limit reached, 5 input/output error, 6 a check of check-plugin\n"
+          "failed, 70 internal error;\n"
           "128 + signal number when stopped by a signal, a checkpoint written:\n"
           "129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM.\n",
           kl_plugindir(), KL_CLI_MAX_THREADS, KL_CLI_MAX_JOBS, KL_CLI_MAX_THREADS);

@@ -258,6 +258,14 @@ static int exact_observe(void *state, const kl_observation *obs, double *values,
   double gamma = kl_params_real(kl_instance_params(obs->model), "gamma");
   double tau = obs->t - s->t0, a = gamma * s->m * tau;
   double scale = exp(a * d), stretch = exp(a);
+  /* Past e^{gamma m t} ~ 1e308 the exact solution is a point mass no grid can
+   * measure: an error, not NaN columns in a "completed" run. */
+  if (!isfinite(scale) || !isfinite(stretch))
+    return kl_error_set(err, KL_ENUMERIC,
+                        "cs_exact_error: at t = %g the exact solution has contracted by "
+                        "e^(gamma m t) = e^%g, beyond a double: it is a point mass the grid "
+                        "cannot resolve; lower gamma or t_final",
+                        obs->t, a);
   double l1 = 0, linf = 0, mass = 0, en = 0, vc[3];
   for (size_t J = 0; J < nvt; J++) {
     double fe = cell_avg(s, obs->initial, g, d, J, scale, stretch);

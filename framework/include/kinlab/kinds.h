@@ -325,7 +325,10 @@ typedef struct kl_diagnostic_ops {
   unsigned accepts;        /* bit mask of kl_view_kind this diagnostic understands */
   /* REQUIRED.  Column names it adds to timeseries.csv (may be 0). */
   size_t (*columns)(void *state, const char *const **names);
-  /* OPTIONAL (REQUIRED when columns > 0).  values[] in the order of the names. */
+  /* OPTIONAL (REQUIRED when columns > 0).  values[] in the order of the names.
+   * NaN means "no value at this output" (a rate before its second output) and is
+   * written as nan; a value that cannot be computed because the state is broken
+   * is an error (return KL_ENUMERIC with the reason), never a NaN. */
   int (*observe)(void *state, const kl_observation *obs, double *values, kl_error *err);
   /* OPTIONAL.  Write datasets into this output time's snapshot group. */
   int (*snapshot)(void *state, const kl_observation *obs, kl_snapshot *snap, kl_error *err);

@@ -60,6 +60,8 @@ typedef struct lp_state {
   double eps, R, R2, rtol;
   kl_log *log;        /* for the once-only warning below                      */
   bool warned_outside;/* a particle left the quadrature mesh (warned once)     */
+  double energy0;     /* sum w |v|^2 of the initial particles                 */
+  double max_energy_drift; /* relative; beyond it invariants() fails          */
   gamma_case gc;
   double C, gamma;
   /* work arrays */
@@ -135,6 +137,11 @@ static const kl_param_spec lp_params[] = {
      "O(N^2); moments = the exact O(N) moment expansion, valid for polynomial kernels "
      "(power_law gamma = 0, Maxwell molecules, or gamma = 2) only; auto = moments for "
      "gamma = 0 and 2, direct otherwise"},
+    {"max_energy_drift", KL_PARAM_REAL, "0.1", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE,
+     NULL, "1",
+     "a relative drift of the energy from its initial value beyond this stops the run "
+     "(exit 4): the method conserves energy up to the time integrator's error, so a "
+     "larger drift means an unstable step, not physics"},
     KL_PARAM_END};
 
 static const char *const names2[] = {"mass", "momentum_x", "momentum_y", "energy", "m4",
@@ -348,6 +355,10 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   /* compact the SoA velocities to stride N */
   for (unsigned a = 1; a < d; a++) memmove(s->y0 + a * N, s->y0 + a * s->M, N * sizeof *s->y0);
   s->N = N;
+  s->energy0 = 0;
+  for (size_t i = 0; i < N; i++)
+    for (unsigned a = 0; a < d; a++) s->energy0 += s->w[i] * s->y0[a * N + i] * s->y0[a * N + i];
+  s->max_energy_drift = kl_params_real(p, "max_energy_drift");
 
   /* ---- block decomposition of the pair sum (depends on N only) */
   const char *coll = kl_params_string(p, "collisions");
@@ -1013,6 +1024,17 @@ static int lp_invariants(void *state, double t, const double *y, double *values,
     energy += s->w[i] * r2;
     m4 += s->w[i] * r2 * r2;
   }
+  /* The scheme conserves energy up to the integrator's error (exactly in the
+   * semi-discrete system): a large drift is an unstable step, whose particles
+   * then fly off the mesh -- a result, however finite, that must not count. */
+  double drift = fabs(energy - s->energy0) / s->energy0;
+  if (s->energy0 > 0 && !(drift <= s->max_energy_drift))
+    return kl_error_set(err, KL_ENUMERIC,
+                        "at t = %g the energy is %.6g, its initial value "
+                        "%.6g: a relative drift of %.3g beyond max_energy_drift = %g means the "
+                        "time step is unstable for this kernel and eps; lower integrator.dt "
+                        "(or use an adaptive integrator)",
+                        t, energy, s->energy0, drift, s->max_energy_drift);
   /* rhs fills rho (same y), F and U */
   int rc = lp_rhs(s, t, y, s->U, err);
   if (rc) return rc;

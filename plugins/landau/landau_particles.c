@@ -205,6 +205,11 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   /* ---- the box */
   if (kl_params_is_set(p, "box")) {
     s->L = kl_params_real(p, "box");
+    if (kl_params_is_set(p, "box_tail_tol") || kl_params_is_set(p, "box_tail_coeff"))
+      kl_logf(setup->log, KL_LOG_WARN,
+              "%s: box = %g is set, so box_tail_tol and box_tail_coeff are ignored (they "
+              "choose the box only when box is absent)",
+              kl_params_path(p), s->L);
   } else {
     double lo[3], hi[3];
     if (kl_initial_support(setup->initial, NULL, NULL, lo, hi) != KL_OK) {
@@ -227,7 +232,7 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
     }
     if (brc) {
       rc = kl_params_error(err, KL_EINVAL, p, "box",
-                           "initial data '%s' has no positive mass and temperature in its "
+                           "initial data '%s' have no positive, finite mass and temperature in their "
                            "support [-%g, %g]^%u: set box (the mesh is [-box, box]^d)",
                            kl_instance_name(setup->initial), S, S, d);
       goto fail;

@@ -1034,14 +1034,25 @@ static int lp_invariants(void *state, double t, const double *y, double *values,
   const unsigned d = s->d;
   const size_t N = s->N;
   /* The entropy quadrature lives on the fixed mesh [-L, L]^d: mass beyond it
-   * plus the blob radius is invisible to F and the entropy (CHWW's scheme). */
+   * plus the blob radius is invisible to F and the entropy (CHWW's scheme).
+   * The mass out there says whether it matters: the first to leave is often a
+   * corner particle of negligible weight (docs/landau.md, "The box"). */
   if (!s->warned_outside)
     for (size_t i = 0; i < N * d; i++)
       if (fabs(y[i]) > s->L + s->R) {
+        double out = 0, all = 0;
+        size_t count = 0;
+        for (size_t j = 0; j < N; j++) {
+          bool beyond = false;
+          for (unsigned a = 0; a < d; a++) beyond |= fabs(y[a * N + j]) > s->L + s->R;
+          all += s->w[j];
+          if (beyond) out += s->w[j], count++;
+        }
         kl_logf(s->log, KL_LOG_WARN,
                 "landau_particles: at t = %g particle %zu has |v_%zu| = %g beyond the "
-                "quadrature mesh [-%g, %g] plus the blob radius %g: enlarge model.box",
-                t, i % N, i / N, fabs(y[i]), s->L, s->L, s->R);
+                "quadrature mesh [-%g, %g] plus the blob radius %g (%zu particles, %.3g of the "
+                "mass, are out there): enlarge model.box if that mass matters",
+                t, i % N, i / N, fabs(y[i]), s->L, s->L, s->R, count, out / all);
         s->warned_outside = true;
         break;
       }

@@ -99,7 +99,7 @@ static double plugin_density(void *ctx, const double *v) {
 }
 
 static double bkw2d_tail(kl_instance *init, double L) {
-  const int g = 2000; /* independent of the header's grid: [-L, L]^2 and the full plane */
+  const int g = 1000; /* independent of the header's grid: [-L, L]^2 and the full plane */
   double in[2] = {0, 0}, all[2] = {0, 0};
   for (int pass = 0; pass < 2; pass++) {
     const double S = pass ? 12.0 : L, dx = 2 * S / g;

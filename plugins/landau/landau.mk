@@ -31,7 +31,7 @@ plugins_landau_landau_initial_la_LIBADD = $(PLUGIN_LIBADD)
 # ---- the model.  -fno-math-errno lets sqrt vectorize in the pair sum.
 plugin_LTLIBRARIES += plugins/landau/landau_particles.la
 plugins_landau_landau_particles_la_SOURCES = plugins/landau/landau_particles.c \
-	plugins/landau/landau_pairs.h plugins/common/simd_math.h
+	plugins/landau/landau_pairs.h plugins/landau/landau_box.h plugins/common/simd_math.h
 plugins_landau_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 plugins_landau_landau_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_landau_landau_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
@@ -45,9 +45,9 @@ plugins_landau_landau_diagnostics_la_LIBADD = $(PLUGIN_LIBADD)
 
 # ---- tests
 check_PROGRAMS += tests/test_landau_mollifiers tests/test_landau_kernels \
-	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw
+	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box
 TESTS += tests/test_landau_mollifiers tests/test_landau_kernels \
-	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw
+	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box
 tests_test_landau_mollifiers_SOURCES = plugins/landau/tests/test_landau_mollifiers.c
 tests_test_landau_mollifiers_CPPFLAGS = $(TEST_CPPFLAGS) $(GSL_CFLAGS)
 tests_test_landau_mollifiers_LDADD = $(TEST_LDADD)
@@ -66,9 +66,15 @@ tests_test_landau_model_LDADD = $(TEST_LDADD)
 tests_test_landau_bkw_SOURCES = plugins/landau/tests/test_landau_bkw.c plugins/landau/tests/test_landau_common.h
 tests_test_landau_bkw_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_landau_bkw_LDADD = $(TEST_LDADD)
+tests_test_landau_box_SOURCES = plugins/landau/tests/test_landau_box.c plugins/landau/landau_box.h
+tests_test_landau_box_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_landau_box_LDADD = $(TEST_LDADD)
 
 # With ./configure --enable-mpi the pair sum is split over MPI ranks.
 if KL_MPI
 plugins_landau_landau_particles_la_CPPFLAGS += $(MPI_CFLAGS) -DKL_HAVE_MPI
 plugins_landau_landau_particles_la_LIBADD += $(MPI_LIBS)
 endif
+
+# The box studies of docs/validation.md (sections 1b, 2b).
+EXTRA_DIST += bench/bkw2d_box.yaml bench/bkw3d_box.yaml

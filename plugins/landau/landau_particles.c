@@ -44,6 +44,7 @@
 
 #include <kinlab/kinlab.h>
 
+#include "landau_box.h"
 #include "landau_pairs.h"
 
 enum { COLL_FULL, COLL_RANDOM_BATCH, COLL_NONE };
@@ -100,7 +101,18 @@ static const kl_param_spec lp_params[] = {
      "mesh cells (initial particles) per side"},
     {"box", KL_PARAM_REAL, NULL, 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_OPTIONAL,
      NULL, "velocity",
-     "half-width L of the mesh [-L, L]^d (h = 2L/n); default: from the initial data's support"},
+     "half-width L of the mesh [-L, L]^d (h = 2L/n); default: the smallest L that leaves out at "
+     "most the tail tolerance (box_tail_tol) of the mass and fourth moment of the initial data "
+     "and of the Maxwellian they relax to"},
+    {"box_tail_tol", KL_PARAM_REAL, NULL, 0, 1,
+     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_HAS_MAX | KL_PARAM_MAX_EXCLUSIVE |
+         KL_PARAM_OPTIONAL,
+     NULL, "1",
+     "without box: relative tail tolerance of the default box; default box_tail_coeff * "
+     "(h / sqrt(T))^2 (T the temperature of the initial data), below the method's O(h^2) error"},
+    {"box_tail_coeff", KL_PARAM_REAL, "0.1", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE,
+     NULL, "1",
+     "without box and box_tail_tol: the tail tolerance is box_tail_coeff * (h / sqrt(T))^2"},
     {"mollifier", KL_PARAM_PLUGIN, "{type: gaussian}", 0, 0, 0, "mollifier", NULL,
      "blob G^eps used for the regularized entropy"},
     {"kernel", KL_PARAM_PLUGIN, NULL, 0, 0, KL_PARAM_OPTIONAL, "kernel", NULL,
@@ -179,6 +191,11 @@ static size_t ipow(size_t b, unsigned e) {
   return r;
 }
 
+/* lb_density_fn of the initial plugin (spatially homogeneous: x = NULL) */
+static double initial_density(void *ctx, const double *v) {
+  return kl_initial_density(ctx, NULL, v);
+}
+
 static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   const kl_params *p = setup->params;
   int rc = KL_OK;
@@ -195,6 +212,11 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   /* ---- the box */
   if (kl_params_is_set(p, "box")) {
     s->L = kl_params_real(p, "box");
+    if (kl_params_is_set(p, "box_tail_tol") || kl_params_is_set(p, "box_tail_coeff"))
+      kl_logf(setup->log, KL_LOG_WARN,
+              "%s: box = %g is set, so box_tail_tol and box_tail_coeff are ignored (they "
+              "choose the box only when box is absent)",
+              kl_params_path(p), s->L);
   } else {
     double lo[3], hi[3];
     if (kl_initial_support(setup->initial, NULL, NULL, lo, hi) != KL_OK) {
@@ -204,10 +226,31 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
                            kl_instance_name(setup->initial));
       goto fail;
     }
-    for (unsigned k = 0; k < d; k++) {
-      if (fabs(lo[k]) > s->L) s->L = fabs(lo[k]);
-      if (fabs(hi[k]) > s->L) s->L = fabs(hi[k]);
+    double S = 0; /* the tail quadrature's cube [-S, S]^d holds the support */
+    for (unsigned k = 0; k < d; k++) S = fmax(S, fmax(fabs(lo[k]), fabs(hi[k])));
+    const bool fixed = kl_params_is_set(p, "box_tail_tol");
+    lb_box box;
+    const int brc = lb_choose_box(d, initial_density, (void *)setup->initial, S,
+                                  fixed ? kl_params_real(p, "box_tail_tol") : 0,
+                                  kl_params_real(p, "box_tail_coeff"), s->n, &box);
+    if (brc == -1) {
+      rc = kl_error_set(err, KL_ENOMEM, "out of memory (default box)");
+      goto fail;
     }
+    if (brc) {
+      rc = kl_params_error(err, KL_EINVAL, p, "box",
+                           "initial data '%s' have no positive, finite mass and temperature in their "
+                           "support [-%g, %g]^%u: set box (the mesh is [-box, box]^d)",
+                           kl_instance_name(setup->initial), S, S, d);
+      goto fail;
+    }
+    s->L = box.L;
+    kl_logf(setup->log, KL_LOG_INFO,
+            "landau_particles: box L = %.6g from the tail tolerance %.3g (%s): beyond "
+            "[-L, L]^%u the initial data leave %.3g and their equilibrium (T = %.6g) %.3g of "
+            "the mass or fourth moment",
+            box.L, box.tol, fixed ? "box_tail_tol" : "box_tail_coeff (h / sqrt(T))^2", d,
+            box.tail_initial, box.T, box.tail_equilibrium);
   }
   s->h = 2.0 * s->L / (double)s->n;
   s->hd = d == 2 ? s->h * s->h : s->h * s->h * s->h;
@@ -1002,14 +1045,25 @@ static int lp_invariants(void *state, double t, const double *y, double *values,
   const unsigned d = s->d;
   const size_t N = s->N;
   /* The entropy quadrature lives on the fixed mesh [-L, L]^d: mass beyond it
-   * plus the blob radius is invisible to F and the entropy (CHWW's scheme). */
+   * plus the blob radius is invisible to F and the entropy (CHWW's scheme).
+   * The mass out there says whether it matters: the first to leave is often a
+   * corner particle of negligible weight (docs/landau.md, "The box"). */
   if (!s->warned_outside)
     for (size_t i = 0; i < N * d; i++)
       if (fabs(y[i]) > s->L + s->R) {
+        double out = 0, all = 0;
+        size_t count = 0;
+        for (size_t j = 0; j < N; j++) {
+          bool beyond = false;
+          for (unsigned a = 0; a < d; a++) beyond |= fabs(y[a * N + j]) > s->L + s->R;
+          all += s->w[j];
+          if (beyond) out += s->w[j], count++;
+        }
         kl_logf(s->log, KL_LOG_WARN,
                 "landau_particles: at t = %g particle %zu has |v_%zu| = %g beyond the "
-                "quadrature mesh [-%g, %g] plus the blob radius %g: enlarge model.box",
-                t, i % N, i / N, fabs(y[i]), s->L, s->L, s->R);
+                "quadrature mesh [-%g, %g] plus the blob radius %g (%zu particles, %.3g of the "
+                "mass, are out there): enlarge model.box if that mass matters",
+                t, i % N, i / N, fabs(y[i]), s->L, s->L, s->R, count, out / all);
         s->warned_outside = true;
         break;
       }

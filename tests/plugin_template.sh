@@ -26,6 +26,9 @@ ${CC:-cc} -O2 -Wall -Wextra -Werror -shared -fPIC -o screened_coulomb.so screene
   $(pkg-config --cflags --libs kinlab)
 kinlab="$dest$KL_BINDIR/kinlab"
 "$kinlab" validate experiment.yaml
+# The experiment's plugin_path is searched with --experiment.
+"$kinlab" plugins --describe screened_coulomb --experiment experiment.yaml \
+  | grep -q "^screened_coulomb (kernel plugin)"
 "$kinlab" run experiment.yaml --quiet --out "$work/run"
 test -f "$work/run/timeseries.csv"
 grep -q "screened_coulomb" "$work/run/config.resolved.yaml"

@@ -77,6 +77,7 @@ static void write_csv(const cmp *c, FILE *f) {
     csv_name(f, c->quants.s[q], "_rel_drift");
     csv_name(f, c->quants.s[q], "_max_drift");
   }
+  for (size_t x = 0; x < c->exacts.n; x++) csv_name(f, c->exacts.s[x], "");
   for (size_t k = 0; k < c->n_rk; k++)
     for (size_t e = 0; e < c->errors.n; e++) {
       order_column_name(c, k, "order", c->errors.s[e], name, sizeof name);
@@ -111,6 +112,8 @@ static void write_csv(const cmp *c, FILE *f) {
       csv_num(f, v->ok ? rel_drift(v, qn) : NAN);
       csv_num(f, v->ok ? kl_cmp_column_value(v, v->max_drift, qn) : NAN);
     }
+    for (size_t x = 0; x < c->exacts.n; x++)
+      csv_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->exacts.s[x]) : NAN);
     for (size_t k = 0; k < c->n_rk; k++)
       for (size_t e = 0; e < c->errors.n; e++) {
         csv_num(f, c->rk[k].order[e][i]);
@@ -234,6 +237,22 @@ static int write_md(const cmp *c, FILE *f) {
         if (!isnan(r)) fprintf(f, " (%.3g)", r);
         fprintf(f, ", max %.3g", kl_cmp_column_value(v, v->max_drift, qn));
       }
+      fputs(" |\n", f);
+    }
+  }
+  /* Exact values: the solution the errors are measured against, at T */
+  if (c->exacts.n) {
+    fputs("\n## Exact values at the final time\n\n"
+          "The `*_exact` columns: the exact solution's value at the final output time (not "
+          "a drift: it is what the run is measured against).\n\n| run",
+          f);
+    for (size_t x = 0; x < c->exacts.n; x++) fprintf(f, " | %s", c->exacts.s[x]);
+    md_header_end(f, 1 + c->exacts.n);
+    for (size_t o = 0; o < c->nv; o++) {
+      const variant *v = &c->v[c->order[o]];
+      md_row_start(f, v);
+      for (size_t x = 0; x < c->exacts.n; x++)
+        md_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->exacts.s[x]) : NAN, "%.6g");
       fputs(" |\n", f);
     }
   }

@@ -526,6 +526,7 @@ static void test_end_to_end(void) {
   KL_ASSERT_CLOSE(num(t, "fine", "sum_max_drift"), 6 - 6 * pow(1 - 0.0125, 80), 1e-13);
   KL_ASSERT_CLOSE(num(t, "fine", "particles"), 3, 0);
   KL_ASSERT_CLOSE(num(t, "fine", "steps"), 80, 0);
+  CU_ASSERT(num(t, "fine", "cpu_s") >= 0); /* from summary.json, next to wall_s */
   table_free(t);
   /* Compare on a single variant directory works too. */
   CU_ASSERT_EQUAL(kl_compare_run_dir(path_in(dir, "fine"), &err), KL_OK);
@@ -555,6 +556,12 @@ static void test_summary_round_trip(void) {
   KL_ASSERT_CLOSE(s.outputs, 3, 0); /* t = 0, 0.5, 1 */
   KL_ASSERT_CLOSE(s.t, 1, 0);
   CU_ASSERT(s.wall_s >= 0);
+  /* CPU time of this variant alone (run in-process after "coarse" and
+   * "medium"): present, and no more than every core busy for its wall time
+   * (+ 10 ms: getrusage and the clock tick at different times). */
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  CU_ASSERT(s.cpu_s >= 0);
+  CU_ASSERT(s.cpu_s <= s.wall_s * (double)(cores > 0 ? cores : 1) + 0.01);
   CU_ASSERT_EQUAL(s.n_invariants, 2); /* test_decay's y0 and sum */
   if (s.n_invariants == 2) {
     CU_ASSERT_STRING_EQUAL(s.invariants[0], "y0");

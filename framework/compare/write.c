@@ -40,8 +40,8 @@ static void csv_num(FILE *f, double x) {
 }
 
 /* The run's counters and sizes, in the order write_csv writes them. */
-static const char *const counter_columns[] = {"steps",     "rejected",   "rhs_evals", "wall_s",
-                                              "state_size", "particles", "cells"};
+static const char *const counter_columns[] = {"steps",      "rejected",  "rhs_evals", "wall_s",
+                                              "cpu_s",      "state_size", "particles", "cells"};
 
 static void order_column_name(const cmp *c, size_t k, const char *what, const char *err_col,
                               char *buf, size_t size) {
@@ -100,6 +100,7 @@ static void write_csv(const cmp *c, FILE *f) {
     csv_num(f, v->summary.rejected);
     csv_num(f, v->summary.rhs_evals);
     csv_num(f, v->summary.wall_s);
+    csv_num(f, v->summary.cpu_s);
     csv_num(f, v->summary.state_size);
     csv_num(f, v->particles);
     csv_num(f, v->cells);
@@ -170,9 +171,9 @@ static int write_md(const cmp *c, FILE *f) {
     fputs(" | ", f);
     md_text(f, c->varying.s[k]);
   }
-  fputs(" | status | steps | rhs evals | wall [s] | state size", f);
+  fputs(" | status | steps | rhs evals | wall [s] | cpu [s] | state size", f);
   for (size_t e = 0; e < c->errors.n; e++) fprintf(f, " | %s", c->errors.s[e]);
-  md_header_end(f, 1 + c->varying.n + 5 + c->errors.n);
+  md_header_end(f, 1 + c->varying.n + 6 + c->errors.n);
   for (size_t o = 0; o < c->nv; o++) {
     const variant *v = &c->v[c->order[o]];
     md_row_start(f, v);
@@ -186,6 +187,7 @@ static int write_md(const cmp *c, FILE *f) {
     md_num(f, v->summary.steps, "%.0f");
     md_num(f, v->summary.rhs_evals, "%.0f");
     md_num(f, v->summary.wall_s, "%.3g");
+    md_num(f, v->summary.cpu_s, "%.3g");
     fputs(" | ", f);
     if (isnan(v->summary.state_size)) fputs("–", f);
     else fprintf(f, "%.0f", v->summary.state_size);

@@ -145,6 +145,15 @@ static void md_header_end(FILE *f, size_t columns) {
   fputs("|\n", f);
 }
 
+/* A section's heading and text, then the header of its table: a "run"
+ * column and one per entry of columns. */
+static void md_column_table_start(FILE *f, const char *heading, const strvec *columns) {
+  fputs(heading, f);
+  fputs("| run", f);
+  for (size_t k = 0; k < columns->n; k++) fprintf(f, " | %s", columns->s[k]);
+  md_header_end(f, 1 + columns->n);
+}
+
 /* A variant's row up to its first cell: "| NAME". */
 static void md_row_start(FILE *f, const variant *v) {
   fputs("| ", f);
@@ -218,12 +227,11 @@ static int write_md(const cmp *c, FILE *f) {
   }
   /* Drifts */
   if (c->quants.n) {
-    fputs("\n## Drift of the invariants and diagnostics\n\n"
-          "Each cell: |q(T) − q(0)|, relative |q(T) − q(0)| / |q(0)| in parentheses, and the "
-          "largest |q(t) − q(0)| over the output times.\n\n| run",
-          f);
-    for (size_t q = 0; q < c->quants.n; q++) fprintf(f, " | %s", c->quants.s[q]);
-    md_header_end(f, 1 + c->quants.n);
+    md_column_table_start(f,
+                          "\n## Drift of the invariants and diagnostics\n\n"
+                          "Each cell: |q(T) − q(0)|, relative |q(T) − q(0)| / |q(0)| in "
+                          "parentheses, and the largest |q(t) − q(0)| over the output times.\n\n",
+                          &c->quants);
     for (size_t o = 0; o < c->nv; o++) {
       const variant *v = &c->v[c->order[o]];
       md_row_start(f, v);
@@ -244,12 +252,11 @@ static int write_md(const cmp *c, FILE *f) {
   }
   /* Exact values: the solution the errors are measured against, at T */
   if (c->exacts.n) {
-    fputs("\n## Exact values at the final time\n\n"
-          "The `*_exact` columns: the exact solution's value at the final output time (not "
-          "a drift: it is what the run is measured against).\n\n| run",
-          f);
-    for (size_t x = 0; x < c->exacts.n; x++) fprintf(f, " | %s", c->exacts.s[x]);
-    md_header_end(f, 1 + c->exacts.n);
+    md_column_table_start(f,
+                          "\n## Exact values at the final time\n\n"
+                          "The `*_exact` columns: the exact solution's value at the final output "
+                          "time (not a drift: it is what the run is measured against).\n\n",
+                          &c->exacts);
     for (size_t o = 0; o < c->nv; o++) {
       const variant *v = &c->v[c->order[o]];
       md_row_start(f, v);

@@ -8,6 +8,10 @@ set -u
 src=${KL_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 kinlab=${KL_TOP_BUILDDIR:-$PWD}/kinlab
 [ -x "$kinlab" ] || { echo "cli: $kinlab not built"; exit 99; }
+if [ -z "${KINLAB_PLUGIN_PATH:-}" ]; then # by hand: the build tree's plugins
+  KINLAB_PLUGIN_PATH=$(ls -d "${KL_TOP_BUILDDIR:-$PWD}"/plugins/*/.libs 2>/dev/null | tr '\n' ':')
+  export KINLAB_PLUGIN_PATH
+fi
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/kinlab-cli-XXXXXX") || exit 99
 trap 'rm -rf "$scratch"' EXIT
 pass=0 fail=0
@@ -63,6 +67,29 @@ PY
   fi
 else
   bad "kinlab bench --csv exited $?: $(tail -n 3 "$scratch/bench.csv")"
+fi
+
+# cpu_s in summary.json (getrusage of the variant): the default experiment is
+# compute-bound, ~0.3 s of CPU on one thread, so cpu_s is clearly positive and
+# at most wall_s x threads (+ 50 ms for clock granularity); the same for
+# variants run as processes (--jobs 2), each counting its own process only.
+if command -v python3 > /dev/null; then
+  if "$kinlab" run --threads 1 --quiet --out "$scratch/cpu1" > /dev/null 2>&1 \
+     && "$kinlab" run --threads 1 --jobs 2 --quiet --out "$scratch/cpu2" \
+          --set "sweep={model.n: [16, 20]}" > /dev/null 2>&1; then
+    python3 - "$scratch"/cpu1/summary.json "$scratch"/cpu2/*/summary.json <<'PY' && ok \
+      || bad "cpu_s missing or out of range in summary.json"
+import json, sys
+for path in sys.argv[1:]:
+    s = json.load(open(path))
+    cpu, wall = s.get("cpu_s"), s["wall_s"]
+    if not isinstance(cpu, float) or not (0.05 <= cpu <= wall * 1 + 0.05):
+        print("%s: cpu_s = %r, wall_s = %r" % (path, cpu, wall))
+        sys.exit(1)
+PY
+  else
+    bad "kinlab run for cpu_s failed"
+  fi
 fi
 
 echo "cli: $pass passed, $fail failed"

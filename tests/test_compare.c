@@ -336,6 +336,39 @@ static void test_count_orders_grouped(void) {
   CU_ASSERT(!md_contains(run, "Keys without a resolution rule"));
 }
 
+/* A *_exact column (an exact solution's value, which changes with t) is no
+ * drift: comparison.csv and .md report its value at the final time. */
+static void test_exact_columns(void) {
+  char run[4400];
+  snprintf(run, sizeof run, "%s/exact", base_dir);
+  mkdir(run, 0777);
+  write_file(run, ".kinlab-run", "kinlab run directory\n");
+  for (int k = 0; k < 2; k++) {
+    const char *rows[] = {"0,0,0.1,0,0,0,0,1,2,0", "1,10,0.1,10,0,40,0.2,1.25,1.5,0.01"};
+    make_variant(run, step_names[k], config_dt("test_euler", step_dts[k]), "mass,m4_exact,m4_error",
+                 rows, 2, "completed", "");
+  }
+  kl_registry *reg = registry();
+  kl_error err = {0, ""};
+  int rc = kl_compare_run_dir_in(reg, run, NULL, NULL, NULL, &err);
+  kl_registry_free(reg);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  table *t = read_csv(path_in(run, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  KL_ASSERT_CLOSE(num(t, "dt=0.1", "m4_exact"), 1.5, 0);
+  KL_ASSERT_CLOSE(num(t, "dt=0.05", "m4_exact"), 1.5, 0);
+  CU_ASSERT_PTR_NULL(cell(t, "dt=0.1", "m4_exact_drift"));
+  CU_ASSERT_PTR_NULL(cell(t, "dt=0.1", "m4_exact_rel_drift"));
+  CU_ASSERT_PTR_NULL(cell(t, "dt=0.1", "m4_exact_max_drift"));
+  KL_ASSERT_CLOSE(num(t, "dt=0.1", "mass_drift"), 0.25, 0); /* other columns still drift */
+  table_free(t);
+  CU_ASSERT(md_contains(run, "## Exact values at the final time"));
+  CU_ASSERT(md_contains(run, "| run | mass |\n"));  /* not in the drift table */
+  CU_ASSERT(md_contains(run, "| run | m4_exact |\n"));
+  CU_ASSERT(md_contains(run, "| dt=0.1 | 1.5 |\n"));
+}
+
 /* A key whose plugin is not in the registry, or whose plugin does not have
  * it, has no rule: no orders, comparison.md says why; --by gives the rule. */
 static void test_unknown_resolution(void) {
@@ -493,6 +526,7 @@ static void test_end_to_end(void) {
   KL_ASSERT_CLOSE(num(t, "fine", "sum_max_drift"), 6 - 6 * pow(1 - 0.0125, 80), 1e-13);
   KL_ASSERT_CLOSE(num(t, "fine", "particles"), 3, 0);
   KL_ASSERT_CLOSE(num(t, "fine", "steps"), 80, 0);
+  CU_ASSERT(num(t, "fine", "cpu_s") >= 0); /* from summary.json, next to wall_s */
   table_free(t);
   /* Compare on a single variant directory works too. */
   CU_ASSERT_EQUAL(kl_compare_run_dir(path_in(dir, "fine"), &err), KL_OK);
@@ -522,6 +556,12 @@ static void test_summary_round_trip(void) {
   KL_ASSERT_CLOSE(s.outputs, 3, 0); /* t = 0, 0.5, 1 */
   KL_ASSERT_CLOSE(s.t, 1, 0);
   CU_ASSERT(s.wall_s >= 0);
+  /* CPU time of this variant alone (run in-process after "coarse" and
+   * "medium"): present, and no more than every core busy for its wall time
+   * (+ 10 ms: getrusage and the clock tick at different times). */
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  CU_ASSERT(s.cpu_s >= 0);
+  CU_ASSERT(s.cpu_s <= s.wall_s * (double)(cores > 0 ? cores : 1) + 0.01);
   CU_ASSERT_EQUAL(s.n_invariants, 2); /* test_decay's y0 and sum */
   if (s.n_invariants == 2) {
     CU_ASSERT_STRING_EQUAL(s.invariants[0], "y0");
@@ -925,6 +965,7 @@ int main(void) {
   static CU_TestInfo tests[] = {
       {"step-like key: drift, orders, failed variants", test_step_orders},
       {"count-like key grouped, tied key", test_count_orders_grouped},
+      {"*_exact columns: final value, not drift", test_exact_columns},
       {"resolution unknown without the plugin's table; --by", test_unknown_resolution},
       {"not a run directory", test_not_a_run_dir},
       {"end to end with variants", test_end_to_end},

@@ -259,6 +259,19 @@ class Examples(unittest.TestCase):
         for f in ("invariants", "errors", "grid_nv120"):
             self.assertTrue(os.path.isfile(os.path.join(out, f + ".png")), f + "\n" + p.stdout)
 
+    def test_plot_drifts_leave_out_exact_columns(self):
+        """*_exact columns (bkw_error's m4_exact) are not plotted as drifts."""
+        if importlib.util.find_spec("matplotlib") is None:
+            self.skipTest("no matplotlib")
+        from kinlab import plot as kplot
+        variants = kplot.load_variants(RUNS["bkw2d"][0])
+        columns = set(c for v in variants for c in v.columns)
+        self.assertIn("m4_exact", columns)
+        drifts = kplot.drift_columns(variants)
+        self.assertIn("mass", drifts)
+        self.assertFalse([c for c in drifts if c.endswith("_exact") or c.endswith("_error")],
+                         drifts)
+
 
 class Docs(unittest.TestCase):
     def test_python_md_session(self):

@@ -29,11 +29,18 @@ const kl_cli_command kl_cli_commands[] = {
      "check an experiment without running it: the set-up of every variant,\n"
      "no step, no file written",
      "  --set KEY=VALUE    override a key of the experiment (repeatable)\n", kl_cli_validate},
-    {"plugins", "[--kind KIND] [--describe NAME]",
-     "list the plugins found (and their files), or describe one's parameters",
+    {"plugins", "[--kind KIND | --describe NAME] [--experiment FILE]\n"
+     "--describe FILE.so",
+     "list the plugins found (and their files), or describe one's parameters;\n"
+     "--describe FILE.so describes every plugin of that module",
      "  --kind KIND        only plugins of KIND (mollifier, kernel, model,\n"
      "                     integrator, initial, diagnostic)\n"
-     "  --describe NAME    the parameters of plugin NAME and its module file\n",
+     "  --describe NAME    the parameters of plugin NAME and its module file\n"
+     "                     (an unknown NAME: the closest name is suggested)\n"
+     "  --describe FILE.so the plugins of the module FILE.so (a path with a /\n"
+     "                     or ending in .so)\n"
+     "  --experiment FILE  also the plugins of FILE's plugin_path (the rest of\n"
+     "                     FILE is not checked)\n",
      kl_cli_plugins},
     {"schema", "[DIR] | --out DIR",
      "write the JSON Schemas of experiment files and of every plugin into DIR\n"

@@ -93,7 +93,7 @@ static int run_exit_code(const kl_error *err) {
 }
 
 typedef struct cli_opts {
-  const char *out, *restart, *describe, *kind;
+  const char *out, *restart, *describe, *kind, *experiment;
   const char **sets;
   size_t n_sets;
   bool force, quiet;
@@ -111,14 +111,14 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
       {"restart", required_argument, NULL, 'r'},  {"threads", required_argument, NULL, 't'},
       {"describe", required_argument, NULL, 'd'}, {"kind", required_argument, NULL, 'k'},
       {"jobs", required_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+      {"experiment", required_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
   if (!o->sets) return EXIT_INTERNAL;
   optind = 1;
   int c;
   long v;
-  while ((c = getopt_long(argc, argv, "o:s:fqr:t:j:d:k:h", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "o:s:fqr:t:j:d:k:e:h", longopts, NULL)) != -1) {
     if (c != 'h' && c != '?' && !strchr(allowed, c)) {
       const char *name = "?";
       for (size_t i = 0; longopts[i].name; i++)
@@ -157,6 +157,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
       break;
     case 'd': o->describe = optarg; break;
     case 'k': o->kind = optarg; break;
+    case 'e': o->experiment = optarg; break;
     case 'h':
       kl_cli_command_usage(kl_cli_find_command(cmd), stdout);
       exit(0);
@@ -335,22 +336,78 @@ int kl_cli_validate(int argc, char **argv) {
   return code;
 }
 
+/* A --describe argument that names a module file rather than a plugin. */
+static bool names_module(const char *arg) {
+  size_t n = strlen(arg);
+  return strchr(arg, '/') || (n > 3 && !strcmp(arg + n - 3, ".so"));
+}
+
+/* `kinlab plugins --describe NAME`: the plugin NAME of reg, or "did you mean". */
+static int describe_plugin(const kl_registry *reg, const char *name) {
+  const kl_plugin_info *info = kl_registry_find(reg, name);
+  if (!info) {
+    const char *names[512];
+    size_t n = kl_registry_names(reg, 0, names, sizeof names / sizeof *names);
+    const char *near = kl_did_you_mean(name, names, n);
+    fprintf(stderr, "kinlab: error: no plugin named '%s'%s%s%s; see 'kinlab plugins' (the "
+                    "plugins of an experiment's plugin_path: --experiment FILE)\n", name,
+            near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    return EXIT_PLUGIN;
+  }
+  kl_describe_plugin(info, stdout);
+  printf("\nmodule:\n");
+  print_plugin_files(reg, info, "  ", true);
+  return 0;
+}
+
+/* `kinlab plugins --describe FILE.so`: every plugin the module provides, read
+ * from the module alone (not the search path). */
+static int describe_module(const char *file) {
+  kl_error err = {0, ""};
+  kl_registry *alone = kl_registry_new();
+  int rc = alone ? kl_registry_load_file(alone, file, &err)
+                 : kl_error_set(&err, KL_ENOMEM, "out of memory");
+  int code = rc ? kl_cli_fail(&err) : 0;
+  if (!rc && kl_registry_count(alone) == 0) {
+    fprintf(stderr, "kinlab: error: %s provides no plugin\n", file);
+    code = EXIT_PLUGIN;
+  }
+  for (size_t i = 0; !rc && i < kl_registry_count(alone); i++) {
+    if (i) printf("\n");
+    describe_plugin(alone, kl_registry_at(alone, i)->name);
+  }
+  kl_registry_free(alone);
+  return code;
+}
+
 int kl_cli_plugins(int argc, char **argv) {
   cli_opts o;
-  int rc = parse_opts(argc, argv, "plugins", "dk", &o);
+  int rc = parse_opts(argc, argv, "plugins", "dke", &o);
   if (!rc) rc = no_arguments(argc, &o, argv, "plugins");
   if (!rc && o.describe && o.kind) {
     fprintf(stderr, "kinlab: error: --describe shows one plugin whatever its kind; --kind "
                     "filters the list: give one of them\n");
     rc = EXIT_USAGE;
   }
+  if (!rc && o.describe && o.experiment && names_module(o.describe)) {
+    fprintf(stderr, "kinlab: error: --describe %s names a module file, described alone; "
+                    "--experiment would be ignored\n", o.describe);
+    rc = EXIT_USAGE;
+  }
   if (rc) {
     free(o.sets);
     return rc;
   }
+  if (o.describe && names_module(o.describe)) {
+    free(o.sets);
+    return describe_module(o.describe);
+  }
   kl_error err = {0, ""};
   kl_registry *reg = NULL;
   rc = load_registry(&reg, &err);
+  /* An experiment's plugin_path entries after the standard path, as a run
+   * loads them (load_experiment). */
+  if (!rc && o.experiment) rc = kl_experiment_load_plugin_path(o.experiment, reg, &err);
   print_registry_warnings(reg);
   int code = 0;
   int kind = 0;
@@ -361,15 +418,7 @@ int kl_cli_plugins(int argc, char **argv) {
   } else if (rc) {
     code = kl_cli_fail(&err);
   } else if (o.describe) {
-    const kl_plugin_info *info = kl_registry_find(reg, o.describe);
-    if (!info) {
-      fprintf(stderr, "kinlab: error: no plugin named '%s' (see 'kinlab plugins')\n", o.describe);
-      code = EXIT_PLUGIN;
-    } else {
-      kl_describe_plugin(info, stdout);
-      printf("\nmodule:\n");
-      print_plugin_files(reg, info, "  ", true);
-    }
+    code = describe_plugin(reg, o.describe);
   } else {
     for (int k = 1; k <= KL_KIND_COUNT; k++) {
       if (kind && k != kind) continue;

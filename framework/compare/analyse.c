@@ -21,6 +21,14 @@ static bool is_error_column(const char *c) {
   return n >= 6 && !strcmp(c + n - 6, "_error");
 }
 
+/* A column of an exact solution's value (m4_exact, f_max_exact): what the
+ * run is measured against, so it has no drift worth reporting; its value at
+ * the final time is. */
+static bool is_exact_column(const char *c) {
+  size_t n = strlen(c);
+  return n >= 6 && !strcmp(c + n - 6, "_exact");
+}
+
 /* A model invariant by summary.json's "invariants" (all columns are when it
  * lists none: a summary written before it had the member). */
 static bool is_invariant(const kl_summary *s, const char *col) {
@@ -65,7 +73,9 @@ int kl_cmp_find_varying(cmp *c, kl_error *err) {
     for (size_t k = 0; k < v->cols.n; k++) {
       const char *col = v->cols.s[k];
       if (is_base_column(col)) continue;
-      strvec *dst = is_error_column(col) ? &c->errors : &c->quants;
+      strvec *dst = is_error_column(col)   ? &c->errors
+                    : is_exact_column(col) ? &c->exacts
+                                           : &c->quants;
       if (dst == &c->quants && !is_invariant(&v->summary, col)) continue;
       if (kl_cmp_sv_find(dst, col) < 0 && kl_cmp_sv_push(dst, col)) return kl_error_nomem(err);
     }

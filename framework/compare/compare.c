@@ -15,7 +15,8 @@
  * of every `*_error` column of timeseries.csv, and for every other quantity
  * column (model invariants and diagnostics) its drift |q(T) - q(0)|, relative
  * drift |q(T) - q(0)| / |q(0)| and the maximum over the output times of
- * |q(t) - q(0)|.
+ * |q(t) - q(0)|; a `*_exact` column (an exact solution's value, no drift to
+ * speak of) its value at the final time.
  *
  * Observed orders of convergence (docs/comparisons.md).  A varying key is a
  * *resolution key* when its value is numeric in every variant and its
@@ -140,6 +141,7 @@ static void cmp_free(cmp *c) {
   kl_cmp_sv_free(&c->varying);
   kl_cmp_sv_free(&c->errors);
   kl_cmp_sv_free(&c->quants);
+  kl_cmp_sv_free(&c->exacts);
   kl_cmp_sv_free(&c->unresolved);
 }
 

@@ -65,7 +65,9 @@ typedef struct cmp {
   size_t nv;
   strvec varying;   /* varying configuration keys */
   strvec errors;    /* *_error columns */
-  strvec quants;    /* other quantity columns */
+  strvec quants;    /* invariant and diagnostic columns: reported as drifts */
+  strvec exacts;    /* *_exact columns (an exact solution's value): reported as
+                     * their value at the final time, not as drifts */
   res_key *rk;
   size_t n_rk;
   strvec unresolved; /* "resolution of KEY unknown: why; use --by ...", one per key */

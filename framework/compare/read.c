@@ -386,7 +386,7 @@ int kl_cmp_read_variant(variant *v, kl_error *err) {
   char p[PATH_MAX];
   bool present;
   kl_summary *sum = &v->summary; /* NaN counters without summary.json */
-  sum->steps = sum->rejected = sum->rhs_evals = sum->wall_s = sum->state_size = NAN;
+  sum->steps = sum->rejected = sum->rhs_evals = sum->wall_s = sum->cpu_s = sum->state_size = NAN;
   sum->outputs = sum->t = NAN;
   int rc = run_file(v, "config.resolved.yaml", p, sizeof p, &present, err);
   if (!rc && present) rc = read_config(v, p, err);

@@ -40,8 +40,8 @@ static void csv_num(FILE *f, double x) {
 }
 
 /* The run's counters and sizes, in the order write_csv writes them. */
-static const char *const counter_columns[] = {"steps",     "rejected",   "rhs_evals", "wall_s",
-                                              "state_size", "particles", "cells"};
+static const char *const counter_columns[] = {"steps",      "rejected",  "rhs_evals", "wall_s",
+                                              "cpu_s",      "state_size", "particles", "cells"};
 
 static void order_column_name(const cmp *c, size_t k, const char *what, const char *err_col,
                               char *buf, size_t size) {
@@ -77,6 +77,7 @@ static void write_csv(const cmp *c, FILE *f) {
     csv_name(f, c->quants.s[q], "_rel_drift");
     csv_name(f, c->quants.s[q], "_max_drift");
   }
+  for (size_t x = 0; x < c->exacts.n; x++) csv_name(f, c->exacts.s[x], "");
   for (size_t k = 0; k < c->n_rk; k++)
     for (size_t e = 0; e < c->errors.n; e++) {
       order_column_name(c, k, "order", c->errors.s[e], name, sizeof name);
@@ -99,6 +100,7 @@ static void write_csv(const cmp *c, FILE *f) {
     csv_num(f, v->summary.rejected);
     csv_num(f, v->summary.rhs_evals);
     csv_num(f, v->summary.wall_s);
+    csv_num(f, v->summary.cpu_s);
     csv_num(f, v->summary.state_size);
     csv_num(f, v->particles);
     csv_num(f, v->cells);
@@ -111,6 +113,8 @@ static void write_csv(const cmp *c, FILE *f) {
       csv_num(f, v->ok ? rel_drift(v, qn) : NAN);
       csv_num(f, v->ok ? kl_cmp_column_value(v, v->max_drift, qn) : NAN);
     }
+    for (size_t x = 0; x < c->exacts.n; x++)
+      csv_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->exacts.s[x]) : NAN);
     for (size_t k = 0; k < c->n_rk; k++)
       for (size_t e = 0; e < c->errors.n; e++) {
         csv_num(f, c->rk[k].order[e][i]);
@@ -141,6 +145,15 @@ static void md_header_end(FILE *f, size_t columns) {
   fputs("|\n", f);
 }
 
+/* A section's heading and text, then the header of its table: a "run"
+ * column and one per entry of columns. */
+static void md_column_table_start(FILE *f, const char *heading, const strvec *columns) {
+  fputs(heading, f);
+  fputs("| run", f);
+  for (size_t k = 0; k < columns->n; k++) fprintf(f, " | %s", columns->s[k]);
+  md_header_end(f, 1 + columns->n);
+}
+
 /* A variant's row up to its first cell: "| NAME". */
 static void md_row_start(FILE *f, const variant *v) {
   fputs("| ", f);
@@ -167,9 +180,9 @@ static int write_md(const cmp *c, FILE *f) {
     fputs(" | ", f);
     md_text(f, c->varying.s[k]);
   }
-  fputs(" | status | steps | rhs evals | wall [s] | state size", f);
+  fputs(" | status | steps | rhs evals | wall [s] | cpu [s] | state size", f);
   for (size_t e = 0; e < c->errors.n; e++) fprintf(f, " | %s", c->errors.s[e]);
-  md_header_end(f, 1 + c->varying.n + 5 + c->errors.n);
+  md_header_end(f, 1 + c->varying.n + 6 + c->errors.n);
   for (size_t o = 0; o < c->nv; o++) {
     const variant *v = &c->v[c->order[o]];
     md_row_start(f, v);
@@ -183,6 +196,7 @@ static int write_md(const cmp *c, FILE *f) {
     md_num(f, v->summary.steps, "%.0f");
     md_num(f, v->summary.rhs_evals, "%.0f");
     md_num(f, v->summary.wall_s, "%.3g");
+    md_num(f, v->summary.cpu_s, "%.3g");
     fputs(" | ", f);
     if (isnan(v->summary.state_size)) fputs("–", f);
     else fprintf(f, "%.0f", v->summary.state_size);
@@ -213,12 +227,11 @@ static int write_md(const cmp *c, FILE *f) {
   }
   /* Drifts */
   if (c->quants.n) {
-    fputs("\n## Drift of the invariants and diagnostics\n\n"
-          "Each cell: |q(T) − q(0)|, relative |q(T) − q(0)| / |q(0)| in parentheses, and the "
-          "largest |q(t) − q(0)| over the output times.\n\n| run",
-          f);
-    for (size_t q = 0; q < c->quants.n; q++) fprintf(f, " | %s", c->quants.s[q]);
-    md_header_end(f, 1 + c->quants.n);
+    md_column_table_start(f,
+                          "\n## Drift of the invariants and diagnostics\n\n"
+                          "Each cell: |q(T) − q(0)|, relative |q(T) − q(0)| / |q(0)| in "
+                          "parentheses, and the largest |q(t) − q(0)| over the output times.\n\n",
+                          &c->quants);
     for (size_t o = 0; o < c->nv; o++) {
       const variant *v = &c->v[c->order[o]];
       md_row_start(f, v);
@@ -234,6 +247,21 @@ static int write_md(const cmp *c, FILE *f) {
         if (!isnan(r)) fprintf(f, " (%.3g)", r);
         fprintf(f, ", max %.3g", kl_cmp_column_value(v, v->max_drift, qn));
       }
+      fputs(" |\n", f);
+    }
+  }
+  /* Exact values: the solution the errors are measured against, at T */
+  if (c->exacts.n) {
+    md_column_table_start(f,
+                          "\n## Exact values at the final time\n\n"
+                          "The `*_exact` columns: the exact solution's value at the final output "
+                          "time (not a drift: it is what the run is measured against).\n\n",
+                          &c->exacts);
+    for (size_t o = 0; o < c->nv; o++) {
+      const variant *v = &c->v[c->order[o]];
+      md_row_start(f, v);
+      for (size_t x = 0; x < c->exacts.n; x++)
+        md_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->exacts.s[x]) : NAN, "%.6g");
       fputs(" |\n", f);
     }
   }

@@ -1045,6 +1045,34 @@ int kl_experiment_load_file(const char *path, const char *const *overrides, size
   return rc;
 }
 
+int kl_experiment_load_plugin_path(const char *path, kl_registry *reg, kl_error *err) {
+  if (!path) return kl_error_set(err, KL_EINVAL, "no experiment file given");
+  kl_node *tree = NULL;
+  int rc = kl_yaml_parse_file(path, &tree, err);
+  if (rc) return rc;
+  if (tree->type != KL_NODE_MAP) {
+    kl_node_free(tree);
+    return kl_error_set(err, KL_EINVAL, "%s: expected a mapping of experiment keys", path);
+  }
+  /* Relative entries are relative to the file's directory, as in a run. */
+  char *real = realpath(path, NULL);
+  if (!real) {
+    int e = errno;
+    kl_node_free(tree);
+    return kl_error_set(err, KL_EIO, "%s: cannot resolve the path: %s", path, strerror(e));
+  }
+  char *slash = strrchr(real, '/');
+  if (slash == real) slash[1] = '\0';
+  else if (slash) *slash = '\0';
+  exp_priv entries = {0};
+  rc = load_plugin_path(&entries, kl_node_map_get(tree, "plugin_path"), real, reg, err);
+  for (size_t i = 0; i < entries.n_plugin_path; i++) free(entries.plugin_path[i]);
+  free(entries.plugin_path);
+  free(real);
+  kl_node_free(tree);
+  return rc;
+}
+
 int kl_experiment_load_string(const char *text, const char *display_name,
                               const char *const *overrides, size_t n_overrides,
                               kl_registry *reg, kl_experiment **out, kl_error *err) {

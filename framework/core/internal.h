@@ -73,6 +73,10 @@ const char *kl_fmt_real(double x, char *buf, size_t size);
 
 /* clock.c: wall-clock seconds (CLOCK_MONOTONIC) for wall_s and benchmarks. */
 double kl_wall_now(void);
+/* CPU seconds (user + system, every thread) this process has used so far
+ * (getrusage RUSAGE_SELF; a forked variant counts its own only); NaN when
+ * getrusage fails.  A difference of two is the CPU time in between. */
+double kl_cpu_now(void);
 
 /* json_write.c: JSON text (RFC 8259) for summary.json, schemas, provenance. */
 void kl_json_string(FILE *f, const char *s);  /* a string literal (quotes, escapes) */
@@ -179,7 +183,7 @@ extern const char *const kl_run_base_columns[KL_RUN_N_BASE_COLUMNS];
 typedef struct kl_summary {
   char *status, *message, *variant;     /* variant: "" when absent */
   char *config_file_sha256;             /* of config.resolved.yaml; "" when absent */
-  double steps, rejected, rhs_evals, wall_s, state_size;
+  double steps, rejected, rhs_evals, wall_s, cpu_s, state_size; /* cpu_s: NaN when absent */
   double outputs, t;                    /* checked against timeseries.csv by compare */
   size_t n_invariants;                  /* "invariants": model invariant columns */
   char **invariants;

@@ -8,7 +8,8 @@ summary.json in it) or an experiment with variants (one such directory per
 variant).  Written to DIR (default RUN_DIR/plots), in every format asked for:
 
   invariants.*         drift of every invariant/diagnostic column relative to
-                       its initial value, all variants on one figure
+                       its initial value (not the *_exact columns), all variants
+                       on one figure
   errors.*             every *_error column against time, all variants
   convergence_KEY.*    log-log final error against the resolution key KEY with
                        the fitted slopes (grouping and fit as `kinlab compare`,
@@ -235,12 +236,21 @@ def safe_name(s):
     return re.sub(r"[^A-Za-z0-9_.=,-]", "_", s)[:120] or "run"
 
 
-def plot_invariants(variants, out_dir, formats, written):
+def drift_columns(variants):
+    """The columns plotted as drifts: every quantity column but *_error and
+    *_exact (an exact solution's value is not a drift; as kinlab compare,
+    docs/comparisons.md), in order of first appearance."""
     quants = []
     for v in variants:
         for c in v.columns or []:
-            if c not in BASE_COLUMNS and not c.endswith("_error") and c not in quants:
+            if (c not in BASE_COLUMNS and not c.endswith("_error") and not c.endswith("_exact")
+                    and c not in quants):
                 quants.append(c)
+    return quants
+
+
+def plot_invariants(variants, out_dir, formats, written):
+    quants = drift_columns(variants)
     if not quants:
         return
     n = len(quants)

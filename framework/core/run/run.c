@@ -33,6 +33,7 @@ static int open_outputs(run_ctx *r, bool restart, kl_error *err) {
   kl_run_path(path, sizeof path, r->dir, "timeseries.csv", err);
   if ((rc = kl_atomic_open(&r->csv, path, err))) return rc;
   r->wall_start = kl_wall_now();
+  r->cpu_start = kl_cpu_now();
   r->progress = !r->opt->quiet && isatty(STDERR_FILENO);
   if (restart && (rc = run_restore_checkpoint(r, err))) return rc;
   if (r->snapshots) {

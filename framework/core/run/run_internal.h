@@ -54,6 +54,7 @@ typedef struct run_ctx {
   long snapshot_every;
   /* time keeping */
   double wall_start, wall_before;
+  double cpu_start; /* kl_cpu_now() when this process started the variant */
   long max_steps;
   double wall_limit;
   long checkpoint_every;

@@ -48,7 +48,7 @@ int run_hash_resolved_config(run_ctx *r, kl_error *err) {
 enum summary_member_id {
   SM_STATUS, SM_MESSAGE, SM_STEPS, SM_REJECTED, SM_RHS_EVALS, SM_STATE_SIZE, SM_WALL_S,
   SM_KINLAB_VERSION, SM_EXPERIMENT, SM_VARIANT, SM_MODEL, SM_INTEGRATOR, SM_T_START, SM_T,
-  SM_T_FINAL, SM_OUTPUTS, SM_CONFIG_FILE_SHA256, SM_RESOLUTION, SM_INVARIANTS, SM_FINAL,
+  SM_T_FINAL, SM_OUTPUTS, SM_CPU_S, SM_CONFIG_FILE_SHA256, SM_RESOLUTION, SM_INVARIANTS, SM_FINAL,
   SM_COUNT
 };
 enum member_type { M_STRING, M_COUNT, M_NUMBER_OR_NULL, M_STRINGS, M_NUMBERS, M_STRING_MAP };
@@ -72,6 +72,10 @@ static const struct summary_member {
     [SM_REJECTED] = {"rejected", M_COUNT, true},
     [SM_RHS_EVALS] = {"rhs_evals", M_COUNT, true},
     [SM_WALL_S] = {"wall_s", M_NUMBER_OR_NULL, true},
+    /* CPU seconds (user + system, all threads) of the variant since it was
+     * started or last restarted: not kept in the checkpoint, unlike wall_s.
+     * Absent in summaries of kinlab before 2026-12. */
+    [SM_CPU_S] = {"cpu_s", M_NUMBER_OR_NULL, false},
     [SM_OUTPUTS] = {"outputs", M_COUNT, false},
     /* SHA-256 of config.resolved.yaml as written: readers refuse a file edited
      * after the run (compare would show values that were not run).  Absent in
@@ -163,6 +167,8 @@ int run_write_summary(run_ctx *r, int status, const kl_error *run_err, kl_error 
   fprintf(f, "%llu", (unsigned long long)r->stats.rhs_evals);
   member(f, SM_WALL_S);
   kl_json_number(f, r->wall_before + (kl_wall_now() - r->wall_start));
+  member(f, SM_CPU_S);
+  kl_json_number(f, kl_cpu_now() - r->cpu_start);
   member(f, SM_OUTPUTS);
   fprintf(f, "%zu", r->rows);
   member(f, SM_CONFIG_FILE_SHA256);
@@ -303,6 +309,7 @@ static int copy_summary(const kl_json *doc, kl_summary *s, kl_error *err) {
   s->rejected = number(doc, SM_REJECTED);
   s->rhs_evals = number(doc, SM_RHS_EVALS);
   s->wall_s = number(doc, SM_WALL_S);
+  s->cpu_s = number(doc, SM_CPU_S);
   s->state_size = number(doc, SM_STATE_SIZE);
   s->outputs = number(doc, SM_OUTPUTS);
   s->t = number(doc, SM_T);

@@ -109,6 +109,10 @@ int kl_experiment_load_string(const char *text, const char *display_name,
                               const char *const *overrides, size_t n_overrides,
                               kl_registry *reg, kl_experiment **out, kl_error *err);
 void kl_experiment_free(kl_experiment *exp);
+/* Load only the plugin_path entries of the experiment file at path into reg
+ * (`kinlab plugins --experiment FILE`): the rest of the file is not checked,
+ * so the plugins of an experiment that does not validate yet can be listed. */
+int kl_experiment_load_plugin_path(const char *path, kl_registry *reg, kl_error *err);
 /* The embedded default experiment (kinlab run with no file). */
 const char *kl_default_experiment_yaml(void);
 

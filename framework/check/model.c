@@ -62,7 +62,9 @@ static bool find_model(kl_check *c, kl_instance **initial, kl_instance **model, 
         *initial = init, *model = mod;
         return true;
       }
-      if (m == c->info) snprintf(why, why_size, "with initial %s: %s", in->name, err.message);
+      /* a long plugin message is cut to fit: it is a reason shown, not data */
+      if (m == c->info && snprintf(why, why_size, "with initial %s: %s", in->name, err.message) < 0)
+        why[0] = '\0';
       kl_instance_free(init);
     }
     if (c->info->kind == KL_KIND_MODEL) break;
@@ -183,9 +185,10 @@ static kl_instance *find_diagnostic(kl_check *c, kl_instance **init_out, kl_inst
           init ? create_yaml(c->reg, KL_KIND_MODEL, m->name, extra, dim_v, dim_x, init, NULL) : NULL;
       kl_instance *diag = NULL;
       kl_error err = {0, ""};
-      if (model && !(diag = kl_check_create(c, dim_v, dim_x, init, model, &err)))
-        snprintf(why, why_size, "with model %s and initial %s: %s", m->name, in->name,
-                 err.message);
+      if (model && !(diag = kl_check_create(c, dim_v, dim_x, init, model, &err)) &&
+          snprintf(why, why_size, "with model %s and initial %s: %s", m->name, in->name,
+                   err.message) < 0) /* a long message is cut to fit: a reason shown */
+        why[0] = '\0';
       if (diag && exercise_model(c, model, false, y, t0, view)) {
         if (kl_diagnostic_accepts(diag) & view->kind) {
           *init_out = init, *model_out = model;

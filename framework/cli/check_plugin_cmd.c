@@ -80,6 +80,7 @@ int kl_cli_check_plugin(int argc, char **argv) {
                     "'kinlab help check-plugin'\n");
     code = EXIT_USAGE;
   }
+  if (!code) code = kl_cli_no_empty_argument(argc, argv, optind, "check-plugin");
   if (!code) code = kl_cli_check_threads("--threads", (int)threads);
   if (code) {
     free(sets);

@@ -170,7 +170,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
     return EXIT_USAGE;
   }
   o->first_arg = optind;
-  return 0;
+  return kl_cli_no_empty_argument(argc, argv, optind, cmd);
 }
 
 /* A command that takes no positional arguments. */

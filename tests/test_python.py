@@ -437,6 +437,13 @@ class Errors(unittest.TestCase):
         self.assertEqual(kinlab.natural_cmp("n=\udcff", "n=4"), 1)
         self.assertEqual(kinlab.natural_cmp("n=4", "n=\udcff"), -1)
 
+    def test_param_list_index(self):
+        run = kinlab.load(self.dir)
+        self.assertEqual(run.param("diagnostics.0.type"), "bkw_error")
+        for key in ("diagnostics.\u00b2", "diagnostics.\u0660", "diagnostics.-1"):
+            with self.assertRaisesRegex(KeyError, "no key diagnostics"):
+                run.param(key)
+
     def test_missing_variant(self):
         with self.assertRaisesRegex(KeyError, "no variant 'n=5'; the variants are n=4, n=6, n=10"):
             kinlab.load(RUNS["bkw2d"][0])["n=5"]

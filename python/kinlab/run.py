@@ -323,7 +323,10 @@ class Run:
         for part in key.split("."):
             if isinstance(node, dict) and part in node:
                 node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            # ASCII digits only: str.isdigit() takes "²" (int() then raises
+            # ValueError) and int() reads "٠" as 0
+            elif isinstance(node, list) and re.fullmatch("[0-9]+", part) and \
+                    int(part) < len(node):
                 node = node[int(part)]
             elif default is not _MISSING:
                 return default

@@ -106,8 +106,28 @@ power_law=$top_builddir/plugins/landau/.libs/power_law.so
 "$kinlab" check-plugin "$power_law" --set gamma=-3 --set gama=1 > "$scratch/out" 2> "$scratch/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "has no parameter 'gama' (did you mean 'gamma'?)" "$scratch/err" && ok \
   || bad "--set gama=1 (a typo) exited $rc: $(cat "$scratch/err")"
-"$kinlab" check-plugin "$power_law" --set gamma=-4 > "$scratch/out" 2>&1; rc=$?
-[ $rc -ne 0 ] && grep -q "gamma" "$scratch/out" && ok || bad "--set gamma=-4 (out of range) exited $rc"
+# A --set value the parameter refuses is the user's error (exit 2, the key and
+# what it expects), not a plugin failing its checks (exit 6, "no dimension
+# could be created").
+"$kinlab" check-plugin "$power_law" --set gamma=-4 > "$scratch/out" 2> "$scratch/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "key kernel.gamma" "$scratch/err" && ! grep -q '^FAIL' "$scratch/out" \
+  && ok || bad "--set gamma=-4 (out of range) exited $rc: $(cat "$scratch/err")"
+gaussian=$top_builddir/plugins/landau/.libs/gaussian.so
+"$kinlab" check-plugin "$gaussian" --set scaling=bogus > "$scratch/out" 2> "$scratch/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "expected one of variance|length, found bogus" "$scratch/err" && ok \
+  || bad "--set scaling=bogus exited $rc: $(cat "$scratch/err")"
+"$kinlab" check-plugin "$gaussian" --set 'scaling=length, scaling: variance' > "$scratch/out" \
+  2> "$scratch/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "duplicate key 'scaling'" "$scratch/err" && ok \
+  || bad "--set with a second key in its value exited $rc: $(cat "$scratch/err")"
+
+# A --set value the table accepts but create refuses (cs_kinetic needs 2 cells
+# a direction): the FAIL line names the --set values and create's reason, not
+# "its default parameters".
+cs_kinetic=$top_builddir/plugins/cucker_smale/.libs/cs_kinetic.so
+"$kinlab" check-plugin "$cs_kinetic" --set 'nv=[1]' > "$scratch/out" 2>&1; rc=$?
+[ $rc -eq 6 ] && grep -q "^FAIL  cs_kinetic  create with its parameters with the --set values .*at least 2 cells" \
+  "$scratch/out" && ok || { bad "cs_kinetic --set nv=[1] exited $rc:"; grep FAIL "$scratch/out"; }
 
 echo "check_plugin: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -94,6 +94,17 @@ rc=$?
 if [ $rc -ne 1 ] || ! grep -q "not a kinlab run directory" "$tmp/err.txt"; then
   echo "FAIL: non-run directory: exit $rc"; cat "$tmp/err.txt"; fail=1
 fi
+# Option values out of range: exit 1 naming the option (--grid 0, -5 and
+# --eps inf were tracebacks; --format , was exit 0 with nothing written).
+for opt in "--grid 0" "--grid -5" "--grid 100000" "--eps inf" "--eps 0" "--format ,"; do
+  # shellcheck disable=SC2086
+  "$plot" "$run" --out "$tmp/badopt" $opt > /dev/null 2> "$tmp/err.txt"
+  rc=$?
+  if [ $rc -ne 1 ] || ! grep -q "^kinlab-plot: error: ${opt%% *}" "$tmp/err.txt" \
+     || grep -q Traceback "$tmp/err.txt"; then
+    echo "FAIL: $opt: exit $rc"; cat "$tmp/err.txt"; fail=1
+  fi
+done
 # output.plots: true makes `kinlab run` call the plot tool ($KINLAB_PLOT) itself.
 if [ -x "${KL_TOP_BUILDDIR:-.}/kinlab" ]; then
   "${KL_TOP_BUILDDIR:-.}/kinlab" run --quiet --out "$tmp/auto" --set output.plots=true \

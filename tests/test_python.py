@@ -436,6 +436,27 @@ class Errors(unittest.TestCase):
         self.write("snapshots.h5", "not HDF5\n")
         self.refused(r"snapshots.h5: cannot open as HDF5", lambda run: run.snapshots)
 
+    def test_variant_copied_under_another_name(self):
+        exp = os.path.join(TMP, "copied-variant")
+        shutil.copytree(RUNS["bkw2d"][0], exp)
+        shutil.copytree(os.path.join(exp, "n=4"), os.path.join(exp, "n=8"))
+        with self.assertRaisesRegex(kinlab.MalformedRunError,
+                                    "n=8/summary.json is of variant 'n=4', found in the "
+                                    "directory of variant 'n=8'"):
+            kinlab.load(exp)
+
+    def test_variant_name_not_utf8(self):
+        # os.listdir gives such a name with surrogates; kinlab's order is by bytes
+        self.assertEqual(kinlab.natural_cmp("n=\udcff", "n=4"), 1)
+        self.assertEqual(kinlab.natural_cmp("n=4", "n=\udcff"), -1)
+
+    def test_param_list_index(self):
+        run = kinlab.load(self.dir)
+        self.assertEqual(run.param("diagnostics.0.type"), "bkw_error")
+        for key in ("diagnostics.\u00b2", "diagnostics.\u0660", "diagnostics.-1"):
+            with self.assertRaisesRegex(KeyError, "no key diagnostics"):
+                run.param(key)
+
     def test_missing_variant(self):
         with self.assertRaisesRegex(KeyError, "no variant 'n=5'; the variants are n=4, n=6, n=10"):
             kinlab.load(RUNS["bkw2d"][0])["n=5"]

@@ -51,6 +51,10 @@ kl_instance *kl_check_create(kl_check *c, unsigned dim_v, unsigned dim_x, kl_ins
 typedef void (*kl_check_chunk_fn)(const void *arg, size_t chunk, double *out);
 void kl_check_threads(kl_check *c, const char *what, kl_check_chunk_fn fn, const void *arg,
                       size_t n_chunks, size_t per_chunk);
+/* "its default parameters", or "its parameters with the --set values" when
+ * --set gave some: what a refused create was given (the FAIL line must not
+ * say defaults when the user's value may be what create refuses). */
+const char *kl_check_parameters(const kl_check *c);
 /* Pseudo-random numbers in [-1, 1) (fixed seed): the thread checks' inputs. */
 void kl_check_random(double *x, size_t n);
 

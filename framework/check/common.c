@@ -60,6 +60,10 @@ kl_instance *kl_check_create(kl_check *c, unsigned dim_v, unsigned dim_x, kl_ins
   return inst;
 }
 
+const char *kl_check_parameters(const kl_check *c) {
+  return c->n_sets ? "its parameters with the --set values" : "its default parameters";
+}
+
 void kl_check_random(double *x, size_t n) {
   uint64_t r = 0x243F6A8885A308D3ull; /* xorshift64, fixed seed: reproducible lines */
   for (size_t i = 0; i < n; i++) {

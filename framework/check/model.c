@@ -142,8 +142,8 @@ void kl_check_model(kl_check *c) {
   kl_instance *init = NULL, *model = NULL;
   char why[600];
   if (!find_model(c, &init, &model, why, sizeof why)) {
-    kl_check_verdict(c, false, "create with its default parameters beside an initial plugin "
-                     "from the path: %s", why);
+    kl_check_verdict(c, false, "create with %s beside an initial plugin from the path: %s",
+                     kl_check_parameters(c), why);
     return;
   }
   kl_check_verdict(c, true, "create (and the kind's rules, checked by the loader and by create) "

@@ -235,5 +235,6 @@ void kl_check_mollifier(kl_check *c) {
     kl_instance_free(m);
   }
   if (!supported)
-    kl_check_verdict(c, false, "no dimension 1..3 could be created with the default parameters");
+    kl_check_verdict(c, false, "no dimension 1..3 could be created with %s",
+                     kl_check_parameters(c));
 }

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "config.h"   /* kl_params_build_plugin */
 #include "internal.h" /* kl_did_you_mean */
 
 static void (*const check_of_kind[KL_KIND_COUNT + 1])(kl_check *) = {
@@ -79,6 +80,7 @@ int kl_cli_check_plugin(int argc, char **argv) {
                     "'kinlab help check-plugin'\n");
     code = EXIT_USAGE;
   }
+  if (!code) code = kl_cli_no_empty_argument(argc, argv, optind, "check-plugin");
   if (!code) code = kl_cli_check_threads("--threads", (int)threads);
   if (code) {
     free(sets);
@@ -147,6 +149,26 @@ int kl_cli_check_plugin(int argc, char **argv) {
       continue;
     }
     char *yaml = plugin_yaml(mine->name, sets, n_sets);
+    /* A --set value its parameter refuses (or YAML that is no value) is the
+     * user's error, exit 2: every create would refuse it, and the checks would
+     * blame the plugin for "no dimension could be created" (exit 6). */
+    if (yaml && n_sets) {
+      kl_node *node = NULL;
+      kl_params *params = NULL;
+      kl_error perr = {0, ""};
+      if (kl_yaml_parse_string(yaml, strlen(yaml), "--set", &node, &perr) == KL_OK)
+        kl_params_build_plugin((int)mine->kind, node, kl_kind_name(mine->kind), reg, NULL,
+                               &params, &perr);
+      kl_node_free(node);
+      kl_params_free(params);
+      if (perr.code) {
+        fprintf(stderr, "kinlab: error: %s %s: a --set value is refused: %s\n",
+                kl_kind_name(mine->kind), mine->name, perr.message);
+        code = EXIT_INPUT;
+        free(yaml);
+        continue;
+      }
+    }
     kl_check c = {stdout, reg, kl_registry_find(reg, mine->name), yaml,
                   (const char *const *)sets, n_sets, (unsigned)threads, 0, 0, 0};
     if (!yaml || !c.info) {

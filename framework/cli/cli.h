@@ -28,6 +28,9 @@ int kl_cli_parse_real(const char *option, const char *text, double *out);
  * all start (a memory or process limit) naming `what` and return EXIT_INPUT. */
 int kl_cli_check_threads(const char *what, int threads);
 int kl_cli_default_threads(void); /* OpenMP's team size without --threads */
+/* Positional arguments argv[first..argc): 0, or print that an empty one (an
+ * unset shell variable) names no file and return EXIT_USAGE. */
+int kl_cli_no_empty_argument(int argc, char **argv, int first, const char *cmd);
 
 /* The commands: one table (commands.c) from which `kinlab --help`, `kinlab
  * help COMMAND` and the dispatch are made.  A command's `run` gets argv from

@@ -68,6 +68,17 @@ static void *wait_at_gate(void *arg) {
   return NULL;
 }
 
+int kl_cli_no_empty_argument(int argc, char **argv, int first, const char *cmd) {
+  for (int i = first; i < argc; i++)
+    if (!*argv[i]) {
+      /* was "cannot create directory : ..." or ": cannot open", an I/O error */
+      fprintf(stderr, "kinlab: error: '%s': argument %d is an empty name (an unset shell "
+                      "variable?); see 'kinlab help %s'\n", cmd, i - first + 1, cmd);
+      return EXIT_USAGE;
+    }
+  return 0;
+}
+
 int kl_cli_check_threads(const char *what, int threads) {
   if (threads <= 1) return 0;
   pthread_t *ids = malloc((size_t)threads * sizeof *ids);

@@ -50,6 +50,10 @@ int kl_cli_compare(int argc, char **argv) {
       return 1;
     }
   }
+  if (kl_cli_no_empty_argument(argc, argv, optind, "compare")) {
+    free(by);
+    return 1;
+  }
   if (argc - optind != 1) {
     fprintf(stderr, "kinlab: error: compare takes exactly one run directory\n");
     compare_usage(stderr);

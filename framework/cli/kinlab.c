@@ -171,7 +171,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
     return EXIT_USAGE;
   }
   o->first_arg = optind;
-  return 0;
+  return kl_cli_no_empty_argument(argc, argv, optind, cmd);
 }
 
 /* A command that takes no positional arguments. */
@@ -527,6 +527,20 @@ static void install_crash_handlers(void) {
 
 /* With --enable-mpi, kinlab runs under mpirun: MPI is initialised here (one
  * thread calls MPI; OpenMP threads only compute), results printed by rank 0. */
+/* What a command printed may be its result (kinlab default > exp.yaml, a
+ * check-plugin report): a write that failed (a full disk) must not exit 0
+ * with the file cut short.  A reader that has gone (EPIPE: kinlab run x |
+ * head, SIGPIPE ignored for the last line of a completed run) is no error. */
+static int finish_stdout(int code) {
+  errno = 0;
+  bool failed = fflush(stdout) != 0 || ferror(stdout);
+  int e = errno;
+  if (!failed || e == EPIPE) return code;
+  fprintf(stderr, "kinlab: error: writing the standard output failed%s%s: what it printed is "
+                  "incomplete\n", e ? ": " : "", e ? strerror(e) : "");
+  return code ? code : EXIT_IO;
+}
+
 int main(int argc, char **argv) {
   /* Not under sanitizers: they report crashes better themselves. */
   if (!getenv("KL_NO_CRASH_HANDLER")) install_crash_handlers();
@@ -535,9 +549,9 @@ int main(int argc, char **argv) {
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   int code = dispatch(argc, argv);
   MPI_Finalize();
-  return code;
+  return finish_stdout(code);
 #else
-  return dispatch(argc, argv);
+  return finish_stdout(dispatch(argc, argv));
 #endif
 }
 

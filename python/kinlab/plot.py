@@ -552,13 +552,19 @@ def main(argv=None):
     ap.add_argument("--grid", type=int, default=120, help="density grid points per axis")
     args = ap.parse_args(argv)
     formats = [x.strip().lower() for x in args.format.split(",") if x.strip()]
+    if not formats:  # was exit 0 with "nothing to plot"
+        fail("--format %r: expected png, pdf or svg (comma-separated)" % args.format)
     for fmt in formats:
         if fmt not in ("png", "pdf", "svg"):
             fail("--format %s: expected png, pdf or svg" % fmt)
     if args.by and args.by.partition(":")[2] not in ("", "step", "count"):
         fail("--by %s: expected RULE step or count" % args.by)
-    if args.eps is not None and not args.eps > 0:
-        fail("--eps %s: expected a positive variance" % args.eps)
+    # Out of these ranges the density plot raised a traceback (--grid 0, -5,
+    # --eps inf) or would not fit in memory (grid^2 points per particle).
+    if args.eps is not None and not 0 < args.eps < math.inf:
+        fail("--eps %s: expected a positive, finite variance" % args.eps)
+    if not 2 <= args.grid <= 2000:
+        fail("--grid %d: expected points per axis in 2..2000" % args.grid)
     variants = load_variants(args.run_dir)
     out_dir = args.out or os.path.join(args.run_dir, "plots")
     try:

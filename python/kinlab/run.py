@@ -31,7 +31,9 @@ def natural_cmp(a, b):
     """kinlab's order of variant names (natural_cmp in framework/compare/read.c):
     runs of ASCII digits compare as numbers ("n=9" < "n=10", leading zeros
     ignored), other bytes as bytes."""
-    a, b = a.encode("utf-8"), b.encode("utf-8")
+    # surrogateescape: a directory name that is not UTF-8 (os.listdir's
+    # surrogates) compares by its bytes too, instead of raising.
+    a, b = a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape")
     digit = lambda s, k: k < len(s) and 48 <= s[k] <= 57  # noqa: E731
     i = j = 0
     while i < len(a) and j < len(b):
@@ -276,6 +278,13 @@ class Run:
             self.summary = {"status": "failed", "message": "no summary.json"}
         else:
             self.summary = read_summary(summary_path)
+        # As kinlab compare: a variant's files copied into another's directory
+        # would show one variant's results under the other's name.
+        recorded = self.summary.get("variant")
+        if name is not None and isinstance(recorded, str) and recorded and recorded != name:
+            raise MalformedRunError("%s/summary.json is of variant '%s', found in the directory "
+                                    "of variant '%s' (copied from another?)" %
+                                    (path, recorded, name))
         self.status = self.summary["status"]
         self.message = self.summary.get("message", "")
         self.completed = self.status == "completed"
@@ -314,7 +323,10 @@ class Run:
         for part in key.split("."):
             if isinstance(node, dict) and part in node:
                 node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            # ASCII digits only: str.isdigit() takes "²" (int() then raises
+            # ValueError) and int() reads "٠" as 0
+            elif isinstance(node, list) and re.fullmatch("[0-9]+", part) and \
+                    int(part) < len(node):
                 node = node[int(part)]
             elif default is not _MISSING:
                 return default

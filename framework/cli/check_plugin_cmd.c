@@ -197,7 +197,8 @@ int kl_cli_check_plugin(int argc, char **argv) {
             checked, file);
     code = EXIT_CHECK;
   } else {
-    printf("all %u plugins in %s passed\n", checked, file);
+    if (checked == 1) printf("the plugin in %s passed\n", file);
+    else printf("all %u plugins in %s passed\n", checked, file);
   }
   kl_registry_free(alone);
   kl_registry_free(reg);

@@ -95,7 +95,7 @@ void kl_logf(kl_log *log, kl_log_level level, const char *fmt, ...) {
   bool console = log ? (log->console && level >= log->console_level) : level >= KL_LOG_WARN;
   if (console) {
     if (log && log->before_console) log->before_console(log->console_ctx);
-    fprintf(stderr, "kinlab: %s: %s\n", level_name(level), msg);
+    fprintf(stderr, "kinlab: %s: %s%s\n", level_name(level), log ? log->console_tag : "", msg);
   }
   if (log && log->file) {
     fprintf(log->file, "%s: %s\n", level_name(level), msg);

@@ -17,6 +17,7 @@ struct kl_log {
   bool console;
   void (*before_console)(void *ctx); /* clears the progress line          */
   void *console_ctx;
+  char console_tag[80];        /* "variant 'b': " on stderr in multi-variant runs */
 };
 kl_log *kl_log_new(FILE *file, kl_log_level console_level, bool console);
 void kl_log_free(kl_log *log);

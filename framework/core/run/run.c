@@ -21,6 +21,11 @@ static int open_log(run_ctx *r, bool restart, kl_error *err) {
   }
   r->log->before_console = run_progress_clear;
   r->log->console_ctx = r;
+  /* Variants run side by side: every warning on the terminal says whose it is
+   * (run.log is the variant's own). */
+  if (r->exp->n_runs > 1)
+    snprintf(r->log->console_tag, sizeof r->log->console_tag, "variant '%.60s': ",
+             r->cfg->variant_name);
   return KL_OK;
 }
 

@@ -33,6 +33,10 @@ EXTRA_DIST += tests/check_plugin.sh
 TESTS += tests/schemas_fresh.sh
 EXTRA_DIST += tests/schemas_fresh.sh
 
+# The curated mutants still name their code (make mutation can apply each).
+TESTS += tests/mutants_fresh.sh
+EXTRA_DIST += tests/mutants_fresh.sh
+
 regen-schemas: kinlab $(plugin_LTLIBRARIES)
 	KINLAB_PLUGINDIR= KINLAB_PLUGIN_PATH=`echo '$(PLUGIN_BUILD_DIRS)' | tr -s ' ' ':'` ./kinlab schema --out $(top_srcdir)/schemas
 .PHONY: regen-schemas

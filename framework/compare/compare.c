@@ -143,6 +143,40 @@ static void cmp_free(cmp *c) {
   kl_cmp_sv_free(&c->quants);
   kl_cmp_sv_free(&c->exacts);
   kl_cmp_sv_free(&c->unresolved);
+  kl_cmp_sv_free(&c->absent);
+  free(c->absent_unchecked);
+}
+
+/* The variants experiment.yaml (written at the start of a run with variants)
+ * expands to, against the directories found: one without a directory was not
+ * run (an interrupted run) or was deleted, and must not vanish silently from
+ * the comparison.  The experiment is loaded as --restart loads it; when that
+ * fails (its plugins are not found), the check is skipped and the table says
+ * so. */
+static int find_absent_variants(cmp *c, kl_error *err) {
+  char path[PATH_MAX];
+  if (c->nv < 1 || !kl_pathf(path, sizeof path, "%s/experiment.yaml", c->run_dir) ||
+      !kl_file_exists(path))
+    return KL_OK;
+  kl_registry *reg = kl_registry_new();
+  if (!reg) return kl_error_nomem(err);
+  kl_error load_err = {0, ""};
+  kl_experiment *exp = NULL;
+  int rc = KL_OK;
+  if (kl_registry_load_default_path(reg, &load_err) ||
+      kl_experiment_load_file(path, NULL, 0, reg, &exp, &load_err)) {
+    if (!(c->absent_unchecked = strdup(load_err.message))) rc = kl_error_nomem(err);
+  } else {
+    for (size_t i = 0; !rc && i < kl_experiment_variant_count(exp); i++) {
+      const char *name = kl_experiment_variant_name(exp, i);
+      bool found = false;
+      for (size_t k = 0; k < c->nv && !found; k++) found = !strcmp(c->v[k].name, name);
+      if (!found && kl_cmp_sv_push(&c->absent, name)) rc = kl_error_nomem(err);
+    }
+  }
+  kl_experiment_free(exp);
+  kl_registry_free(reg);
+  return rc;
 }
 
 int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const char *key,
@@ -181,6 +215,7 @@ int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const cha
   }
   c.reg = reg ? reg : own;
   int rc = kl_cmp_list_variants(&c, err);
+  if (!rc) rc = find_absent_variants(&c, err);
   for (size_t i = 0; !rc && i < c.nv; i++) rc = kl_cmp_read_variant(&c.v[i], err);
   if (!rc) rc = kl_cmp_find_varying(&c, err);
   if (!rc) rc = kl_cmp_find_resolution_keys(&c, key && *key ? key : NULL, by_rule, bad_by, err);

@@ -71,6 +71,8 @@ typedef struct cmp {
   res_key *rk;
   size_t n_rk;
   strvec unresolved; /* "resolution of KEY unknown: why; use --by ...", one per key */
+  strvec absent;     /* variants of experiment.yaml without a directory */
+  char *absent_unchecked; /* why experiment.yaml's variants were not checked, or NULL */
   size_t *order;    /* display order of the variants */
 } cmp;
 

@@ -359,6 +359,22 @@ static int write_md(const cmp *c, FILE *f) {
       free(idx);
     }
   }
+  if (c->absent.n) {
+    fputs("\n## Variants without a directory\n\n"
+          "experiment.yaml lists these variants, but their directories are absent (not run: "
+          "an interrupted run, continue it with `kinlab run --restart`; or deleted). They are "
+          "not compared.\n\n",
+          f);
+    for (size_t u = 0; u < c->absent.n; u++) {
+      fputs("- ", f);
+      md_write(f, c->absent.s[u], false);
+      fputc('\n', f);
+    }
+  } else if (c->absent_unchecked) {
+    fputs("\n(Whether every variant of experiment.yaml has a directory was not checked: ", f);
+    md_write(f, c->absent_unchecked, false);
+    fputs(")\n", f);
+  }
   /* Keys that may be resolutions but whose parameter tables were not
    * available: no orders in them, and why. */
   if (c->unresolved.n) {

@@ -246,6 +246,22 @@ class Examples(unittest.TestCase):
         self.assertEqual(kconfig.parse_yaml('a: "1e+01"\nb: !!float 5\n', "x", use_pyyaml=False),
                          {"a": "1e+01", "b": 5.0})
 
+    def test_blob_variance_is_the_mollifiers_width(self):
+        """Snapshots carry the mollifier's declared width (variance per
+        component), so the plots draw the blob that ran: the exponential
+        blob's variance in 2-D is 7/2 eps^2 (docs/landau.md), not eps^2."""
+        exp = kinlab.load(RUNS["mollifiers"][0])
+        for name, want in (("exponential", 3.5 * 0.086 ** 2), ("exponential_wide", 3.5 * 0.15 ** 2)):
+            with self.subTest(variant=name):
+                snap = exp[name].snapshots[-1]
+                got = float(np.ravel(snap.attrs("velocities")["blob_variance"])[0])
+                self.assertAlmostEqual(got, want, delta=1e-9 * want)
+        gv = exp["gaussian_variance"]
+        got = float(np.ravel(gv.snapshots[-1].attrs("velocities")["blob_variance"])[0])
+        h = 2 * gv.param("model.box") / gv.param("model.n")
+        eps = gv.param("model.epsilon_coeff") * h ** gv.param("model.epsilon_power")
+        self.assertAlmostEqual(got, eps, delta=1e-12 * eps)
+
     def test_plot_front_end_on_real_output(self):
         if importlib.util.find_spec("matplotlib") is None:
             self.skipTest("no matplotlib")

@@ -121,6 +121,9 @@ int kl_h5_end_snapshot(kl_snapshot *snap, kl_error *err);
 #define KL_SNAP_VELOCITIES "velocities" /* particles: dim_v x N */
 #define KL_SNAP_POSITIONS "positions"   /* particles: dim_x x N */
 #define KL_SNAP_WEIGHTS "weights"       /* particles: N */
+#define KL_SNAP_BLOB_VARIANCE "blob_variance" /* attribute of velocities: the mollifier's
+                                                * width (variance per component), when
+                                                * it declares one */
 #define KL_SNAP_GRID "f"                /* grid: nx x nv0 [x nv1 [x nv2]], attributes: */
 #define KL_SNAP_GRID_X_LO "x_lo"        /* cell k of an axis covers [lo + k d, lo + (k+1) d] */
 #define KL_SNAP_GRID_DX "dx"

@@ -364,16 +364,19 @@ def plot_convergence(variants, out_dir, formats, written, by):
         save(fig, out_dir, "convergence_" + safe_name(key), formats, written)
 
 
-def blob_variance(v, vel, weights, override):
+def blob_variance(v, vel, weights, override, declared=None):
     """Variance of the Gaussian blob used to draw a particle density.
 
-    The one place the figures use the mollifier's eps.  It knows only the
-    Gaussian (eps a variance) and the length scalings below, so any other
-    mollifier's eps (a Wendland support radius, say) is drawn as if it were a
-    Gaussian variance: issue 14 has the mollifier declare its width, which
-    should be used here instead."""
+    `declared` is the mollifier's own width (variance per component), which
+    kinlab writes as the attribute blob_variance of the velocities of each
+    snapshot when the mollifier declares one (every built-in does).  Without it
+    (runs of kinlab before 2026-12, or a mollifier without `width`) eps is read
+    from the configuration, knowing only the Gaussian (eps a variance) and the
+    length scalings below."""
     if override:
         return override
+    if declared is not None and declared > 0 and math.isfinite(declared):
+        return declared
     cfg = v.config
     eps = math.nan
     for k in ("model.epsilon", "model.eps", "model.mollifier.epsilon", "model.mollifier.eps"):
@@ -445,7 +448,9 @@ def plot_particles(v, snaps, out_dir, formats, written, args):
             ax.set_xlabel("v")
             ax.set_ylabel("weight")
         ax.set_title("%s: %d particles, t = %.4g" % (v.name, n, t))
-        var = blob_variance(v, vel, w, args.eps)
+        declared = g.attrs(vname).get("blob_variance") if hasattr(g, "attrs") else None
+        var = blob_variance(v, vel, w, args.eps,
+                            float(np.ravel(declared)[0]) if declared is not None else None)
         grid, dens = mollified_density(vel, w, var, args.grid)
         ax = row[1]
         if len(grid) == 1:

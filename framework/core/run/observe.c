@@ -89,6 +89,13 @@ static int write_view_snapshot(const kl_view *v, kl_snapshot *snap, kl_error *er
     if (!buf) return kl_error_set(err, KL_ENOMEM, "out of memory: snapshot of %zu particles", p->n);
     for (unsigned k = 0; k < v->dim_v; k++) memcpy(buf + k * p->n, p->v[k], p->n * sizeof *buf);
     rc = kl_snapshot_write(snap, KL_SNAP_VELOCITIES, 2, dims, buf, err);
+    /* Readers draw the particle density with the blob the model used: its
+     * variance from the mollifier's own width, never guessed from eps. */
+    if (!rc && p->mollifier && kl_mollifier_has_width(p->mollifier)) {
+      double var = kl_mollifier_width(p->mollifier, v->dim_v, p->eps);
+      if (var > 0 && isfinite(var))
+        rc = kl_snapshot_set_attr(snap, KL_SNAP_VELOCITIES, KL_SNAP_BLOB_VARIANCE, 1, &var, err);
+    }
     if (!rc && v->dim_x && p->x[0]) {
       dims[0] = v->dim_x;
       for (unsigned k = 0; k < v->dim_x; k++) memcpy(buf + k * p->n, p->x[k], p->n * sizeof *buf);

@@ -57,6 +57,7 @@
 
 #include "../common/simd_math.h" /* kl_max_finite: fmax stayed a libm call in the simd loops */
 #include "cs_gauss.h"
+#include "cs_invariants.h"
 
 enum { BC_PERIODIC, BC_INFLOW_ZERO };
 enum { TR_UPWIND, TR_MUSCL, TR_SL };
@@ -87,8 +88,7 @@ typedef struct cs_kinetic {
   double t_lo, t_hi;    /* time interval of the last part step (activity bookkeeping) */
   double refused_cfl;   /* sub-step count an upwind alignment step asked for, when refused */
   kl_instance *initial;
-  char names[8][24];
-  const char *name_ptr[8];
+  const char *names[8]; /* invariant columns (string literals) */
   size_t n_names;
 } cs_kinetic;
 
@@ -289,16 +289,11 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   }
   memset(s->colnz, 1, s->nx);
   /* Names of the invariants. */
-  static const char *const mom[] = {"momentum_x", "momentum_y", "momentum_z"};
-  size_t q = 0;
-  snprintf(s->names[q++], 24, "mass");
-  for (unsigned k = 0; k < s->d; k++) snprintf(s->names[q++], 24, "%s", mom[k]);
-  snprintf(s->names[q++], 24, "energy");
-  snprintf(s->names[q++], 24, "entropy");
-  snprintf(s->names[q++], 24, "f_min");
-  snprintf(s->names[q++], 24, "f_max");
+  size_t q = cs_conserved_names(s->names, s->d);
+  s->names[q++] = "entropy";
+  s->names[q++] = "f_min";
+  s->names[q++] = "f_max";
   s->n_names = q;
-  for (size_t i = 0; i < q; i++) s->name_ptr[i] = s->names[i];
   if (setup->dim_x != s->dim_x || setup->dim_v != s->d) {
     rc = kl_error_set(err, KL_EINVAL, "cs_kinetic: setup dimensions (%u, %u) differ from d, dim_x",
                       setup->dim_v, setup->dim_x);
@@ -1028,7 +1023,7 @@ static int view(void *state, const double *y, kl_view *v, kl_error *err) {
 
 static size_t invariant_names(void *state, const char *const **names) {
   cs_kinetic *s = state;
-  *names = s->name_ptr;
+  *names = s->names;
   return s->n_names;
 }
 

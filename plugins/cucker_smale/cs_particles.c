@@ -25,6 +25,7 @@
 #include <kinlab/kinlab.h>
 
 #include "cs_cells.h"
+#include "cs_invariants.h"
 
 enum { PSI_INDICATOR, PSI_BUMP, PSI_ALL };
 
@@ -40,8 +41,7 @@ typedef struct cs_particles {
   double *dvd[3];
   cs_cells cells;
   kl_instance *initial;
-  char names[8][24];
-  const char *name_ptr[8];
+  const char *names[8]; /* invariant columns (string literals) */
   size_t n_names;
 } cs_particles;
 
@@ -232,15 +232,10 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
     goto fail;
   }
   for (size_t i = 0; i < s->N; i++) s->wts[i] = s->w;
-  static const char *const mom[] = {"momentum_x", "momentum_y", "momentum_z"};
-  size_t q = 0;
-  snprintf(s->names[q++], 24, "mass");
-  for (unsigned k = 0; k < s->d; k++) snprintf(s->names[q++], 24, "%s", mom[k]);
-  snprintf(s->names[q++], 24, "energy");
-  snprintf(s->names[q++], 24, "velocity_radius");
-  snprintf(s->names[q++], 24, "gamma");
+  size_t q = cs_conserved_names(s->names, s->d);
+  s->names[q++] = "velocity_radius";
+  s->names[q++] = "gamma";
   s->n_names = q;
-  for (size_t i = 0; i < q; i++) s->name_ptr[i] = s->names[i];
   *state = s;
   return KL_OK;
 fail:
@@ -388,7 +383,7 @@ static int view(void *state, const double *y, kl_view *v, kl_error *err) {
 
 static size_t invariant_names(void *state, const char *const **names) {
   cs_particles *s = state;
-  *names = s->name_ptr;
+  *names = s->names;
   return s->n_names;
 }
 

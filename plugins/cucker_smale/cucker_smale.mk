@@ -6,12 +6,13 @@
 # ---- models.  -fno-math-errno lets fmin/fabs/sqrt vectorize in the hot loops.
 plugin_LTLIBRARIES += plugins/cucker_smale/cs_kinetic.la plugins/cucker_smale/cs_particles.la
 plugins_cucker_smale_cs_kinetic_la_SOURCES = plugins/cucker_smale/cs_kinetic.c plugins/cucker_smale/cs_gauss.h \
+	plugins/cucker_smale/cs_invariants.h \
 	plugins/common/simd_math.h
 plugins_cucker_smale_cs_kinetic_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_cucker_smale_cs_kinetic_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_cucker_smale_cs_kinetic_la_LIBADD = $(PLUGIN_LIBADD)
 plugins_cucker_smale_cs_particles_la_SOURCES = plugins/cucker_smale/cs_particles.c \
-	plugins/cucker_smale/cs_cells.c plugins/cucker_smale/cs_cells.h
+	plugins/cucker_smale/cs_cells.c plugins/cucker_smale/cs_cells.h plugins/cucker_smale/cs_invariants.h
 plugins_cucker_smale_cs_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_cucker_smale_cs_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_cucker_smale_cs_particles_la_LIBADD = $(PLUGIN_LIBADD)

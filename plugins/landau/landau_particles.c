@@ -1081,8 +1081,8 @@ static int lp_invariants(void *state, double t, const double *y, double *values,
   /* The scheme conserves energy up to the integrator's error (exactly in the
    * semi-discrete system): a large drift is an unstable step, whose particles
    * then fly off the mesh -- a result, however finite, that must not count. */
-  double drift = fabs(energy - s->energy0) / s->energy0;
-  if (s->energy0 > 0 && !(drift <= s->max_energy_drift))
+  const double drift = s->energy0 > 0 ? fabs(energy - s->energy0) / s->energy0 : 0;
+  if (!(drift <= s->max_energy_drift))
     return kl_error_set(err, KL_ENUMERIC,
                         "at t = %g the energy is %.6g, its initial value "
                         "%.6g: a relative drift of %.3g beyond max_energy_drift = %g means the "

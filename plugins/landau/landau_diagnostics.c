@@ -13,6 +13,17 @@
  *                         max|f^eps - f| / max|f|.
  *              G^eps is the model's mollifier with its eps (from the particle
  *              view), truncated at its cut-off radius for relative tolerance 1e-12.
+ *              split: true adds the two parts of that error, in the same norms:
+ *              l*_smoothing_error  G^eps * f - f, the regularization alone (what
+ *                                  even exact particle paths would leave);
+ *              l*_particle_error   f^eps - G^eps * f, the particles' part: the
+ *                                  quadrature of G^eps * f by the particles and
+ *                                  the error of their paths (the dynamic part).
+ *              G^eps * f(v) is a lattice quadrature sum_j omega_j f(v - z_j)
+ *              over z_j = delta j within the cut-off (tolerance 1e-10), omega_j
+ *              = G^eps(z_j) delta^d normalised to sum 1; delta is halved from
+ *              R/2 until the unnormalised sum of G^eps is 1 to 1e-10, which for
+ *              a blob much narrower than f resolves the convolution as well.
  *   particles  snapshot of the particles: datasets v (d x N), w (N), t (1).
  */
 #include <math.h>
@@ -29,10 +40,19 @@ typedef struct bkw_error_state {
   double *grid_f;   /* reconstruction on the grid */
   double *r2, *val; /* scratch */
   size_t scratch;
+  bool split;        /* also the smoothing and particle parts */
+  double *smooth_f;  /* G^eps * f on the grid (split) */
+  double q_eps;      /* eps of the quadrature stencil below (NaN: none yet) */
+  size_t q_count;    /* stencil points */
+  double *q_z;       /* their offsets, d per point */
+  double *q_omega;   /* their weights, sum 1 */
 } bkw_error_state;
 
-static const char *const bkw_error_columns[] = {"m4_exact", "m4_error", "l1_error", "l2_error",
-                                                "linf_error"};
+enum { BKW_COLUMNS = 5, BKW_SPLIT_COLUMNS = 11 };
+static const char *const bkw_error_columns[BKW_SPLIT_COLUMNS] = {
+    "m4_exact",           "m4_error",           "l1_error",          "l2_error",
+    "linf_error",         "l1_smoothing_error", "l2_smoothing_error", "linf_smoothing_error",
+    "l1_particle_error",  "l2_particle_error",  "linf_particle_error"};
 
 static const kl_param_spec bkw_error_params[] = {
     {"points", KL_PARAM_INT, NULL, 2, 2048, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX | KL_PARAM_OPTIONAL,
@@ -43,12 +63,18 @@ static const kl_param_spec bkw_error_params[] = {
      "quadrature points per side for the exact fourth moment"},
     {"moment_box", KL_PARAM_REAL, "10", 0, 0, KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL,
      "velocity", "quadrature box [-moment_box, moment_box]^d for the exact fourth moment"},
+    {"split", KL_PARAM_BOOL, "false", 0, 0, 0, NULL, NULL,
+     "also report the reconstruction error's smoothing part (G^eps * f - f) and particle part "
+     "(f^eps - G^eps * f) as l1/l2/linf_smoothing_error and l1/l2/linf_particle_error"},
     KL_PARAM_END};
 
 static void bkw_error_destroy(void *state) {
   bkw_error_state *s = state;
   if (!s) return;
   free(s->grid_f);
+  free(s->smooth_f);
+  free(s->q_z);
+  free(s->q_omega);
   free(s->r2);
   free(s->val);
   free(s);
@@ -80,9 +106,12 @@ static int bkw_error_create(const kl_setup *setup, void **state, kl_error *err) 
   s->box = kl_params_real(p, "box");
   s->mpoints = kl_params_int(p, "moment_points");
   s->mbox = kl_params_real(p, "moment_box");
+  s->split = kl_params_bool(p, "split");
+  s->q_eps = NAN;
   const size_t grid_bytes = ipow((size_t)s->points, s->d) * sizeof *s->grid_f;
   s->grid_f = malloc(grid_bytes);
-  if (!s->grid_f) {
+  if (s->grid_f && s->split) s->smooth_f = malloc(grid_bytes);
+  if (!s->grid_f || (s->split && !s->smooth_f)) {
     long pts = s->points;
     unsigned d = s->d;
     bkw_error_destroy(s);
@@ -96,9 +125,9 @@ static int bkw_error_create(const kl_setup *setup, void **state, kl_error *err) 
 }
 
 static size_t bkw_error_columns_fn(void *state, const char *const **names) {
-  (void)state;
+  const bkw_error_state *s = state;
   *names = bkw_error_columns;
-  return sizeof bkw_error_columns / sizeof *bkw_error_columns;
+  return s->split ? BKW_SPLIT_COLUMNS : BKW_COLUMNS;
 }
 
 static double exact_m4(const bkw_error_state *s, const kl_observation *obs, int *rc) {
@@ -120,6 +149,98 @@ static double exact_m4(const bkw_error_state *s, const kl_observation *obs, int 
   return sum * vol;
 }
 
+/* Sums of |e|, e^2 and max |e| over the grid, and the relative norms from them. */
+typedef struct norm_sums {
+  double l1, l2, linf;
+} norm_sums;
+
+static void norm_add(norm_sums *n, double e) {
+  e = fabs(e);
+  n->l1 += e, n->l2 += e * e;
+  if (e > n->linf) n->linf = e;
+}
+
+static void norm_relative(const norm_sums *n, double f1, double f2, double finf, double *out) {
+  out[0] = f1 > 0 ? n->l1 / f1 : NAN;
+  out[1] = f2 > 0 ? sqrt(n->l2 / f2) : NAN;
+  out[2] = finf > 0 ? n->linf / finf : NAN;
+}
+
+/* The lattice stencil of G^eps * f for the view's mollifier and eps (see the
+ * head of the file): built once per eps. */
+enum { STENCIL_MAX_POINTS = 4000000 };
+static const double STENCIL_RTOL = 1e-10;
+
+static int smoothing_stencil(bkw_error_state *s, const kl_particle_view *pv, kl_error *err) {
+  if (s->q_eps == pv->eps) return KL_OK;
+  const unsigned d = s->d;
+  const double R = kl_mollifier_cutoff(pv->mollifier, d, pv->eps, STENCIL_RTOL);
+  if (!(R > 0) || !isfinite(R))
+    return kl_error_set(err, KL_EINVAL,
+                        "bkw_error split: the mollifier has no finite cut-off radius (eps = %g)",
+                        pv->eps);
+  for (double delta = R / 2;; delta /= 2) {
+    const long half = (long)floor(R / delta);
+    const size_t side = (size_t)(2 * half + 1), count = ipow(side, d);
+    if (count > STENCIL_MAX_POINTS)
+      return kl_error_set(err, KL_EINVAL,
+                          "bkw_error split: the mollifier (eps = %g) is not resolved by a "
+                          "lattice of %d points within its cut-off; its profile is not "
+                          "smooth enough for the convolution quadrature",
+                          pv->eps, STENCIL_MAX_POINTS);
+    double *z = malloc(count * d * sizeof *z), *omega = malloc(count * sizeof *omega),
+           *r2s = malloc(count * sizeof *r2s);
+    if (!z || !omega || !r2s) {
+      free(z);
+      free(omega);
+      free(r2s);
+      return kl_error_set(err, KL_ENOMEM, "out of memory (bkw_error split: %zu points)", count);
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < count; k++) {
+      size_t r = k;
+      double r2 = 0;
+      for (unsigned a = d; a-- > 0;) {
+        z[m * d + a] = delta * (double)((long)(r % side) - half);
+        r /= side;
+        r2 += z[m * d + a] * z[m * d + a];
+      }
+      if (r2 >= R * R) continue;
+      r2s[m++] = r2;
+    }
+    kl_mollifier_profile(pv->mollifier, d, pv->eps, m, r2s, omega, NULL);
+    free(r2s);
+    double sum = 0;
+    for (size_t q = 0; q < m; q++) sum += omega[q];
+    sum *= pow(delta, (double)d);
+    if (fabs(sum - 1) <= STENCIL_RTOL) {
+      for (size_t q = 0; q < m; q++) omega[q] *= pow(delta, (double)d) / sum;
+      free(s->q_z);
+      free(s->q_omega);
+      s->q_z = z, s->q_omega = omega, s->q_count = m, s->q_eps = pv->eps;
+      return KL_OK;
+    }
+    free(z);
+    free(omega);
+  }
+}
+
+/* (G^eps * f)(t, v) by the stencil. */
+static int smoothed_exact(const bkw_error_state *s, const kl_observation *obs, const double *v,
+                          double *out) {
+  const unsigned d = s->d;
+  double sum = 0;
+  for (size_t q = 0; q < s->q_count; q++) {
+    double u[3], f;
+    for (unsigned a = 0; a < d; a++) u[a] = v[a] - s->q_z[q * d + a];
+    int rc = kl_initial_exact(obs->initial, obs->t, NULL, u, &f);
+    if (rc) return rc;
+    sum += s->q_omega[q] * f;
+  }
+  *out = sum;
+  return KL_OK;
+}
+
 static int bkw_error_observe(void *state, const kl_observation *obs, double *values,
                              kl_error *err) {
   bkw_error_state *s = state;
@@ -131,7 +252,7 @@ static int bkw_error_observe(void *state, const kl_observation *obs, double *val
   if (!pv->mollifier)
     return kl_error_set(err, KL_EINVAL,
                         "bkw_error: the model gives no mollifier for the reconstruction");
-  for (size_t c = 0; c < 5; c++) values[c] = NAN;
+  for (size_t c = 0; c < (s->split ? BKW_SPLIT_COLUMNS : BKW_COLUMNS); c++) values[c] = NAN;
   if (!obs->initial) return KL_OK;
 
   /* ---- fourth moment */
@@ -200,7 +321,9 @@ static int bkw_error_observe(void *state, const kl_observation *obs, double *val
     for (size_t q = 0; q < m; q++) s->grid_f[idx[q]] += pv->w[i] * s->val[q];
   }
   free(idx);
-  double e1 = 0, f1 = 0, e2 = 0, f2 = 0, ei = 0, fi = 0;
+  if (s->split && (rc = smoothing_stencil(s, pv, err))) return rc;
+  norm_sums total_err = {0}, smooth_err = {0}, particle_err = {0};
+  double f1 = 0, f2 = 0, fi = 0;
   for (size_t k = 0; k < total; k++) {
     double v[3], f;
     size_t r = k;
@@ -209,17 +332,22 @@ static int bkw_error_observe(void *state, const kl_observation *obs, double *val
       r /= n;
     }
     rc = kl_initial_exact(obs->initial, obs->t, NULL, v, &f);
+    if (!rc && s->split) rc = smoothed_exact(s, obs, v, &s->smooth_f[k]);
     if (rc) return rc == KL_ENOTSUP ? KL_OK
                                     : kl_error_set(err, rc, "bkw_error: exact solution failed");
-    double e = fabs(s->grid_f[k] - f);
-    e1 += e, f1 += fabs(f);
-    e2 += e * e, f2 += f * f;
-    if (e > ei) ei = e;
+    norm_add(&total_err, s->grid_f[k] - f);
+    if (s->split) {
+      norm_add(&smooth_err, s->smooth_f[k] - f);
+      norm_add(&particle_err, s->grid_f[k] - s->smooth_f[k]);
+    }
+    f1 += fabs(f), f2 += f * f;
     if (fabs(f) > fi) fi = fabs(f);
   }
-  values[2] = f1 > 0 ? e1 / f1 : NAN;
-  values[3] = f2 > 0 ? sqrt(e2 / f2) : NAN;
-  values[4] = fi > 0 ? ei / fi : NAN;
+  norm_relative(&total_err, f1, f2, fi, values + 2);
+  if (s->split) {
+    norm_relative(&smooth_err, f1, f2, fi, values + 5);
+    norm_relative(&particle_err, f1, f2, fi, values + 8);
+  }
   return KL_OK;
 }
 

@@ -47,6 +47,8 @@ REDUCED = {
     "cs_table1": ["--set", "time.t_final=2e-4", "--set", "time.output_every=1e-4"],
     "gamma_regimes": ["--set", "model.n=4", "--set", "time.t_final=0.02",
                       "--set", "time.output_every=0.01"],
+    "landau_binary_bkw": ["--set", "sweep={model.N: [200, 400], model.seed: [1, 2]}",
+                          "--set", "time.t_final=0.05", "--set", "time.output_every=0.025"],
     "mollifiers": ["--set", "model.n=4", "--set", "time.t_final=0.02",
                    "--set", "time.output_every=0.01"],
     "rosenbluth": ["--set", "variants.0.set={model.n: 4}", "--set", "variants.1.set={model.n: 5}",

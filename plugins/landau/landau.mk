@@ -37,6 +37,13 @@ plugins_landau_landau_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_landau_landau_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_landau_landau_particles_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS)
 
+# ---- stochastic binary collisions (landau_binary)
+plugin_LTLIBRARIES += plugins/landau/landau_binary.la
+plugins_landau_landau_binary_la_SOURCES = plugins/landau/landau_binary.c \
+	plugins/landau/landau_rng.h plugins/landau/landau_box.h
+plugins_landau_landau_binary_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_landau_landau_binary_la_LIBADD = $(PLUGIN_LIBADD)
+
 # ---- diagnostics (bkw_error, particles)
 plugin_LTLIBRARIES += plugins/landau/landau_diagnostics.la
 plugins_landau_landau_diagnostics_la_SOURCES = plugins/landau/landau_diagnostics.c
@@ -45,9 +52,11 @@ plugins_landau_landau_diagnostics_la_LIBADD = $(PLUGIN_LIBADD)
 
 # ---- tests
 check_PROGRAMS += tests/test_landau_mollifiers tests/test_landau_kernels \
-	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box
+	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box \
+	tests/test_landau_binary
 TESTS += tests/test_landau_mollifiers tests/test_landau_kernels \
-	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box
+	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box \
+	tests/test_landau_binary
 tests_test_landau_mollifiers_SOURCES = plugins/landau/tests/test_landau_mollifiers.c
 tests_test_landau_mollifiers_CPPFLAGS = $(TEST_CPPFLAGS) $(GSL_CFLAGS)
 tests_test_landau_mollifiers_LDADD = $(TEST_LDADD)
@@ -69,6 +78,10 @@ tests_test_landau_bkw_LDADD = $(TEST_LDADD)
 tests_test_landau_box_SOURCES = plugins/landau/tests/test_landau_box.c plugins/landau/landau_box.h
 tests_test_landau_box_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_landau_box_LDADD = $(TEST_LDADD)
+tests_test_landau_binary_SOURCES = plugins/landau/tests/test_landau_binary.c \
+	plugins/landau/tests/test_landau_common.h
+tests_test_landau_binary_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_landau_binary_LDADD = $(TEST_LDADD)
 
 # With ./configure --enable-mpi the pair sum is split over MPI ranks.
 if KL_MPI

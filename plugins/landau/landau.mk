@@ -46,17 +46,18 @@ plugins_landau_landau_binary_la_LIBADD = $(PLUGIN_LIBADD)
 
 # ---- diagnostics (bkw_error, particles)
 plugin_LTLIBRARIES += plugins/landau/landau_diagnostics.la
-plugins_landau_landau_diagnostics_la_SOURCES = plugins/landau/landau_diagnostics.c
+plugins_landau_landau_diagnostics_la_SOURCES = plugins/landau/landau_diagnostics.c \
+	plugins/landau/landau_rate.h
 plugins_landau_landau_diagnostics_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_landau_landau_diagnostics_la_LIBADD = $(PLUGIN_LIBADD)
 
 # ---- tests
 check_PROGRAMS += tests/test_landau_mollifiers tests/test_landau_kernels \
 	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box \
-	tests/test_landau_binary
+	tests/test_landau_binary tests/test_landau_rate
 TESTS += tests/test_landau_mollifiers tests/test_landau_kernels \
 	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box \
-	tests/test_landau_binary
+	tests/test_landau_binary tests/test_landau_rate
 tests_test_landau_mollifiers_SOURCES = plugins/landau/tests/test_landau_mollifiers.c
 tests_test_landau_mollifiers_CPPFLAGS = $(TEST_CPPFLAGS) $(GSL_CFLAGS)
 tests_test_landau_mollifiers_LDADD = $(TEST_LDADD)
@@ -82,6 +83,10 @@ tests_test_landau_binary_SOURCES = plugins/landau/tests/test_landau_binary.c \
 	plugins/landau/tests/test_landau_common.h
 tests_test_landau_binary_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_landau_binary_LDADD = $(TEST_LDADD)
+tests_test_landau_rate_SOURCES = plugins/landau/tests/test_landau_rate.c \
+	plugins/landau/tests/test_landau_common.h plugins/landau/landau_rate.h
+tests_test_landau_rate_CPPFLAGS = $(TEST_CPPFLAGS) $(GSL_CFLAGS)
+tests_test_landau_rate_LDADD = $(TEST_LDADD) $(GSL_LIBS)
 
 # With ./configure --enable-mpi the pair sum is split over MPI ranks.
 if KL_MPI

@@ -25,12 +25,30 @@
  *              R/2 until the unnormalised sum of G^eps is 1 to 1e-10, which for
  *              a blob much narrower than f resolves the convolution as well.
  *   particles  snapshot of the particles: datasets v (d x N), w (N), t (1).
+ *   second_moments
+ *              P_ab = sum_i w_i v_ia v_ib (a <= b) at every output (any
+ *              particle model: T_par(t), T_perp(t) of isotropization runs).
+ *   second_moment_rate
+ *              p_rate_t0_error: the relative (Frobenius) error of the model's
+ *              dP/dt = sum_i w_i (v_i a_i^T + a_i v_i^T), a_i = dv_i/dt of its
+ *              right-hand side at its initial state, against the exact rate at
+ *              f0 (landau_rate.h).  Needs initial data that are a sum of
+ *              Maxwellians (exact_parameter "mixture_*": bimaxwellian) and a
+ *              model with a `kernel` parameter and a right-hand side
+ *              (landau_particles, its default Maxwell kernel when absent):
+ *              refused at creation otherwise.  The same value in every row: a
+ *              property of the run's initial state (restart-proof: the state
+ *              comes from the model's initial()).
  */
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <kinlab/kinlab.h>
+
+#include "landau_rate.h"
 
 /* =============================================================== bkw_error */
 typedef struct bkw_error_state {
@@ -407,5 +425,226 @@ static const kl_plugin_info particles_info = {
     NULL,
     NULL};
 
-static const kl_plugin_info *const plugins[] = {&bkw_error_info, &particles_info, NULL};
+/* ========================================================== second_moments */
+typedef struct sm_state {
+  unsigned d;
+  kl_instance *model;
+  const kl_instance *kern; /* the model's kernel; NULL: phi = C */
+  double C;
+  bool have_exact;         /* f0 is a mixture and the model has a Landau kernel */
+  double exact[3][3];      /* exact dP/dt at f0 */
+  bool measured;           /* t0_error computed */
+  double t0_error;
+} sm_state;
+
+static const char *const sm_columns2[] = {"P_xx", "P_xy", "P_yy"};
+static const char *const sm_columns3[] = {"P_xx", "P_xy", "P_xz", "P_yy", "P_yz", "P_zz"};
+static const char *const rate_columns[] = {"p_rate_t0_error"};
+
+static void sm_phi(void *ctx, size_t n, const double *r2, double *phi) {
+  const sm_state *s = ctx;
+  if (s->kern) kl_kernel_weight(s->kern, n, r2, phi);
+  else
+    for (size_t i = 0; i < n; i++) phi[i] = s->C;
+}
+
+static bool has_param(const kl_instance *inst, const char *name) {
+  const kl_plugin_info *info = kl_instance_info(inst);
+  for (const kl_param_spec *q = info ? info->params : NULL; q && q->name; q++)
+    if (!strcmp(q->name, name)) return true;
+  return false;
+}
+
+/* f0 = sum_k w_k N(m_k, diag(T_k)) from the initial plugin's mixture_*
+ * parameters; false when it does not describe itself so. */
+enum { SM_MAX_COMPONENTS = 16 };
+static bool read_mixture(const kl_instance *init, unsigned d, size_t *K, double *w,
+                         double (*m)[3], double (*T)[3]) {
+  double count;
+  if (!init || kl_initial_exact_parameter(init, "mixture_count", &count) != KL_OK ||
+      !(count >= 1 && count <= SM_MAX_COMPONENTS) || count != floor(count))
+    return false;
+  *K = (size_t)count;
+  char name[64];
+  for (size_t k = 0; k < *K; k++) {
+    snprintf(name, sizeof name, "mixture_%zu_weight", k);
+    if (kl_initial_exact_parameter(init, name, &w[k]) != KL_OK || !(w[k] >= 0)) return false;
+    for (unsigned a = 0; a < d; a++) {
+      snprintf(name, sizeof name, "mixture_%zu_mean_%u", k, a);
+      if (kl_initial_exact_parameter(init, name, &m[k][a]) != KL_OK || !isfinite(m[k][a]))
+        return false;
+      snprintf(name, sizeof name, "mixture_%zu_temperature_%u", k, a);
+      if (kl_initial_exact_parameter(init, name, &T[k][a]) != KL_OK || !(T[k][a] > 0) ||
+          !isfinite(T[k][a]))
+        return false;
+    }
+  }
+  return true;
+}
+
+static int sm_create(const kl_setup *setup, void **state, kl_error *err) {
+  if (setup->dim_v < 2 || setup->dim_v > 3 || setup->dim_x != 0)
+    return kl_error_set(err, KL_EINVAL,
+                        "diagnostic (%s): homogeneous models with d = 2 or 3 only (found "
+                        "d = %u, dim_x = %u)",
+                        kl_params_path(setup->params), setup->dim_v, setup->dim_x);
+  sm_state *s = calloc(1, sizeof *s);
+  if (!s) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  s->d = setup->dim_v;
+  s->model = setup->model;
+  s->t0_error = NAN;
+  *state = s;
+  return KL_OK;
+}
+
+static int rate_create(const kl_setup *setup, void **state, kl_error *err) {
+  const char *path = kl_params_path(setup->params);
+  size_t K = 0;
+  double w[SM_MAX_COMPONENTS], m[SM_MAX_COMPONENTS][3], T[SM_MAX_COMPONENTS][3];
+  if (setup->dim_v >= 2 && setup->dim_v <= 3 && !read_mixture(setup->initial, setup->dim_v, &K, w, m, T))
+    return kl_error_set(err, KL_EINVAL,
+                        "diagnostic second_moment_rate (%s): needs initial data that are a sum "
+                        "of Maxwellians (bimaxwellian), found '%s'",
+                        path, setup->initial ? kl_instance_name(setup->initial) : "none");
+  if (!setup->model || !has_param(setup->model, "kernel") || !kl_model_has_rhs(setup->model))
+    return kl_error_set(err, KL_EINVAL,
+                        "diagnostic second_moment_rate (%s): needs a Landau model with a "
+                        "`kernel` parameter and a right-hand side (landau_particles), found "
+                        "'%s'",
+                        path, setup->model ? kl_instance_name(setup->model) : "none");
+  int rc = sm_create(setup, state, err);
+  if (rc) return rc;
+  sm_state *s = *state;
+  s->kern = kl_params_plugin(kl_instance_params(setup->model), "kernel");
+  s->C = s->d == 2 ? 1.0 / 16 : 1.0 / 24; /* the Landau models' default kernel */
+  const double check = lrate_mixture(s->d, K, w, (const double(*)[3])m, (const double(*)[3])T,
+                                     sm_phi, s, s->exact);
+  if (!(check >= 0 && check <= 1e-10)) {
+    free(s);
+    *state = NULL;
+    if (check < 0) return kl_error_set(err, KL_ENOMEM, "out of memory (second_moment_rate)");
+    return kl_error_set(err, KL_ENUMERIC,
+                        "diagnostic second_moment_rate (%s): the quadrature of the exact rate "
+                        "integrates a Gaussian of the mixture to 1 only within %.3g (expected "
+                        "1e-10)",
+                        path, check);
+  }
+  s->have_exact = true;
+  return KL_OK;
+}
+
+static size_t sm_columns_fn(void *state, const char *const **names) {
+  const sm_state *s = state;
+  *names = s->d == 2 ? sm_columns2 : sm_columns3;
+  return s->d == 2 ? 3 : 6;
+}
+
+static size_t rate_columns_fn(void *state, const char *const **names) {
+  (void)state;
+  *names = rate_columns;
+  return 1;
+}
+
+/* dP/dt of the model at its initial state against the exact rate. */
+static int sm_measure_t0(sm_state *s, kl_error *err) {
+  s->measured = true;
+  if (!s->have_exact || !kl_model_has_rhs(s->model)) return KL_OK;
+  const size_t len = kl_model_size(s->model);
+  double *y = malloc(len * sizeof *y), *dy = malloc(len * sizeof *dy), t0 = 0;
+  if (!y || !dy) {
+    free(y), free(dy);
+    return kl_error_set(err, KL_ENOMEM, "out of memory (second_moments: %zu values)", len);
+  }
+  kl_view view;
+  int rc = kl_model_initial(s->model, &t0, y, err);
+  if (!rc) rc = kl_model_rhs(s->model, t0, y, dy, err);
+  if (!rc) rc = kl_model_view(s->model, y, &view, err);
+  if (!rc && view.kind == KL_VIEW_PARTICLES) {
+    const kl_particle_view *pv = &view.particles;
+    const unsigned d = s->d;
+    double rate[3][3] = {{0}}, num = 0, den = 0;
+    bool inside = true; /* the view's velocities are entries of y: a_i sits at the same place in dy */
+    for (unsigned a = 0; a < d; a++)
+      inside &= pv->v[a] >= y && pv->v[a] + pv->n <= y + len;
+    if (inside) {
+      for (size_t i = 0; i < pv->n; i++)
+        for (unsigned a = 0; a < d; a++)
+          for (unsigned b = 0; b < d; b++) {
+            const double va = pv->v[a][i], vb = pv->v[b][i];
+            const double aa = dy[pv->v[a] - y + i], ab = dy[pv->v[b] - y + i];
+            rate[a][b] += pv->w[i] * (va * ab + aa * vb);
+          }
+      for (unsigned a = 0; a < d; a++)
+        for (unsigned b = 0; b < d; b++) {
+          num += (rate[a][b] - s->exact[a][b]) * (rate[a][b] - s->exact[a][b]);
+          den += s->exact[a][b] * s->exact[a][b];
+        }
+      s->t0_error = den > 0 ? sqrt(num / den) : NAN;
+    } else
+      rc = kl_error_set(err, KL_EINVAL,
+                        "second_moment_rate: the view of model '%s' does not point into its "
+                        "state vector, so dv/dt cannot be read from its right-hand side",
+                        kl_instance_name(s->model));
+  }
+  free(y), free(dy);
+  return rc;
+}
+
+static int sm_observe(void *state, const kl_observation *obs, double *values, kl_error *err) {
+  const sm_state *s = state;
+  const kl_view *view = obs->view;
+  const unsigned d = s->d;
+  if (!view || view->kind != KL_VIEW_PARTICLES || view->dim_v != d)
+    return kl_error_set(err, KL_EINVAL, "second_moments: needs a particle view with d = %u", d);
+  const kl_particle_view *pv = &view->particles;
+  size_t c = 0;
+  for (unsigned a = 0; a < d; a++)
+    for (unsigned b = a; b < d; b++) {
+      double sum = 0;
+      for (size_t i = 0; i < pv->n; i++) sum += pv->w[i] * pv->v[a][i] * pv->v[b][i];
+      values[c++] = sum;
+    }
+  return KL_OK;
+}
+
+static int rate_observe(void *state, const kl_observation *obs, double *values, kl_error *err) {
+  (void)obs;
+  sm_state *s = state;
+  if (!s->measured) {
+    int rc = sm_measure_t0(s, err);
+    if (rc) return rc;
+  }
+  values[0] = s->t0_error;
+  return KL_OK;
+}
+
+static const kl_diagnostic_ops sm_ops = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
+                                         sm_columns_fn, sm_observe, NULL};
+
+static const kl_plugin_info sm_info = {
+    KL_PLUGIN_HEADER,
+    KL_KIND_DIAGNOSTIC,
+    "second_moments",
+    "second-moment tensor P = sum_i w_i v_i v_i^T of the particles",
+    NULL,
+    &sm_ops,
+    sm_create,
+    free};
+
+static const kl_diagnostic_ops rate_ops = {sizeof(kl_diagnostic_ops), KL_VIEW_PARTICLES,
+                                           rate_columns_fn, rate_observe, NULL};
+
+static const kl_plugin_info rate_info = {
+    KL_PLUGIN_HEADER,
+    KL_KIND_DIAGNOSTIC,
+    "second_moment_rate",
+    "error of the model's dP/dt at t0 against the exact rate at a sum of Maxwellians (any "
+    "Landau kernel)",
+    NULL,
+    &rate_ops,
+    rate_create,
+    free};
+
+static const kl_plugin_info *const plugins[] = {&bkw_error_info, &particles_info, &sm_info,
+                                                 &rate_info, NULL};
 KL_PLUGIN_MODULE(plugins)

@@ -5,11 +5,18 @@
  *   bkw          BKW exact solution for Maxwell molecules, d = 2 (A = (1/16)(|z|^2 I - z z))
  *                or d = 3 (A = (1/24)(...)); exact(t) and start_time = t0.
  *   maxwellian   mass (2 pi T)^{-d/2} exp(-|v-u|^2/(2T)); stationary, so exact(t) = f0.
- *   bimaxwellian w1 N(u1, T1 I) + w2 N(u2, T2 I); default: the 2-D Coulomb test
- *                (equal mix of N((3,1)/sqrt2, I) and N((-1,1)/sqrt2, I)).
+ *   bimaxwellian w1 N(u1, T1) + w2 N(u2, T2), T_k = temperature_k I or, with
+ *                temperatures_k, diag(T_k) (anisotropic: T_par != T_perp); default:
+ *                the 2-D Coulomb test (equal mix of N((3,1)/sqrt2, I) and
+ *                N((-1,1)/sqrt2, I)).  Its exact_parameter() gives the mixture
+ *                ("mixture_count", "mixture_<k>_weight", "mixture_<k>_mean_<a>",
+ *                "mixture_<k>_temperature_<a>"), from which the diagnostic
+ *                second_moment_rate computes the exact rate dP/dt at t0.
  *   rosenbluth   (1/S^2) exp(-S (|v| - sigma)^2 / sigma^2), sigma = 0.3, S = 10 (CHWW).
  */
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +156,16 @@ static double gauss(unsigned d, double T, const double *u, const double *v) {
   return norm * exp(-r2 / (2 * T));
 }
 
+/* N(u, diag(T)) */
+static double gauss_diagonal(unsigned d, const double *T, const double *u, const double *v) {
+  double e = 0, norm = 1;
+  for (unsigned k = 0; k < d; k++) {
+    e += (v[k] - u[k]) * (v[k] - u[k]) / T[k];
+    norm /= sqrt(2 * M_PI * T[k]);
+  }
+  return norm * exp(-0.5 * e);
+}
+
 typedef struct maxwellian_state {
   unsigned d;
   double mass, T, u[3];
@@ -217,7 +234,8 @@ static const kl_plugin_info maxwellian_info = {
 
 typedef struct bimaxwellian_state {
   unsigned d;
-  double w[2], T[2], u[2][3];
+  double w[2], T[2][3], u[2][3];
+  bool isotropic[2]; /* T_k = temperature_k I: the isotropic formula, as before */
 } bimaxwellian_state;
 
 static const kl_param_spec bimaxwellian_params[] = {
@@ -234,7 +252,38 @@ static const kl_param_spec bimaxwellian_params[] = {
      "mass of the first Maxwellian"},
     {"weight2", KL_PARAM_REAL, "0.5", 0, 0, KL_PARAM_HAS_MIN, NULL, "1",
      "mass of the second Maxwellian"},
+    {"temperatures1", KL_PARAM_REAL_LIST, NULL, 0, 0, KL_PARAM_OPTIONAL, NULL, "velocity^2",
+     "temperature of the first Maxwellian per velocity component (d values > 0; an "
+     "anisotropic Maxwellian, T_par != T_perp); replaces temperature1"},
+    {"temperatures2", KL_PARAM_REAL_LIST, NULL, 0, 0, KL_PARAM_OPTIONAL, NULL, "velocity^2",
+     "temperature of the second Maxwellian per velocity component; replaces temperature2"},
     KL_PARAM_END};
+
+/* temperatures_k (d values > 0) or temperature_k for every component */
+static int read_temperatures(const kl_params *p, const char *list_key, const char *key,
+                             unsigned d, double *T, kl_error *err) {
+  if (!kl_params_is_set(p, list_key)) {
+    for (unsigned a = 0; a < 3; a++) T[a] = kl_params_real(p, key);
+    return KL_OK;
+  }
+  if (kl_params_is_set(p, key))
+    return kl_params_error(err, KL_EINVAL, p, list_key,
+                           "give either %s or %s, not both", key, list_key);
+  const double *vals;
+  const size_t n = kl_params_real_list(p, list_key, &vals);
+  if (n != d)
+    return kl_params_error(err, KL_EINVAL, p, list_key,
+                           "expected d = %u temperatures (one per velocity component), found %zu",
+                           d, n);
+  for (unsigned a = 0; a < d; a++) {
+    if (!(vals[a] > 0) || !isfinite(vals[a]))
+      return kl_params_error(err, KL_EINVAL, p, list_key,
+                             "expected temperatures > 0, found %g (component %u)", vals[a], a);
+    T[a] = vals[a];
+  }
+  for (unsigned a = d; a < 3; a++) T[a] = 1;
+  return KL_OK;
+}
 
 static int bimaxwellian_create(const kl_setup *setup, void **state, kl_error *err) {
   int rc = need_dim(setup, "bimaxwellian", 1, 3, err);
@@ -245,9 +294,11 @@ static int bimaxwellian_create(const kl_setup *setup, void **state, kl_error *er
   s->d = setup->dim_v;
   s->w[0] = kl_params_real(p, "weight1");
   s->w[1] = kl_params_real(p, "weight2");
-  s->T[0] = kl_params_real(p, "temperature1");
-  s->T[1] = kl_params_real(p, "temperature2");
-  rc = read_velocity(p, "mean1", s->d, s->u[0], err);
+  rc = read_temperatures(p, "temperatures1", "temperature1", s->d, s->T[0], err);
+  if (!rc) rc = read_temperatures(p, "temperatures2", "temperature2", s->d, s->T[1], err);
+  s->isotropic[0] = !kl_params_is_set(p, "temperatures1");
+  s->isotropic[1] = !kl_params_is_set(p, "temperatures2");
+  if (!rc) rc = read_velocity(p, "mean1", s->d, s->u[0], err);
   if (!rc) rc = read_velocity(p, "mean2", s->d, s->u[1], err);
   if (!rc && !(s->w[0] + s->w[1] > 0))
     rc = kl_params_error(err, KL_EINVAL, p, "weight2",
@@ -263,7 +314,38 @@ static int bimaxwellian_create(const kl_setup *setup, void **state, kl_error *er
 static double bimaxwellian_density(void *state, const double *x, const double *v) {
   (void)x;
   const bimaxwellian_state *s = state;
-  return s->w[0] * gauss(s->d, s->T[0], s->u[0], v) + s->w[1] * gauss(s->d, s->T[1], s->u[1], v);
+  double f = 0;
+  for (int k = 0; k < 2; k++)
+    f += s->w[k] * (s->isotropic[k] ? gauss(s->d, s->T[k][0], s->u[k], v)
+                                    : gauss_diagonal(s->d, s->T[k], s->u[k], v));
+  return f;
+}
+
+static int bimaxwellian_exact_parameter(void *state, const char *name, double *value) {
+  const bimaxwellian_state *s = state;
+  if (!strcmp(name, "mixture_count")) {
+    *value = 2;
+    return KL_OK;
+  }
+  unsigned k, a;
+  int end = 0;
+  if (sscanf(name, "mixture_%u_weight%n", &k, &end) == 1 && name[end] == 0 && k < 2) {
+    *value = s->w[k];
+    return KL_OK;
+  }
+  end = 0;
+  if (sscanf(name, "mixture_%u_mean_%u%n", &k, &a, &end) == 2 && name[end] == 0 && k < 2 &&
+      a < s->d) {
+    *value = s->u[k][a];
+    return KL_OK;
+  }
+  end = 0;
+  if (sscanf(name, "mixture_%u_temperature_%u%n", &k, &a, &end) == 2 && name[end] == 0 &&
+      k < 2 && a < s->d) {
+    *value = s->T[k][a];
+    return KL_OK;
+  }
+  return KL_ENOTSUP;
 }
 
 static int bimaxwellian_support(void *state, double *x_lo, double *x_hi, double *v_lo,
@@ -271,8 +353,8 @@ static int bimaxwellian_support(void *state, double *x_lo, double *x_hi, double 
   (void)x_lo, (void)x_hi;
   const bimaxwellian_state *s = state;
   for (unsigned k = 0; k < s->d; k++) {
-    double a = s->u[0][k] - 6 * sqrt(s->T[0]), b = s->u[1][k] - 6 * sqrt(s->T[1]);
-    double c = s->u[0][k] + 6 * sqrt(s->T[0]), e = s->u[1][k] + 6 * sqrt(s->T[1]);
+    double a = s->u[0][k] - 6 * sqrt(s->T[0][k]), b = s->u[1][k] - 6 * sqrt(s->T[1][k]);
+    double c = s->u[0][k] + 6 * sqrt(s->T[0][k]), e = s->u[1][k] + 6 * sqrt(s->T[1][k]);
     v_lo[k] = a < b ? a : b;
     v_hi[k] = c > e ? c : e;
   }
@@ -280,7 +362,8 @@ static int bimaxwellian_support(void *state, double *x_lo, double *x_hi, double 
 }
 
 static const kl_initial_ops bimaxwellian_ops = {sizeof(kl_initial_ops), bimaxwellian_density,
-                                                NULL, NULL, bimaxwellian_support, NULL, NULL};
+                                                NULL, NULL, bimaxwellian_support, NULL,
+                                                bimaxwellian_exact_parameter};
 
 static const kl_plugin_info bimaxwellian_info = {
     KL_PLUGIN_HEADER,

@@ -46,6 +46,7 @@ typedef struct variant {
   double *first, *last, *max_drift;
   size_t rows;
   bool ok; /* completed */
+  double ref_sigma; /* the analysis Gaussian's width against its reference (first axis) */
 } variant;
 
 typedef struct res_key {
@@ -90,7 +91,6 @@ typedef struct cmp {
   size_t *ref_of;        /* per variant: index of its reference variant, SIZE_MAX: none */
   char *ref_dir;         /* REF_PATH: the other run directory */
   double analysis_width; /* fixed Gaussian width (> 0), else derived from the reference */
-  double sigma_used;     /* the analysis width of the last particle comparison (first axis) */
   bool ref_grid;         /* grid model: the grid columns */
   strvec ref_cols;       /* ref_*_error columns (also in errors) */
   ref_row *ref_rows;

@@ -773,7 +773,7 @@ static int variant_errors(cmp *c, size_t i, const char *ref_dir, kl_error *err) 
       rc = grid_errors(&sa, &sr, vals, err);
     } else {
       nvals = N_PARTICLE_COLS;
-      rc = particle_errors(&sa, &sr, c->analysis_width, vals, &c->sigma_used, err);
+      rc = particle_errors(&sa, &sr, c->analysis_width, vals, &v->ref_sigma, err);
     }
     snap_free(&sa);
     snap_free(&sr);
@@ -807,7 +807,7 @@ int kl_cmp_reference_errors(cmp *c, const char *spec, double width, bool *bad_us
   int rc = experiment_settings(c, &from_experiment, &c->analysis_width, err);
   if (!rc) rc = kl_cmp_choose_reference(c, spec ? spec : from_experiment, bad_usage, err);
   free(from_experiment);
-  c->sigma_used = NAN;
+  for (size_t i = 0; i < c->nv; i++) c->v[i].ref_sigma = NAN;
   for (size_t i = 0; !rc && i < c->nv; i++) {
     if (!c->v[i].ok) continue;
     const char *ref_dir = c->ref_mode == REF_PATH ? c->ref_dir

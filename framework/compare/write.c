@@ -247,17 +247,20 @@ static void write_md_reference(const cmp *c, FILE *f) {
           "`ref_linf_error` the norms of the difference of the densities reconstructed with one "
           "Gaussian for both runs",
           f);
-    if (c->analysis_width > 0) fprintf(f, " (standard deviation %.4g, as given)", c->analysis_width);
-    else if (!isnan(c->sigma_used))
-      fprintf(f, " (standard deviation the reference's blob width, %.4g in the last comparison)",
-              c->sigma_used);
+    if (c->analysis_width > 0)
+      fprintf(f, " (standard deviation %.4g per component, as given)", c->analysis_width);
+    else
+      fputs(" (standard deviation per component: the reference's blob width, sqrt of its "
+            "`blob_variance`, else Silverman's rule on the reference; column σ)",
+            f);
     fputc('.', f);
   }
   fputs(" Values at the last common output time; every common time is in "
         "reference_errors.csv.\n\n| run | reference",
         f);
+  if (!c->ref_grid) fputs(" | σ", f);
   for (size_t k = 0; k < c->ref_cols.n; k++) fprintf(f, " | %s", c->ref_cols.s[k]);
-  md_header_end(f, 2 + c->ref_cols.n);
+  md_header_end(f, 2 + !c->ref_grid + c->ref_cols.n);
   for (size_t o = 0; o < c->nv; o++) {
     size_t i = c->order[o];
     const variant *v = &c->v[i];
@@ -265,6 +268,7 @@ static void write_md_reference(const cmp *c, FILE *f) {
     md_row_start(f, v);
     fputs(" | ", f);
     md_text(f, r ? r : (c->ref_of && c->ref_of[i] == i ? "(the reference)" : "–"));
+    if (!c->ref_grid) md_num(f, v->ref_sigma, "%.4g");
     for (size_t k = 0; k < c->ref_cols.n; k++)
       md_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->ref_cols.s[k]) : NAN, "%.4g");
     fputs(" |\n", f);

@@ -572,6 +572,16 @@ int kl_cmp_choose_reference(cmp *c, const char *spec, bool *bad_usage, kl_error 
       for (size_t k = 0; k < c->nv; k++) c->ref_of[k] = i;
       return KL_OK;
     }
+  struct stat st;
+  if (!is_run_dir(spec) && stat(spec, &st) == 0 && S_ISDIR(st.st_mode)) {
+    char p[PATH_MAX];
+    bool base = kl_pathf(p, sizeof p, "%s/experiment.yaml", spec) && kl_file_exists(p);
+    return kl_error_set(err, KL_EINVAL,
+                        "reference %s: %s; expected one run directory (with "
+                        "config.resolved.yaml)%s",
+                        spec, base ? "a directory of variants, not one run" : "not a run directory",
+                        base ? ", e.g. one of its variants: REFERENCE/VARIANT" : "");
+  }
   if (strchr(spec, '/') || is_run_dir(spec)) {
     if (!is_run_dir(spec))
       return kl_error_set(err, KL_EIO,

@@ -815,6 +815,12 @@ int kl_cmp_reference_errors(cmp *c, const char *spec, double width, bool *bad_us
   char *from_experiment = NULL;
   c->analysis_width = width;
   int rc = experiment_settings(c, &from_experiment, &c->analysis_width, err);
+  /* The experiment's 'finest' without a resolution key (a single run, or
+   * variants of another kind) is the default, not an error after the run. */
+  if (!spec && from_experiment && !strcmp(from_experiment, "finest")) {
+    free(from_experiment);
+    from_experiment = NULL;
+  }
   if (!rc) rc = kl_cmp_choose_reference(c, spec ? spec : from_experiment, bad_usage, err);
   free(from_experiment);
   for (size_t i = 0; i < c->nv; i++) c->v[i].ref_sigma = NAN;

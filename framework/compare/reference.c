@@ -462,7 +462,8 @@ static char *config_value_in(const char *dir, const char *key) {
   const kl_node *n = tree;
   char buf[256];
   snprintf(buf, sizeof buf, "%s", key);
-  for (char *part = strtok(buf, "."); part && n; part = strtok(NULL, "."))
+  char *save = NULL;
+  for (char *part = strtok_r(buf, ".", &save); part && n; part = strtok_r(NULL, ".", &save))
     n = n->type == KL_NODE_MAP ? kl_node_map_get(n, part) : NULL;
   char *out = n && n->type == KL_NODE_SCALAR && n->scalar ? strdup(n->scalar) : NULL;
   kl_node_free(tree);

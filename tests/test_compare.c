@@ -1143,6 +1143,20 @@ static void test_reference_choice(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "did you mean"));
 }
 
+/* A single run BASE/NAME of model (n = 32) whose particles are (+-1, 0) in d
+ * dimensions at the given times; its path in dir. */
+static void make_external_run(char dir[4400], const char *name, const char *model, unsigned d,
+                              const double *times, size_t n_times) {
+  const char *rows[] = {"0,0,0.01,0,0,0,0,2", "1,100,0.01,100,0,400,1,2"};
+  char cfg[512];
+  snprintf(cfg, sizeof cfg,
+           "name: r\nmodel:\n  type: %s\n  n: 32\nintegrator: {type: test_euler, dt: 0.01}\n",
+           model);
+  snprintf(dir, 4400, "%s/%s", base_dir, name);
+  make_variant(base_dir, name, cfg, "energy", rows, 2, "completed", "");
+  write_particle_snapshots(dir, d, 1.0, times, n_times);
+}
+
 /* Another run directory as the reference: a compatible one is used; one of
  * another model, another dimension or without common output times is
  * refused naming the file and what differs. */
@@ -1151,14 +1165,7 @@ static void test_reference_external(void) {
   snprintf(run, sizeof run, "%s/reference_ext", base_dir);
   make_reference_run(run, "count_model");
   const double t01[] = {0, 1}, t05[] = {0.5};
-  const char *rows[] = {"0,0,0.01,0,0,0,0,2", "1,100,0.01,100,0,400,1,2"};
-  snprintf(other, sizeof other, "%s/ext_good", base_dir);
-  mkdir(other, 0777);
-  make_variant(base_dir, "ext_good",
-               "name: r\nmodel:\n  type: count_model\n  n: 32\nintegrator: {type: test_euler, "
-               "dt: 0.01}\n",
-               "energy", rows, 2, "completed", "");
-  write_particle_snapshots(other, 2, 1.0, t01, 2);
+  make_external_run(other, "ext_good", "count_model", 2, t01, 2);
   kl_error err = {0, ""};
   bool bad;
   int rc = compare_with(run, other, &bad, &err);
@@ -1170,32 +1177,17 @@ static void test_reference_external(void) {
   table_free(t);
 
   /* another model */
-  snprintf(other, sizeof other, "%s/ext_model", base_dir);
-  make_variant(base_dir, "ext_model",
-               "name: r\nmodel:\n  type: other_model\n  n: 32\nintegrator: {type: test_euler, "
-               "dt: 0.01}\n",
-               "energy", rows, 2, "completed", "");
-  write_particle_snapshots(other, 2, 1.0, t01, 2);
+  make_external_run(other, "ext_model", "other_model", 2, t01, 2);
   CU_ASSERT_EQUAL(compare_with(run, other, &bad, &err), KL_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "ext_model/config.resolved.yaml: model.type is "
                                              "'other_model'"));
   /* another dimension */
-  snprintf(other, sizeof other, "%s/ext_dim", base_dir);
-  make_variant(base_dir, "ext_dim",
-               "name: r\nmodel:\n  type: count_model\n  n: 32\nintegrator: {type: test_euler, "
-               "dt: 0.01}\n",
-               "energy", rows, 2, "completed", "");
-  write_particle_snapshots(other, 3, 1.0, t01, 2);
+  make_external_run(other, "ext_dim", "count_model", 3, t01, 2);
   CU_ASSERT_EQUAL(compare_with(run, other, &bad, &err), KL_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "different kinds or dimensions"));
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "ext_dim/snapshots.h5"));
   /* no common output time */
-  snprintf(other, sizeof other, "%s/ext_times", base_dir);
-  make_variant(base_dir, "ext_times",
-               "name: r\nmodel:\n  type: count_model\n  n: 32\nintegrator: {type: test_euler, "
-               "dt: 0.01}\n",
-               "energy", rows, 2, "completed", "");
-  write_particle_snapshots(other, 2, 1.0, t05, 1);
+  make_external_run(other, "ext_times", "count_model", 2, t05, 1);
   CU_ASSERT_EQUAL(compare_with(run, other, &bad, &err), KL_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no common output time"));
   /* not a run directory */

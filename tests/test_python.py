@@ -298,6 +298,9 @@ class Examples(unittest.TestCase):
                            universal_newlines=True, check=False)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(os.path.isfile(os.path.join(out, "work_precision.png")), p.stdout)
+        # no *_error column in the time series: the convergence plot has the
+        # reference errors of comparison.csv
+        self.assertTrue(os.path.isfile(os.path.join(out, "convergence_model.n.png")), p.stdout)
 
     def test_series_styles_distinct(self):
         """More than 10 series stay distinguishable: colour and marker

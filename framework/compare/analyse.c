@@ -381,21 +381,25 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
 
 /* The reference errors are more *_error columns: the groups stay, the orders
  * are computed again for every column. */
+void kl_cmp_res_key_clear_orders(res_key *rk) {
+  for (size_t e = 0; e < rk->n_err; e++) {
+    if (rk->order) free(rk->order[e]);
+    if (rk->fit) free(rk->fit[e]);
+  }
+  free(rk->order);
+  free(rk->fit);
+  free(rk->group);
+  free(rk->size);
+  rk->order = rk->fit = NULL;
+  rk->group = NULL;
+  rk->size = NULL;
+  rk->n_err = 0;
+}
+
 int kl_cmp_recompute_orders(cmp *c, kl_error *err) {
   for (size_t k = 0; k < c->n_rk; k++) {
     res_key *rk = &c->rk[k];
-    for (size_t e = 0; e < rk->n_err; e++) {
-      if (rk->order) free(rk->order[e]);
-      if (rk->fit) free(rk->fit[e]);
-    }
-    free(rk->order);
-    free(rk->fit);
-    free(rk->group);
-    free(rk->size);
-    rk->order = rk->fit = NULL;
-    rk->group = NULL;
-    rk->size = NULL;
-    rk->n_err = 0;
+    kl_cmp_res_key_clear_orders(rk);
     int rc = compute_orders(c, rk, err);
     if (rc) return rc;
   }

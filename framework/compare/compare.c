@@ -125,16 +125,8 @@ static void cmp_free(cmp *c) {
   }
   free(c->v);
   for (size_t k = 0; k < c->n_rk; k++) {
-    res_key *rk = &c->rk[k];
-    for (size_t e = 0; e < rk->n_err; e++) {
-      if (rk->order) free(rk->order[e]);
-      if (rk->fit) free(rk->fit[e]);
-    }
-    free(rk->order);
-    free(rk->fit);
-    free(rk->group);
-    free(rk->size);
-    free(rk->key);
+    kl_cmp_res_key_clear_orders(&c->rk[k]);
+    free(c->rk[k].key);
   }
   free(c->rk);
   free(c->order);

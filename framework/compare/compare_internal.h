@@ -124,6 +124,8 @@ int kl_cmp_display_order(cmp *c, kl_error *err);
 /* The variants of group g of rk (members: room for nv), coarse to fine; their number. */
 size_t kl_cmp_group_members(const res_key *rk, size_t nv, size_t g, size_t *members);
 
+/* Free rk's groups, sizes, orders and fits (not its key). */
+void kl_cmp_res_key_clear_orders(res_key *rk);
 /* Orders again, after reference.c added its error columns. */
 int kl_cmp_recompute_orders(cmp *c, kl_error *err);
 

@@ -11,7 +11,8 @@ variant).  Written to DIR (default RUN_DIR/plots), in every format asked for:
                        its initial value (not the *_exact columns), all variants
                        on one figure
   errors.*             every *_error column against time, all variants
-  convergence_KEY.*    log-log final error against the resolution key KEY with
+  convergence_KEY.*    log-log final error (also the errors against the reference
+                       run from comparison.csv) against the resolution key KEY with
                        the fitted slopes (grouping and fit as `kinlab compare`,
                        docs/comparisons.md; the keys are guessed from their
                        names, not read from the parameters' resolution flags as
@@ -108,7 +109,9 @@ class Variant:
 
     def final(self, name):
         c = self.col(name)
-        return c[-1] if c is not None else math.nan
+        if c is None:  # an error against the reference run (comparison.csv)
+            return getattr(self, "reference_final", {}).get(name, math.nan)
+        return c[-1]
 
 
 def load_variants(run_dir):
@@ -340,7 +343,33 @@ def plot_errors(variants, out_dir, formats, written):
     save(fig, out_dir, "errors", formats, written)
 
 
-def plot_convergence(variants, out_dir, formats, written, by):
+# Reference errors drawn in the convergence plot: not those at round-off in a
+# conservative method (mass, mean velocity), whose "orders" are noise.
+REFERENCE_CONVERGENCE = ("ref_m2_error", "ref_m3_error", "ref_m4_error", "ref_l1_error",
+                         "ref_l2_error", "ref_linf_error")
+
+
+def attach_reference_errors(variants, run_dir):
+    """The final errors against the reference run (the ref_*_error columns
+    of the comparison.csv that `kinlab compare` wrote) as v.reference_final."""
+    import csv
+    path = os.path.join(run_dir, "comparison.csv")
+    if not os.path.isfile(path):
+        return []
+    try:
+        with open(path, newline="") as f:
+            rows = {r.get("variant"): r for r in csv.DictReader(f)}
+    except (OSError, csv.Error, UnicodeDecodeError) as e:
+        fail("%s: %s" % (path, e), 5)
+    cols = []
+    for v in variants:
+        row = rows.get(v.name, {})
+        v.reference_final = {c: numeric(row.get(c)) for c in REFERENCE_CONVERGENCE if c in row}
+        cols += [c for c in v.reference_final if c not in cols]
+    return [c for c in REFERENCE_CONVERGENCE if c in cols]
+
+
+def plot_convergence(variants, out_dir, formats, written, by, reference_errors=()):
     if len(variants) < 2:
         return
     varying = varying_keys(variants)
@@ -349,6 +378,7 @@ def plot_convergence(variants, out_dir, formats, written, by):
         for c in v.columns or []:
             if c.endswith("_error") and c not in errs:
                 errs.append(c)
+    errs += [c for c in reference_errors if c not in errs]
     if not errs:
         return
     for key, rule in resolution_keys(variants, varying, by):
@@ -679,7 +709,8 @@ def main(argv=None):
     written = []
     plot_invariants(variants, out_dir, formats, written)
     plot_errors(variants, out_dir, formats, written)
-    plot_convergence(variants, out_dir, formats, written, args.by)
+    plot_convergence(variants, out_dir, formats, written, args.by,
+                     attach_reference_errors(variants, args.run_dir))
     plot_work_precision(args.run_dir, out_dir, formats, written)
     for v in variants:
         plot_snapshots(v, out_dir, formats, written, args)

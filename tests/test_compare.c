@@ -1085,13 +1085,20 @@ static int compare_with(const char *run, const char *reference, bool *bad, kl_er
   return rc;
 }
 
-/* The reference: by default the finest of the group (Richardson-style, the
- * reference itself without error), a named variant (--reference or the
- * experiment's compare.reference), and a name that is no variant refused. */
+/* The reference: by default the finest completed run of the group
+ * (Richardson-style, the reference itself without error), a named variant
+ * (--reference or the experiment's compare.reference); a name that is no
+ * variant and a variant that did not complete are refused. */
 static void test_reference_choice(void) {
   char run[4400];
   snprintf(run, sizeof run, "%s/reference", base_dir);
   make_reference_run(run, "count_model");
+  /* n = 32 failed: the finest completed run (n = 16) is the reference */
+  const char *failed_rows[] = {"0,0,0.01,0,0,0,0,2"};
+  make_variant(run, "n=32",
+               "name: r\nmodel:\n  type: count_model\n  n: 32\nintegrator: {type: test_euler, "
+               "dt: 0.01}\n",
+               "energy", failed_rows, 1, "numerical failure", "blow-up");
   kl_error err = {0, ""};
   bool bad;
   int rc = compare_with(run, NULL, &bad, &err);
@@ -1135,6 +1142,10 @@ static void test_reference_choice(void) {
   table_free(t);
   CU_ASSERT(md_contains(run, "against the variant **n=16**"));
   unlink(path_in(run, "experiment.yaml"));
+
+  /* A reference that did not complete is refused. */
+  CU_ASSERT_EQUAL(compare_with(run, "n=32", &bad, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "reference variant 'n=32' did not complete"));
 
   /* A name that is no variant: a usage error with a suggestion. */
   CU_ASSERT_EQUAL(compare_with(run, "n=9", &bad, &err), KL_EINVAL);

@@ -18,6 +18,7 @@
 
 #include "testutil.h"
 #include "../framework/core/internal.h" /* kl_json_*, kl_compare_run_dir_by */
+#include "../framework/compare/compare_internal.h" /* moments, remap, density errors */
 
 static char base_dir[] = "/tmp/kinlab-test-compare-XXXXXX";
 
@@ -960,6 +961,251 @@ static void test_flags_checked(void) {
   kl_registry_free(reg);
 }
 
+/* ------------------------------------------------- reference errors */
+/* Moments of three weighted particles in 2-D against hand values, and the
+ * moment errors against the same particles with doubled weights. */
+static void test_reference_moments(void) {
+  const double v[] = {1, 0, -1, /* v_x */ 0, 2, -1 /* v_y */};
+  const double w[] = {1, 0.5, 2}, w2[] = {2, 1, 4};
+  CU_ASSERT_EQUAL_FATAL(kl_cmp_moment_count(2), 1 + 2 + 4 + 8 + 1);
+  double m[16], m2[16];
+  kl_cmp_particle_moments(v, w, 3, 2, m);
+  /* mass; sum w v; sum w v_a v_b (xx, xy, yx, yy); sum w v_a v_b v_c; sum w |v|^4 */
+  const double hand[16] = {3.5, -1, -1, 3, 2, 2, 4, -1, -2, -2, -2, -2, -2, -2, 2, 17};
+  for (int k = 0; k < 16; k++) KL_ASSERT_CLOSE(m[k], hand[k], 1e-15);
+  kl_cmp_particle_moments(v, w2, 3, 2, m2);
+  double e[5];
+  kl_cmp_moment_errors(m, m2, 2, e);
+  KL_ASSERT_CLOSE(e[0], 3.5, 1e-15);
+  KL_ASSERT_CLOSE(e[1], 0, 1e-15); /* the same mean velocity */
+  KL_ASSERT_CLOSE(e[2], sqrt(9 + 4 + 4 + 16), 1e-14);
+  KL_ASSERT_CLOSE(e[3], sqrt(1 + 6 * 4 + 4), 1e-14);
+  KL_ASSERT_CLOSE(e[4], 17, 1e-14);
+  /* Without weights every particle weighs 1. */
+  kl_cmp_particle_moments(v, NULL, 3, 2, m2);
+  KL_ASSERT_CLOSE(m2[0], 3, 0);
+  KL_ASSERT_CLOSE(m2[15], 1 + 16 + 4, 1e-15);
+}
+
+/* The conservative remap: nested grids reproduce a piecewise constant f
+ * exactly (fine target) or average it (coarse target); the mass is the same
+ * on any target grid covering the source, also when the cells do not nest. */
+static void test_reference_remap(void) {
+  const double f[] = {1, 2, 3, 4};
+  size_t src = 4, coarse = 2, fine = 8;
+  double lo = 0, d = 0.25, dc = 0.5, df = 0.125, out[8];
+  CU_ASSERT_EQUAL_FATAL(kl_cmp_remap(1, &src, &lo, &d, f, &fine, &lo, &df, out), KL_OK);
+  for (int k = 0; k < 8; k++) KL_ASSERT_CLOSE(out[k], f[k / 2], 1e-15);
+  CU_ASSERT_EQUAL_FATAL(kl_cmp_remap(1, &src, &lo, &d, f, &coarse, &lo, &dc, out), KL_OK);
+  KL_ASSERT_CLOSE(out[0], 1.5, 1e-15);
+  KL_ASSERT_CLOSE(out[1], 3.5, 1e-15);
+  /* 2-D, 2 x 3 cells onto 5 x 7 cells of another size covering them (not
+   * nested, shifted): the mass sum f dx dv is kept to rounding. */
+  const double g[] = {1, 0, 2, 5, 3, 0.5};
+  size_t sd[2] = {2, 3}, dd[2] = {5, 7};
+  double slo[2] = {0, -1}, sdd[2] = {0.5, 2.0 / 3}, dlo[2] = {-0.1, -1.2}, ddd[2] = {0.23, 0.37};
+  double big[35], mass_src = 0, mass_dst = 0;
+  CU_ASSERT_EQUAL_FATAL(kl_cmp_remap(2, sd, slo, sdd, g, dd, dlo, ddd, big), KL_OK);
+  for (int k = 0; k < 6; k++) mass_src += g[k] * sdd[0] * sdd[1];
+  for (int k = 0; k < 35; k++) mass_dst += big[k] * ddd[0] * ddd[1];
+  KL_ASSERT_CLOSE(mass_dst, mass_src, 1e-14);
+  /* A constant stays constant in every target cell inside the source. */
+  const double one[] = {1, 1, 1, 1, 1, 1};
+  CU_ASSERT_EQUAL_FATAL(kl_cmp_remap(2, sd, slo, sdd, one, dd, dlo, ddd, big), KL_OK);
+  KL_ASSERT_CLOSE(big[1 * 7 + 2], 1, 1e-14); /* [0.13, 0.36] x [-0.46, -0.09] */
+}
+
+/* Density errors of one particle of weight 1 against one of weight 1/2 at
+ * the same point: the difference is half a Gaussian, so L1 = 1/2, L2 =
+ * (1/2) / (2 sigma sqrt(pi)) in 2-D, Linf = (1/2) / (2 pi sigma^2) (the
+ * particle sits on a grid point); identical sets give 0. */
+static void test_reference_density(void) {
+  const double z[] = {0.3, -0.2}, wa[] = {1}, wb[] = {0.5}, sigma[] = {0.3, 0.3};
+  double e[3];
+  CU_ASSERT_EQUAL_FATAL(kl_cmp_density_errors(z, wa, 1, z, wb, 1, 2, sigma, e), KL_OK);
+  KL_ASSERT_CLOSE(e[0], 0.5, 1e-7);
+  KL_ASSERT_CLOSE(e[1], 0.5 / (2 * 0.3 * sqrt(M_PI)), 1e-7);
+  KL_ASSERT_CLOSE(e[2], 0.5 / (2 * M_PI * 0.09), 1e-12);
+  CU_ASSERT_EQUAL_FATAL(kl_cmp_density_errors(z, wa, 1, z, wa, 1, 2, sigma, e), KL_OK);
+  KL_ASSERT_CLOSE(e[0], 0, 0);
+}
+
+/* snapshots.h5 of a particle run: two particles (+-a, 0) of weight 1/2 in d
+ * dimensions (m4 = a^4) at the output times. */
+static void write_particle_snapshots(const char *dir, unsigned d, double a, const double *times,
+                                     size_t n_times) {
+  kl_h5 *h = NULL;
+  kl_error err = {0, ""};
+  CU_ASSERT_EQUAL_FATAL(kl_h5_create(path_in(dir, "snapshots.h5"), &h, &err), KL_OK);
+  for (size_t k = 0; k < n_times; k++) {
+    kl_snapshot *snap = NULL;
+    CU_ASSERT_EQUAL_FATAL(kl_h5_begin_snapshot(h, k, times[k], &snap, &err), KL_OK);
+    double v[6] = {0}, w[2] = {0.5, 0.5};
+    v[0] = a, v[1] = -a; /* first component; the others 0 */
+    size_t dims[2] = {d, 2}, n = 2;
+    CU_ASSERT_EQUAL(kl_snapshot_write(snap, KL_SNAP_VELOCITIES, 2, dims, v, &err), KL_OK);
+    CU_ASSERT_EQUAL(kl_snapshot_write(snap, KL_SNAP_WEIGHTS, 1, &n, w, &err), KL_OK);
+    double var = 0.04;
+    CU_ASSERT_EQUAL(kl_snapshot_set_attr(snap, KL_SNAP_VELOCITIES, KL_SNAP_BLOB_VARIANCE, 1, &var,
+                                         &err), KL_OK);
+    CU_ASSERT_EQUAL(kl_h5_end_snapshot(snap, &err), KL_OK);
+  }
+  CU_ASSERT_EQUAL_FATAL(kl_h5_commit(h, &err), KL_OK);
+}
+
+/* Variants n = 4, 8, 16 of count_model (n a count) with m4 = a^4, a = 1.1,
+ * 1.05, 1 at t = 0 and 1. */
+static const int ref_ns[] = {4, 8, 16};
+static const double ref_as[] = {1.1, 1.05, 1.0};
+static void make_reference_run(const char *run, const char *model) {
+  mkdir(run, 0777);
+  write_file(run, ".kinlab-run", "kinlab run directory\n");
+  const double times[] = {0, 1};
+  for (int k = 0; k < 3; k++) {
+    char name[64], cfg[1024], dir[4400];
+    snprintf(name, sizeof name, "n=%d", ref_ns[k]);
+    snprintf(cfg, sizeof cfg,
+             "name: r\nmodel:\n  type: %s\n  n: %d\nintegrator: {type: test_euler, dt: 0.01}\n",
+             model, ref_ns[k]);
+    const char *rows[] = {"0,0,0.01,0,0,0,0,2", "1,100,0.01,100,0,400,1,2"};
+    make_variant(run, name, cfg, "energy", rows, 2, "completed", "");
+    snprintf(dir, sizeof dir, "%s/%s", run, name);
+    write_particle_snapshots(dir, 2, ref_as[k], times, 2);
+  }
+}
+
+static int compare_with(const char *run, const char *reference, bool *bad, kl_error *err) {
+  kl_registry *reg = registry();
+  kl_plugin_info model;
+  add_copy(reg, &model, "test_decay", "count_model", count_model_params);
+  kl_compare_options o = {NULL, NULL, reference, 0};
+  *bad = false;
+  int rc = kl_compare_run_dir_with(reg, run, &o, bad, err);
+  kl_registry_free(reg);
+  return rc;
+}
+
+/* The reference: by default the finest completed run of the group
+ * (Richardson-style, the reference itself without error), a named variant
+ * (--reference or the experiment's compare.reference); a name that is no
+ * variant and a variant that did not complete are refused. */
+static void test_reference_choice(void) {
+  char run[4400];
+  snprintf(run, sizeof run, "%s/reference", base_dir);
+  make_reference_run(run, "count_model");
+  /* n = 32 failed: the finest completed run (n = 16) is the reference */
+  const char *failed_rows[] = {"0,0,0.01,0,0,0,0,2"};
+  make_variant(run, "n=32",
+               "name: r\nmodel:\n  type: count_model\n  n: 32\nintegrator: {type: test_euler, "
+               "dt: 0.01}\n",
+               "energy", failed_rows, 1, "numerical failure", "blow-up");
+  kl_error err = {0, ""};
+  bool bad;
+  int rc = compare_with(run, NULL, &bad, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  table *t = read_csv(path_in(run, "comparison.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  double e4 = pow(1.1, 4) - 1, e8 = pow(1.05, 4) - 1;
+  KL_ASSERT_CLOSE(num(t, "n=4", "ref_m4_error"), e4, 1e-14);
+  KL_ASSERT_CLOSE(num(t, "n=8", "ref_m4_error"), e8, 1e-14);
+  CU_ASSERT(isnan(num(t, "n=16", "ref_m4_error"))); /* the reference */
+  KL_ASSERT_CLOSE(num(t, "n=4", "ref_mass_error"), 0, 0);
+  KL_ASSERT_CLOSE(num(t, "n=8", "order_ref_m4_error"), log(e4 / e8) / log(2), 1e-12);
+  table_free(t);
+  CU_ASSERT(md_contains(run, "Richardson-style: against the finest run"));
+  t = read_csv(path_in(run, "reference_errors.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  CU_ASSERT_EQUAL(t->rows, 1 + 2 * 2); /* header, two times of two variants */
+  CU_ASSERT_STRING_EQUAL(str(t, "n=4", "reference"), "n=16");
+  table_free(t);
+  t = read_csv(path_in(run, "work_precision.csv"));
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+  KL_ASSERT_CLOSE(num(t, "all", "ref_m4_error"), e4, 1e-14); /* one family, n=4 first */
+  table_free(t);
+
+  /* Named: every variant against n=8. */
+  CU_ASSERT_EQUAL_FATAL(compare_with(run, "n=8", &bad, &err), KL_OK);
+  t = read_csv(path_in(run, "comparison.csv"));
+  KL_ASSERT_CLOSE(num(t, "n=4", "ref_m4_error"), pow(1.1, 4) - pow(1.05, 4), 1e-14);
+  KL_ASSERT_CLOSE(num(t, "n=16", "ref_m4_error"), pow(1.05, 4) - 1, 1e-14);
+  CU_ASSERT(isnan(num(t, "n=8", "ref_m4_error")));
+  table_free(t);
+  CU_ASSERT(md_contains(run, "against the variant **n=8**"));
+
+  /* The same from experiment.yaml's compare: section. */
+  write_file(run, "experiment.yaml", "name: r\ncompare: {reference: n=16}\n");
+  CU_ASSERT_EQUAL_FATAL(compare_with(run, NULL, &bad, &err), KL_OK);
+  t = read_csv(path_in(run, "comparison.csv"));
+  KL_ASSERT_CLOSE(num(t, "n=8", "ref_m4_error"), e8, 1e-14);
+  KL_ASSERT_CLOSE(num(t, "n=4", "ref_m4_error"), e4, 1e-14);
+  table_free(t);
+  CU_ASSERT(md_contains(run, "against the variant **n=16**"));
+  unlink(path_in(run, "experiment.yaml"));
+
+  /* A reference that did not complete is refused. */
+  CU_ASSERT_EQUAL(compare_with(run, "n=32", &bad, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "reference variant 'n=32' did not complete"));
+
+  /* A name that is no variant: a usage error with a suggestion. */
+  CU_ASSERT_EQUAL(compare_with(run, "n=9", &bad, &err), KL_EINVAL);
+  CU_ASSERT(bad);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "reference 'n=9': no such variant"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "did you mean"));
+}
+
+/* A single run BASE/NAME of model (n = 32) whose particles are (+-1, 0) in d
+ * dimensions at the given times; its path in dir. */
+static void make_external_run(char dir[4400], const char *name, const char *model, unsigned d,
+                              const double *times, size_t n_times) {
+  const char *rows[] = {"0,0,0.01,0,0,0,0,2", "1,100,0.01,100,0,400,1,2"};
+  char cfg[512];
+  snprintf(cfg, sizeof cfg,
+           "name: r\nmodel:\n  type: %s\n  n: 32\nintegrator: {type: test_euler, dt: 0.01}\n",
+           model);
+  snprintf(dir, 4400, "%s/%s", base_dir, name);
+  make_variant(base_dir, name, cfg, "energy", rows, 2, "completed", "");
+  write_particle_snapshots(dir, d, 1.0, times, n_times);
+}
+
+/* Another run directory as the reference: a compatible one is used; one of
+ * another model, another dimension or without common output times is
+ * refused naming the file and what differs. */
+static void test_reference_external(void) {
+  char run[4400], other[4400];
+  snprintf(run, sizeof run, "%s/reference_ext", base_dir);
+  make_reference_run(run, "count_model");
+  const double t01[] = {0, 1}, t05[] = {0.5};
+  make_external_run(other, "ext_good", "count_model", 2, t01, 2);
+  kl_error err = {0, ""};
+  bool bad;
+  int rc = compare_with(run, other, &bad, &err);
+  if (rc) fprintf(stderr, "\n%s\n", err.message);
+  CU_ASSERT_EQUAL_FATAL(rc, KL_OK);
+  table *t = read_csv(path_in(run, "comparison.csv"));
+  KL_ASSERT_CLOSE(num(t, "n=4", "ref_m4_error"), pow(1.1, 4) - 1, 1e-14);
+  KL_ASSERT_CLOSE(num(t, "n=16", "ref_m4_error"), 0, 0);
+  table_free(t);
+
+  /* another model */
+  make_external_run(other, "ext_model", "other_model", 2, t01, 2);
+  CU_ASSERT_EQUAL(compare_with(run, other, &bad, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "ext_model/config.resolved.yaml: model.type is "
+                                             "'other_model'"));
+  /* another dimension */
+  make_external_run(other, "ext_dim", "count_model", 3, t01, 2);
+  CU_ASSERT_EQUAL(compare_with(run, other, &bad, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "different kinds or dimensions"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "ext_dim/snapshots.h5"));
+  /* no common output time */
+  make_external_run(other, "ext_times", "count_model", 2, t05, 1);
+  CU_ASSERT_EQUAL(compare_with(run, other, &bad, &err), KL_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "no common output time"));
+  /* not a run directory */
+  CU_ASSERT_EQUAL(compare_with(run, "/nonexistent/run", &bad, &err), KL_EIO);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not a run directory"));
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -977,6 +1223,11 @@ int main(void) {
       {"--by key not numeric", test_by_not_numeric},
       {"resolution keys from the parameter flags", test_flags_decide},
       {"resolution flags checked by the loader", test_flags_checked},
+      {"reference: moments by hand", test_reference_moments},
+      {"reference: conservative remap", test_reference_remap},
+      {"reference: density errors by hand", test_reference_density},
+      {"reference: finest, named, experiment key, unknown name", test_reference_choice},
+      {"reference: another run directory checked", test_reference_external},
       CU_TEST_INFO_NULL};
   static CU_SuiteInfo suites[] = {{"compare", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
   int rc = kl_test_main(suites);

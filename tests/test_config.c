@@ -521,7 +521,7 @@ static void test_param_errors(void) {
   expect_error(0, NULL, "modle: 3\n",
                "t.yaml:9:1: unknown key 'modle' in the top level (did you mean 'model'?); "
                "allowed keys: name, description, plugin_path, model, initial, integrator, time, "
-               "diagnostics, output, variants, sweep");
+               "diagnostics, output, variants, sweep, compare");
 }
 
 /* Range checks at their boundaries: an inclusive bound admits the bound itself,

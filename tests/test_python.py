@@ -40,6 +40,8 @@ REDUCED = {
                             "--set", "time.output_every=0.1"],
     "compare_mollifiers_n": ["--set", "sweep={model.n: [4, 6]}", "--set", "time.t_final=0.1",
                              "--set", "time.output_every=0.025"],
+    "coulomb_relaxation_sweep": ["--set", "sweep={model.n: [4, 6]}", "--set",
+                                 "time.t_final=0.1", "--set", "time.output_every=0.05"],
     "cs_homogeneous": ["--set", "time.t_final=0.04", "--set", "time.output_every=0.02"],
     "cs_homogeneous_strong": ["--set", "time.t_final=0.04", "--set", "time.output_every=0.02"],
     "cs_particles_vs_kinetic": ["--set", "variants.3.set={model.N: 2000}",
@@ -276,6 +278,42 @@ class Examples(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         for f in ("invariants", "errors", "grid_nv120"):
             self.assertTrue(os.path.isfile(os.path.join(out, f + ".png")), f + "\n" + p.stdout)
+
+    def test_plot_work_precision(self):
+        """kinlab run wrote work_precision.csv (errors against the finest run,
+        no exact solution); kinlab-plot draws work_precision.png from it."""
+        if importlib.util.find_spec("matplotlib") is None:
+            self.skipTest("no matplotlib")
+        run = RUNS["coulomb_relaxation_sweep"][0]
+        with open(os.path.join(run, "work_precision.csv"), newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([r["variant"] for r in rows],
+                         ["exponential,n=4", "exponential,n=6", "gaussian,n=4", "gaussian,n=6"])
+        self.assertEqual(sorted(set(r["family"] for r in rows)),
+                         ["model.mollifier.type=exponential", "model.mollifier.type=gaussian"])
+        self.assertGreater(float(rows[0]["ref_l1_error"]), 0)
+        self.assertEqual(rows[1]["ref_l1_error"], "")  # the finest run is the reference
+        out = os.path.join(TMP, "plots_wp")
+        p = subprocess.run([sys.executable, os.path.join(TOP, "tools", "kinlab-plot"), run,
+                            "--format", "png", "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(out, "work_precision.png")), p.stdout)
+        # no *_error column in the time series: the convergence plot has the
+        # reference errors of comparison.csv
+        self.assertTrue(os.path.isfile(os.path.join(out, "convergence_model.n.png")), p.stdout)
+
+    def test_series_styles_distinct(self):
+        """More than 10 series stay distinguishable: colour and marker
+        together differ for 110 series, the line style beyond."""
+        if importlib.util.find_spec("matplotlib") is None:
+            self.skipTest("no matplotlib")
+        from kinlab import plot as kplot
+        styles = [kplot.series_style(k) for k in range(300)]
+        keys = [(s["color"], s["marker"], s["linestyle"]) for s in styles]
+        self.assertEqual(len(set(keys)), len(keys))
+        self.assertEqual(len(set((s["color"], s["marker"]) for s in styles[:110])), 110)
 
     def test_plot_drifts_leave_out_exact_columns(self):
         """*_exact columns (bkw_error's m4_exact) are not plotted as drifts."""

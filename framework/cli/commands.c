@@ -46,7 +46,7 @@ const kl_cli_command kl_cli_commands[] = {
      "write the JSON Schemas of experiment files and of every plugin into DIR\n"
      "(default: schemas)",
      "  DIR, --out DIR     the directory to write (created if needed)\n", kl_cli_schema},
-    {"compare", "RUN_DIR [--by KEY[:step|:count]] [--quiet]",
+    {"compare", "RUN_DIR [--by KEY[:step|:count]] [--reference REF] [--quiet]",
      "write comparison.csv/.md of a run's variants: errors, drifts, cost and\n"
      "observed orders (kinlab compare --help)",
      NULL, kl_cli_compare},

@@ -1,7 +1,9 @@
-/* compare_cmd.c - `kinlab compare RUN_DIR [--by KEY[:step|:count]] [--quiet]`:
+/* compare_cmd.c - `kinlab compare RUN_DIR [--by KEY[:step|:count]]
+ * [--reference NAME|finest|PATH] [--analysis-width W] [--quiet]`:
  * write RUN_DIR/comparison.csv and comparison.md (framework/compare/)
  * and print the Markdown tables unless --quiet. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,8 @@
 
 static void compare_usage(FILE *out) {
   fprintf(out,
-          "Usage: kinlab compare RUN_DIR [--by KEY[:step|:count]] [--quiet]\n"
+          "Usage: kinlab compare RUN_DIR [--by KEY[:step|:count]] [--reference REF]\n"
+          "                      [--analysis-width W] [--quiet]\n"
           "\n"
           "Write RUN_DIR/comparison.csv and RUN_DIR/comparison.md: per variant the\n"
           "parameters that differ, status, final *_error values, drift of each\n"
@@ -21,21 +24,45 @@ static void compare_usage(FILE *out) {
           "                   (default: every varying key whose parameter declares\n"
           "                   itself a step size or a count);\n"
           "                   RULE 'step': size = value, 'count': size = 1/value\n"
+          "  --reference REF  measure errors against a reference run: 'finest' (the\n"
+          "                   finest variant of each group: Richardson-style), a\n"
+          "                   variant's name, or another run directory (default: the\n"
+          "                   experiment's compare.reference, else 'finest' when a\n"
+          "                   resolution key varies); writes reference_errors.csv\n"
+          "  --analysis-width W  standard deviation of the Gaussian that reconstructs\n"
+          "                   every particle run's density (default: the reference's\n"
+          "                   blob width)\n"
           "  --quiet          do not print comparison.md\n");
 }
 
 int kl_cli_compare(int argc, char **argv) {
   static const struct option longopts[] = {{"quiet", no_argument, NULL, 'q'},
                                            {"by", required_argument, NULL, 'b'},
+                                           {"reference", required_argument, NULL, 'r'},
+                                           {"analysis-width", required_argument, NULL, 'w'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
   bool quiet = false;
   char *by = NULL;
+  const char *reference = NULL;
+  double width = 0;
   optind = 1;
   int c;
-  while ((c = getopt_long(argc, argv, "qb:h", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "qb:r:w:h", longopts, NULL)) != -1) {
     switch (c) {
     case 'q': quiet = true; break;
+    case 'r': reference = optarg; break;
+    case 'w': {
+      char *end;
+      width = strtod(optarg, &end);
+      if (end == optarg || *end || !(width > 0) || !isfinite(width)) {
+        fprintf(stderr, "kinlab: error: --analysis-width '%s': expected a positive number\n",
+                optarg);
+        free(by);
+        return 1;
+      }
+      break;
+    }
     case 'b':
       free(by);
       by = strdup(optarg);
@@ -70,7 +97,8 @@ int kl_cli_compare(int argc, char **argv) {
   }
   kl_error err = {0, ""};
   bool bad_by = false;
-  int rc = kl_compare_run_dir_by(dir, by, rule, &bad_by, &err);
+  kl_compare_options opts = {by, rule, reference, width};
+  int rc = kl_compare_run_dir_with(NULL, dir, &opts, &bad_by, &err);
   free(by);
   if (rc) {
     int code = kl_cli_fail(&err);

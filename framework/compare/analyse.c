@@ -228,6 +228,7 @@ static int compute_orders(cmp *c, res_key *rk, kl_error *err) {
   rk->size = malloc(nv * sizeof *rk->size);
   rk->order = calloc(ne ? ne : 1, sizeof *rk->order);
   rk->fit = calloc(ne ? ne : 1, sizeof *rk->fit);
+  rk->n_err = ne;
   size_t *rep = malloc(nv * sizeof *rep); /* a representative variant per group */
   size_t *members = malloc(nv * sizeof *members);
   double *lx = malloc(nv * sizeof *lx), *ly = malloc(nv * sizeof *ly);
@@ -376,6 +377,33 @@ int kl_cmp_find_resolution_keys(cmp *c, const char *by_key, int by_rule, bool *b
   }
   kl_cmp_sv_free(&cand);
   return rc;
+}
+
+/* The reference errors are more *_error columns: the groups stay, the orders
+ * are computed again for every column. */
+void kl_cmp_res_key_clear_orders(res_key *rk) {
+  for (size_t e = 0; e < rk->n_err; e++) {
+    if (rk->order) free(rk->order[e]);
+    if (rk->fit) free(rk->fit[e]);
+  }
+  free(rk->order);
+  free(rk->fit);
+  free(rk->group);
+  free(rk->size);
+  rk->order = rk->fit = NULL;
+  rk->group = NULL;
+  rk->size = NULL;
+  rk->n_err = 0;
+}
+
+int kl_cmp_recompute_orders(cmp *c, kl_error *err) {
+  for (size_t k = 0; k < c->n_rk; k++) {
+    res_key *rk = &c->rk[k];
+    kl_cmp_res_key_clear_orders(rk);
+    int rc = compute_orders(c, rk, err);
+    if (rc) return rc;
+  }
+  return KL_OK;
 }
 
 /* Display order: by the first resolution key's groups (in order of first

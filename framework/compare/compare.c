@@ -125,16 +125,8 @@ static void cmp_free(cmp *c) {
   }
   free(c->v);
   for (size_t k = 0; k < c->n_rk; k++) {
-    res_key *rk = &c->rk[k];
-    for (size_t e = 0; e < c->errors.n; e++) {
-      if (rk->order) free(rk->order[e]);
-      if (rk->fit) free(rk->fit[e]);
-    }
-    free(rk->order);
-    free(rk->fit);
-    free(rk->group);
-    free(rk->size);
-    free(rk->key);
+    kl_cmp_res_key_clear_orders(&c->rk[k]);
+    free(c->rk[k].key);
   }
   free(c->rk);
   free(c->order);
@@ -145,6 +137,11 @@ static void cmp_free(cmp *c) {
   kl_cmp_sv_free(&c->unresolved);
   kl_cmp_sv_free(&c->absent);
   free(c->absent_unchecked);
+  free(c->ref_of);
+  free(c->ref_dir);
+  kl_cmp_sv_free(&c->ref_cols);
+  for (size_t r = 0; r < c->n_ref_rows; r++) free(c->ref_rows[r].vals);
+  free(c->ref_rows);
 }
 
 /* The variants experiment.yaml (written at the start of a run with variants)
@@ -181,6 +178,13 @@ static int find_absent_variants(cmp *c, kl_error *err) {
 
 int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const char *key,
                           const char *rule, bool *bad_by, kl_error *err) {
+  kl_compare_options o = {key, rule, NULL, 0};
+  return kl_compare_run_dir_with(reg, run_dir, &o, bad_by, err);
+}
+
+int kl_compare_run_dir_with(const kl_registry *reg, const char *run_dir,
+                            const kl_compare_options *opts, bool *bad_by, kl_error *err) {
+  const char *key = opts ? opts->by_key : NULL, *rule = opts ? opts->by_rule : NULL;
   bool unused;
   if (!bad_by) bad_by = &unused;
   *bad_by = false;
@@ -219,6 +223,10 @@ int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const cha
   for (size_t i = 0; !rc && i < c.nv; i++) rc = kl_cmp_read_variant(&c.v[i], err);
   if (!rc) rc = kl_cmp_find_varying(&c, err);
   if (!rc) rc = kl_cmp_find_resolution_keys(&c, key && *key ? key : NULL, by_rule, bad_by, err);
+  if (!rc)
+    rc = kl_cmp_reference_errors(&c, opts && opts->reference && *opts->reference ? opts->reference
+                                                                                  : NULL,
+                                 opts ? opts->analysis_width : 0, bad_by, err);
   if (!rc) rc = kl_cmp_display_order(&c, err);
   if (!rc) rc = kl_cmp_write_outputs(&c, err);
   cmp_free(&c);

@@ -8,4 +8,5 @@ framework_core_libkinlab_la_SOURCES += \
 	framework/compare/read.c \
 	framework/compare/analyse.c \
 	framework/compare/write.c \
+	framework/compare/reference.c \
 	framework/compare/compare_internal.h

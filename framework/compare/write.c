@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compare_internal.h"
 
@@ -166,6 +167,244 @@ static void md_num(FILE *f, double x, const char *fmt) {
   else fprintf(f, fmt, x);
 }
 
+/* The keys that label the groups of rk (label[j] for varying key j): those
+ * that refine the partition of the variants made by the keys before them
+ * (mollifier.type, not also the epsilon law that goes with it); whether
+ * there are any. */
+static bool is_resolution(const cmp *c, const res_key *rk, const char *key) {
+  for (size_t k = 0; k < c->n_rk; k++) {
+    const res_key *r = rk ? rk : &c->rk[k];
+    if (!strcmp(key, r->key) || kl_cmp_tied(c, r->key, key)) return true;
+    if (rk) break;
+  }
+  return false;
+}
+
+/* rk NULL: the same over every resolution key (the scheme families). */
+static bool group_label_keys(const cmp *c, const res_key *rk, bool *label) {
+  bool has_groups = false;
+  for (size_t j = 0; j < c->varying.n; j++) {
+    label[j] = false;
+    if (is_resolution(c, rk, c->varying.s[j])) continue;
+    bool refines = false;
+    for (size_t a = 0; a < c->nv && !refines; a++)
+      for (size_t b = a + 1; b < c->nv && !refines; b++) {
+        if (rk && (rk->group[a] == SIZE_MAX || rk->group[b] == SIZE_MAX)) continue;
+        bool agree = true;
+        for (size_t i = 0; i < j && agree; i++)
+          if (label[i])
+            agree = kl_cmp_same_value(kl_cmp_config_value(&c->v[a], c->varying.s[i]),
+                                      kl_cmp_config_value(&c->v[b], c->varying.s[i]));
+        refines = agree && !kl_cmp_same_value(kl_cmp_config_value(&c->v[a], c->varying.s[j]),
+                                              kl_cmp_config_value(&c->v[b], c->varying.s[j]));
+      }
+    label[j] = refines;
+    has_groups |= refines;
+  }
+  return has_groups;
+}
+
+/* --------------------------------------------------- reference errors */
+/* Where the ref_* errors are measured: one sentence. */
+static void md_reference_note(const cmp *c, FILE *f) {
+  if (c->ref_mode == REF_FINEST)
+    fputs("The `ref_*` errors are Richardson-style: against the finest run of each group of the "
+          "first resolution key.\n\n",
+          f);
+  else if (c->ref_mode == REF_NAMED) {
+    fputs("The `ref_*` errors are against the variant **", f);
+    for (size_t i = 0; i < c->nv; i++)
+      if (c->ref_of[i] != SIZE_MAX) {
+        md_text(f, c->v[c->ref_of[i]].name);
+        break;
+      }
+    fputs("** (which has no error of its own).\n\n", f);
+  } else if (c->ref_mode == REF_PATH) {
+    fputs("The `ref_*` errors are against the run in `", f);
+    md_text(f, c->ref_dir);
+    fputs("`.\n\n", f);
+  }
+}
+
+static const char *reference_name(const cmp *c, size_t i) {
+  if (c->ref_mode == REF_PATH) return c->ref_dir;
+  return c->ref_of && c->ref_of[i] != SIZE_MAX && c->ref_of[i] != i ? c->v[c->ref_of[i]].name
+                                                                    : NULL;
+}
+
+static void write_md_reference(const cmp *c, FILE *f) {
+  fputs("\n## Errors against a reference run\n\n", f);
+  md_reference_note(c, f);
+  if (c->ref_grid)
+    fputs("Grids: the run's f remapped conservatively (cell-overlap averages) onto the "
+          "reference grid; `ref_l1_error`, `ref_l2_error`, `ref_linf_error` are the norms of the "
+          "difference there, `ref_mass_error` the difference of the masses.",
+          f);
+  else {
+    fputs("Particles: `ref_mass_error` |ΔM|, `ref_mean_velocity_error` |Δ(P/M)|, `ref_m2_error` "
+          "and `ref_m3_error` the Frobenius norms of the second and third moment tensors' "
+          "differences, `ref_m4_error` |Δ Σ w |v|^4|; `ref_l1_error`, `ref_l2_error`, "
+          "`ref_linf_error` the norms of the difference of the densities reconstructed with one "
+          "Gaussian for both runs",
+          f);
+    if (c->analysis_width > 0)
+      fprintf(f, " (standard deviation %.4g per component, as given)", c->analysis_width);
+    else
+      fputs(" (standard deviation per component: the reference's blob width, sqrt of its "
+            "`blob_variance`, else Silverman's rule on the reference; column σ)",
+            f);
+    fputc('.', f);
+  }
+  fputs(" Values at the last common output time; every common time is in "
+        "reference_errors.csv.\n\n| run | reference",
+        f);
+  if (!c->ref_grid) fputs(" | σ", f);
+  for (size_t k = 0; k < c->ref_cols.n; k++) fprintf(f, " | %s", c->ref_cols.s[k]);
+  md_header_end(f, 2 + !c->ref_grid + c->ref_cols.n);
+  for (size_t o = 0; o < c->nv; o++) {
+    size_t i = c->order[o];
+    const variant *v = &c->v[i];
+    const char *r = reference_name(c, i);
+    md_row_start(f, v);
+    fputs(" | ", f);
+    md_text(f, r ? r : (c->ref_of && c->ref_of[i] == i ? "(the reference)" : "–"));
+    if (!c->ref_grid) md_num(f, v->ref_sigma, "%.4g");
+    for (size_t k = 0; k < c->ref_cols.n; k++)
+      md_num(f, v->ok ? kl_cmp_column_value(v, v->last, c->ref_cols.s[k]) : NAN, "%.4g");
+    fputs(" |\n", f);
+  }
+}
+
+static int write_reference_csv(const cmp *c, FILE *f) {
+  fputs("variant,reference,t", f);
+  for (size_t k = 0; k < c->ref_cols.n; k++) csv_name(f, c->ref_cols.s[k], "");
+  fputc('\n', f);
+  for (size_t o = 0; o < c->nv; o++) {
+    size_t i = c->order[o];
+    for (size_t r = 0; r < c->n_ref_rows; r++) {
+      const ref_row *row = &c->ref_rows[r];
+      if (row->variant != i) continue;
+      kl_csv_field(f, c->v[i].name);
+      fputc(',', f);
+      kl_csv_field(f, reference_name(c, i));
+      csv_num(f, row->t);
+      for (size_t k = 0; k < c->ref_cols.n; k++) csv_num(f, row->vals[k]);
+      fputc('\n', f);
+    }
+  }
+  return KL_OK;
+}
+
+/* --------------------------------------------------- work-precision */
+/* The errors of the work-precision table: the runs' own *_error columns
+ * (an exact solution's) when there are any, else the reference errors. */
+static bool wp_error(const cmp *c, size_t e) {
+  bool is_ref = kl_cmp_sv_find(&c->ref_cols, c->errors.s[e]) >= 0;
+  return c->errors.n > c->ref_cols.n ? !is_ref : is_ref;
+}
+
+/* A scheme family: the variants that differ only in the resolution keys
+ * (and keys tied to them); its label "key=value,..." of the keys that tell
+ * the families apart ("all" when there are none), or the variant's name
+ * without a resolution key. */
+static void family_label(const cmp *c, const bool *label, size_t i, char *buf, size_t size) {
+  char value[VALUE_TEXT_MAX];
+  if (!c->n_rk) {
+    snprintf(buf, size, "%s", c->v[i].name);
+    return;
+  }
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t k = 0; k < c->varying.n && used < size; k++) {
+    const char *key = c->varying.s[k];
+    if (!label[k]) continue;
+    const char *val = value_text(&c->v[i], key, true, value);
+    used += (size_t)snprintf(buf + used, size - used, "%s%s=%s", used ? "," : "", key,
+                             val ? val : "-");
+  }
+  if (!used) snprintf(buf, size, "all");
+}
+
+static bool have_work_precision(const cmp *c) {
+  for (size_t e = 0; e < c->errors.n; e++)
+    if (wp_error(c, e)) return c->nv > 1;
+  return false;
+}
+
+static int write_work_precision_csv(const cmp *c, FILE *f) {
+  char label[1024], value[VALUE_TEXT_MAX];
+  bool *keys = calloc(c->varying.n ? c->varying.n : 1, sizeof *keys);
+  if (!keys) return KL_ENOMEM;
+  if (c->n_rk) group_label_keys(c, NULL, keys);
+  fputs("family,variant", f);
+  if (c->n_rk) csv_name(f, c->rk[0].key, "");
+  fputs(",wall_s,cpu_s,rhs_evals", f);
+  for (size_t e = 0; e < c->errors.n; e++)
+    if (wp_error(c, e)) csv_name(f, c->errors.s[e], "");
+  fputc('\n', f);
+  for (size_t o = 0; o < c->nv; o++) {
+    size_t i = c->order[o];
+    const variant *v = &c->v[i];
+    if (!v->ok) continue;
+    family_label(c, keys, i, label, sizeof label);
+    kl_csv_field(f, label);
+    fputc(',', f);
+    kl_csv_field(f, v->name);
+    if (c->n_rk) {
+      fputc(',', f);
+      kl_csv_field(f, value_text(v, c->rk[0].key, false, value));
+    }
+    csv_num(f, v->summary.wall_s);
+    csv_num(f, v->summary.cpu_s);
+    csv_num(f, v->summary.rhs_evals);
+    for (size_t e = 0; e < c->errors.n; e++)
+      if (wp_error(c, e)) csv_num(f, kl_cmp_column_value(v, v->last, c->errors.s[e]));
+    fputc('\n', f);
+  }
+  free(keys);
+  return KL_OK;
+}
+
+static int write_md_work_precision(const cmp *c, FILE *f) {
+  if (!have_work_precision(c)) return KL_OK;
+  char label[1024];
+  bool *keys = calloc(c->varying.n ? c->varying.n : 1, sizeof *keys);
+  if (!keys) return KL_ENOMEM;
+  if (c->n_rk) group_label_keys(c, NULL, keys);
+  bool ref = c->errors.n == c->ref_cols.n;
+  fprintf(f, "\n## Work–precision\n\n"
+             "Error against cost, one curve per scheme family (the variants that differ only in "
+             "the resolution key; `tools/kinlab-plot` draws `work_precision.*`).  Errors: %s.  "
+             "The same numbers are in work_precision.csv.\n\n| family | run | wall [s] | cpu [s] "
+             "| rhs evals",
+          ref ? "against the reference run (no exact solution)" : "the runs' own `*_error` columns");
+  size_t ncol = 5;
+  for (size_t e = 0; e < c->errors.n; e++)
+    if (wp_error(c, e)) {
+      fprintf(f, " | %s", c->errors.s[e]);
+      ncol++;
+    }
+  md_header_end(f, ncol);
+  for (size_t o = 0; o < c->nv; o++) {
+    size_t i = c->order[o];
+    const variant *v = &c->v[i];
+    if (!v->ok) continue;
+    family_label(c, keys, i, label, sizeof label);
+    fputs("| ", f);
+    md_text(f, label);
+    fputs(" | ", f);
+    md_text(f, v->name);
+    md_num(f, v->summary.wall_s, "%.3g");
+    md_num(f, v->summary.cpu_s, "%.3g");
+    md_num(f, v->summary.rhs_evals, "%.0f");
+    for (size_t e = 0; e < c->errors.n; e++)
+      if (wp_error(c, e)) md_num(f, kl_cmp_column_value(v, v->last, c->errors.s[e]), "%.4g");
+    fputs(" |\n", f);
+  }
+  free(keys);
+  return KL_OK;
+}
+
 /* KL_ENOMEM (nothing else) when memory runs out half-way. */
 static int write_md(const cmp *c, FILE *f) {
   char value[VALUE_TEXT_MAX];
@@ -275,6 +514,14 @@ static int write_md(const cmp *c, FILE *f) {
       const res_key *rk = &c->rk[k];
       fprintf(f, "\n### In %s (size s = %s)\n\n", rk->key,
               rk->rule == RULE_COUNT ? "1 / value" : "value");
+      if (c->ref_cols.n) {
+        if (c->ref_mode == REF_FINEST && k == 0)
+          fputs("The `ref_*` errors are Richardson-style: against the finest run of each group "
+                "(which has no error, and no order, of its own).\n\n",
+                f);
+        else
+          md_reference_note(c, f);
+      }
       /* Group labels: the grouping keys that refine the partition of the
        * variants made by the keys before them (mollifier.type, not also the
        * epsilon law that goes with it). */
@@ -285,24 +532,7 @@ static int write_md(const cmp *c, FILE *f) {
         free(idx);
         return KL_ENOMEM;
       }
-      bool has_groups = false;
-      for (size_t j = 0; j < c->varying.n; j++) {
-        if (!strcmp(c->varying.s[j], rk->key) || kl_cmp_tied(c, rk->key, c->varying.s[j])) continue;
-        bool refines = false;
-        for (size_t a = 0; a < c->nv && !refines; a++)
-          for (size_t b = a + 1; b < c->nv && !refines; b++) {
-            if (rk->group[a] == SIZE_MAX || rk->group[b] == SIZE_MAX) continue;
-            bool agree = true;
-            for (size_t i = 0; i < j && agree; i++)
-              if (label[i])
-                agree = kl_cmp_same_value(kl_cmp_config_value(&c->v[a], c->varying.s[i]),
-                                   kl_cmp_config_value(&c->v[b], c->varying.s[i]));
-            refines = agree && !kl_cmp_same_value(kl_cmp_config_value(&c->v[a], c->varying.s[j]),
-                                           kl_cmp_config_value(&c->v[b], c->varying.s[j]));
-          }
-        label[j] = refines;
-        has_groups |= refines;
-      }
+      bool has_groups = group_label_keys(c, rk, label);
       fprintf(f, "| %serror | %s | errors | orders | fit |\n|---|---|---|---|---|%s\n",
               has_groups ? "group | " : "", rk->key, has_groups ? "---|" : "");
       for (size_t g = 0; g < rk->n_groups; g++) {
@@ -359,6 +589,8 @@ static int write_md(const cmp *c, FILE *f) {
       free(idx);
     }
   }
+  if (c->ref_cols.n) write_md_reference(c, f);
+  if (write_md_work_precision(c, f)) return KL_ENOMEM;
   if (c->absent.n) {
     fputs("\n## Variants without a directory\n\n"
           "experiment.yaml lists these variants, but their directories are absent (not run: "
@@ -407,6 +639,29 @@ int kl_cmp_write_outputs(const cmp *c, kl_error *err) {
     kl_atomic_abort(&af);
     return kl_error_nomem(err);
   }
-  return kl_atomic_commit(&af, err);
+  if ((rc = kl_atomic_commit(&af, err))) return rc;
+  /* The per-time reference errors and the work-precision table; a stale file
+   * of an earlier comparison that has none is removed. */
+  struct {
+    const char *name;
+    bool have;
+    int (*write)(const cmp *, FILE *); /* KL_ENOMEM or KL_OK */
+  } extra[] = {{"reference_errors.csv", c->ref_cols.n > 0, write_reference_csv},
+               {"work_precision.csv", have_work_precision(c), write_work_precision_csv}};
+  for (size_t k = 0; k < sizeof extra / sizeof *extra && !rc; k++) {
+    if (!kl_pathf(path, sizeof path, "%s/%s", c->run_dir, extra[k].name))
+      return kl_error_set(err, KL_EIO, "path too long: %s/%s", c->run_dir, extra[k].name);
+    if (!extra[k].have) {
+      (void)unlink(path);
+      continue;
+    }
+    if ((rc = kl_atomic_open(&af, path, err))) return rc;
+    if (extra[k].write(c, af.fp) != KL_OK) {
+      kl_atomic_abort(&af);
+      return kl_error_nomem(err);
+    }
+    rc = kl_atomic_commit(&af, err);
+  }
+  return rc;
 }
 

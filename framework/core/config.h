@@ -188,6 +188,7 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
 
 /* Parameter tables of the core sections (also used for the JSON Schema). */
 extern const kl_param_spec kl_time_specs[];
+extern const kl_param_spec kl_compare_specs[]; /* compare: (read by framework/compare) */
 extern const kl_param_spec kl_output_specs[];
 
 #endif /* KINLAB_CORE_CONFIG_H */

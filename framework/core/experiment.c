@@ -53,9 +53,23 @@ const kl_param_spec kl_output_specs[] = {
      "Draw plots of the time series after the run (needs python3 + matplotlib)."},
     KL_PARAM_END};
 
+/* compare: how `kinlab compare` (run after the variants) measures errors where
+ * no exact solution exists (docs/comparisons.md, "Errors against a reference
+ * run").  Read by framework/compare from the run directory's experiment.yaml;
+ * checked here so that a wrong name fails before anything runs. */
+const kl_param_spec kl_compare_specs[] = {
+    {"reference", KL_PARAM_STRING, NULL, 0, 0, KL_PARAM_OPTIONAL, NULL, "",
+     "Reference run for the errors: 'finest' (the finest variant of each group of the "
+     "resolution key) or the name of a variant."},
+    {"analysis_width", KL_PARAM_REAL, NULL, 0, 0,
+     KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "velocity",
+     "Standard deviation of the Gaussian that reconstructs every particle run's density "
+     "for the reference errors (default: the reference's blob width)."},
+    KL_PARAM_END};
+
 static const char *const top_keys[] = {"name",   "description", "plugin_path", "model",
                                        "initial", "integrator", "time",        "diagnostics",
-                                       "output", "variants",    "sweep"};
+                                       "output", "variants",    "sweep",       "compare"};
 #define N_TOP_KEYS (sizeof top_keys / sizeof *top_keys)
 #define MAX_RUNS 10000
 
@@ -412,7 +426,8 @@ typedef struct runspec {
 /* Keys that name the experiment rather than one run (description too: runs
  * that differ only in it would be identical). */
 static bool forbidden_target(const char *key) {
-  static const char *const no[] = {"name", "description", "plugin_path", "variants", "sweep"};
+  static const char *const no[] = {"name",    "description", "plugin_path",
+                                   "variants", "sweep",       "compare"};
   size_t len = strcspn(key, ".");
   for (size_t i = 0; i < sizeof no / sizeof *no; i++)
     if (strlen(no[i]) == len && !strncmp(no[i], key, len)) return true;
@@ -886,6 +901,46 @@ static int load_plugin_path(exp_priv *p, const kl_node *pp, const char *base_dir
   return KL_OK;
 }
 
+/* compare: {reference: finest|NAME, analysis_width: W}: the types by the
+ * table, a reference name against the variants (with a suggestion). */
+static int check_compare_section(const kl_experiment *exp, const kl_registry *reg,
+                                 kl_error *err) {
+  const kl_node *node = kl_node_map_get(exp->tree, "compare");
+  if (!node) return KL_OK;
+  kl_params *p = NULL;
+  int rc = kl_params_build(kl_compare_specs, node, exp->tree, "compare", NULL, reg, &p, err);
+  if (rc) return rc;
+  const char *ref = kl_params_is_set(p, "reference") ? kl_params_string(p, "reference") : NULL;
+  bool known = !ref || !strcmp(ref, "finest");
+  for (size_t i = 0; i < exp->n_runs && !known; i++)
+    known = exp->runs[i].variant_name && !strcmp(exp->runs[i].variant_name, ref);
+  if (!known) {
+    const char **names = malloc((exp->n_runs + 1) * sizeof *names);
+    if (!names) {
+      kl_params_free(p);
+      return kl_error_nomem(err);
+    }
+    size_t n = 0;
+    names[n++] = "finest";
+    for (size_t i = 0; i < exp->n_runs; i++)
+      if (exp->runs[i].variant_name) names[n++] = exp->runs[i].variant_name;
+    const char *m = kl_did_you_mean(ref, names, n);
+    char list[600] = "";
+    size_t used = 0;
+    for (size_t j = 0; j < n && used < sizeof list; j++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", names[j]);
+    char sg[300] = "";
+    if (m) snprintf(sg, sizeof sg, " (did you mean '%s'?)", m);
+    const kl_node *at = kl_node_map_get(node, "reference");
+    rc = where_error(err, at ? at : node, "compare.reference",
+                     "no variant named '%s'%s; expected 'finest' or one of the variants: %s", ref,
+                     sg, list);
+    free(names);
+  }
+  kl_params_free(p);
+  return rc;
+}
+
 static int load_tree(kl_node *tree, const char *source, const char *default_name,
                      const char *base_dir, const char *const *overrides, size_t n_overrides,
                      kl_registry *reg, kl_experiment **out, kl_error *err) {
@@ -981,6 +1036,7 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
     }
     map_remove(t, "variants");
     map_remove(t, "sweep");
+    map_remove(t, "compare"); /* the experiment's, not a run's */
     for (size_t k = 0; !rc && k < rs[i].n_ops; k++) {
       const setop *op = &rs[i].ops[k];
       kl_node *v = kl_node_clone(op->value);
@@ -996,6 +1052,7 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
     if (rc) append_variant_context(err, rs[i].name);
   }
   runspecs_free(rs, nrs);
+  if (!rc) rc = check_compare_section(exp, reg, err);
   if (rc) {
     kl_experiment_free(exp);
     return rc;

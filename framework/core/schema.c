@@ -353,6 +353,9 @@ static int write_experiment(const kl_plugin_info **all, size_t n, const char *di
         "\"#/$defs/diagnostic\"}},\n",
         f);
   section_schema(f, "output", kl_output_specs, "What the run directory receives.");
+  fputs(",\n", f);
+  section_schema(f, "compare", kl_compare_specs,
+                 "How kinlab compare measures errors against a reference run.");
   fputs(",\n"
         "    \"variants\": {\n"
         "      \"type\": \"array\",\n"

@@ -11,7 +11,8 @@ variant).  Written to DIR (default RUN_DIR/plots), in every format asked for:
                        its initial value (not the *_exact columns), all variants
                        on one figure
   errors.*             every *_error column against time, all variants
-  convergence_KEY.*    log-log final error against the resolution key KEY with
+  convergence_KEY.*    log-log final error (also the errors against the reference
+                       run from comparison.csv) against the resolution key KEY with
                        the fitted slopes (grouping and fit as `kinlab compare`,
                        docs/comparisons.md; the keys are guessed from their
                        names, not read from the parameters' resolution flags as
@@ -22,6 +23,13 @@ variant).  Written to DIR (default RUN_DIR/plots), in every format asked for:
                        config.resolved.yaml, else Silverman's rule)
   grid_VARIANT.*       grid snapshots: heatmaps of f(x, v) (first and last) and
                        the profiles h(t, v) = sup_x f(t, x, v) at every output
+  work_precision.*     error against wall time, CPU time and rhs evaluations,
+                       one curve per scheme family, from the work_precision.csv
+                       that `kinlab compare` writes (exact-solution errors, else
+                       errors against the reference run)
+
+Every series has its own colour and marker (series_style: 10 colours x 11
+markers, so up to 110 series are told apart; more also change line style).
 
 Needs Debian's python3-matplotlib, python3-numpy and python3-h5py (without
 h5py the snapshot figures are skipped).  Exit status: 0 success, 1 usage error
@@ -101,7 +109,9 @@ class Variant:
 
     def final(self, name):
         c = self.col(name)
-        return c[-1] if c is not None else math.nan
+        if c is None:  # an error against the reference run (comparison.csv)
+            return getattr(self, "reference_final", {}).get(name, math.nan)
+        return c[-1]
 
 
 def load_variants(run_dir):
@@ -249,6 +259,22 @@ def drift_columns(variants):
     return quants
 
 
+# ------------------------------------------------------------------ styles
+SERIES_MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "h"]
+SERIES_LINESTYLES = ["-", "--", ":", "-."]
+
+
+def series_style(k):
+    """Colour, marker and line style of the k-th series of a figure: the
+    colours (tab10) and markers (11) run with coprime periods, so series k and
+    j differ in one of them unless k = j mod 110; beyond that the line style
+    changes too."""
+    colours = plt.get_cmap("tab10").colors
+    return {"color": colours[k % len(colours)],
+            "marker": SERIES_MARKERS[k % len(SERIES_MARKERS)],
+            "linestyle": SERIES_LINESTYLES[(k // 110) % len(SERIES_LINESTYLES)]}
+
+
 def plot_invariants(variants, out_dir, formats, written):
     quants = drift_columns(variants)
     if not quants:
@@ -259,16 +285,18 @@ def plot_invariants(variants, out_dir, formats, written):
     fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.2 * rows), squeeze=False)
     for ax, q in zip(axes.flat, quants):
         relative = True
-        for v in variants:
+        for k, v in enumerate(variants):
             t, y = v.col("t"), v.col(q)
             if t is None or y is None:
                 continue
             y0 = y[0]
+            st = series_style(k)
+            st["markevery"] = max(1, len(t) // 12)
             if abs(y0) > 1e-12 and math.isfinite(y0):  # as kinlab compare
-                ax.plot(t, (y - y0) / abs(y0), label=v.name, marker="." if len(t) < 30 else None)
+                ax.plot(t, (y - y0) / abs(y0), label=v.name, **st)
             else:
                 relative = False
-                ax.plot(t, y - y0, label=v.name, marker="." if len(t) < 30 else None)
+                ax.plot(t, y - y0, label=v.name, **st)
         ax.set_title(q)
         ax.set_xlabel("t")
         ax.set_ylabel("(q(t) − q(0)) / |q(0)|" if relative else "q(t) − q(0)")
@@ -295,13 +323,15 @@ def plot_errors(variants, out_dir, formats, written):
     rows = (len(errs) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.2 * rows), squeeze=False)
     for ax, e in zip(axes.flat, errs):
-        for v in variants:
+        for k, v in enumerate(variants):
             t, y = v.col("t"), v.col(e)
             if t is None or y is None:
                 continue
             pos = y > 0
+            st = series_style(k)
+            st["markevery"] = max(1, int(pos.sum()) // 12)
             if pos.any():
-                ax.semilogy(t[pos], y[pos], label=v.name, marker="." if len(t) < 30 else None)
+                ax.semilogy(t[pos], y[pos], label=v.name, **st)
         ax.set_title(e)
         ax.set_xlabel("t")
         ax.grid(alpha=0.3)
@@ -313,7 +343,33 @@ def plot_errors(variants, out_dir, formats, written):
     save(fig, out_dir, "errors", formats, written)
 
 
-def plot_convergence(variants, out_dir, formats, written, by):
+# Reference errors drawn in the convergence plot: not those at round-off in a
+# conservative method (mass, mean velocity), whose "orders" are noise.
+REFERENCE_CONVERGENCE = ("ref_m2_error", "ref_m3_error", "ref_m4_error", "ref_l1_error",
+                         "ref_l2_error", "ref_linf_error")
+
+
+def attach_reference_errors(variants, run_dir):
+    """The final errors against the reference run (the ref_*_error columns
+    of the comparison.csv that `kinlab compare` wrote) as v.reference_final."""
+    import csv
+    path = os.path.join(run_dir, "comparison.csv")
+    if not os.path.isfile(path):
+        return []
+    try:
+        with open(path, newline="") as f:
+            rows = {r.get("variant"): r for r in csv.DictReader(f)}
+    except (OSError, csv.Error, UnicodeDecodeError) as e:
+        fail("%s: %s" % (path, e), 5)
+    cols = []
+    for v in variants:
+        row = rows.get(v.name, {})
+        v.reference_final = {c: numeric(row.get(c)) for c in REFERENCE_CONVERGENCE if c in row}
+        cols += [c for c in v.reference_final if c not in cols]
+    return [c for c in REFERENCE_CONVERGENCE if c in cols]
+
+
+def plot_convergence(variants, out_dir, formats, written, by, reference_errors=()):
     if len(variants) < 2:
         return
     varying = varying_keys(variants)
@@ -322,6 +378,7 @@ def plot_convergence(variants, out_dir, formats, written, by):
         for c in v.columns or []:
             if c.endswith("_error") and c not in errs:
                 errs.append(c)
+    errs += [c for c in reference_errors if c not in errs]
     if not errs:
         return
     for key, rule in resolution_keys(variants, varying, by):
@@ -332,7 +389,7 @@ def plot_convergence(variants, out_dir, formats, written, by):
         rows = (len(errs) + cols - 1) // cols
         fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.6 * rows), squeeze=False)
         for ax, e in zip(axes.flat, errs):
-            for g, label in zip(groups, labels):
+            for k, (g, label) in enumerate(zip(groups, labels)):
                 pts = []
                 for v in g:
                     x, err = numeric(v.config.get(key)), abs(v.final(e))
@@ -346,11 +403,13 @@ def plot_convergence(variants, out_dir, formats, written, by):
                 s = 1 / x if rule == "count" else x
                 p = lsq_slope(np.log(s), np.log(y))
                 c = math.exp(np.mean(np.log(y) - p * np.log(s)))
-                line, = ax.loglog(x, y, "o", label="%s%sorder %.2f" %
-                                  (label, ": " if label else "", p))
+                st = series_style(k)
+                ax.loglog(x, y, st["marker"], color=st["color"], label="%s%sorder %.2f" %
+                          (label, ": " if label else "", p))
                 xx = np.geomspace(x.min(), x.max(), 50)
                 ss = 1 / xx if rule == "count" else xx
-                ax.loglog(xx, c * ss ** p, "-", color=line.get_color(), alpha=0.6)
+                ax.loglog(xx, c * ss ** p, linestyle=st["linestyle"], color=st["color"],
+                          alpha=0.6)
             ax.set_xlabel("%s (size %s)" % (key, "1/value" if rule == "count" else "value"))
             ax.set_ylabel("final " + e)
             ax.set_title(e)
@@ -527,6 +586,77 @@ def plot_grid(v, snaps, out_dir, formats, written):
     save(fig, out_dir, "grid_" + safe_name(v.name), formats, written)
 
 
+# ------------------------------------------------------------ work-precision
+WORK_COLUMNS = (("wall_s", "wall time [s]"), ("cpu_s", "CPU time [s]"),
+                ("rhs_evals", "rhs evaluations"))
+# The errors drawn, in this order of preference (at most three rows).
+PREFERRED_ERRORS = ("l1_error", "m4_error", "ref_l1_error", "ref_m4_error", "ref_m2_error")
+
+
+def read_work_precision(run_dir):
+    """work_precision.csv of `kinlab compare` as (header, rows of dicts); None
+    when there is none (a single run, no errors)."""
+    import csv
+    path = os.path.join(run_dir, "work_precision.csv")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+            header = list(rows[0].keys()) if rows else []
+    except (OSError, csv.Error, UnicodeDecodeError) as e:
+        fail("%s: %s" % (path, e), 5)
+    for need in ("family", "variant") + tuple(c for c, _ in WORK_COLUMNS):
+        if rows and need not in header:
+            fail("%s: no column %s (expected the header kinlab compare writes)" % (path, need), 5)
+    return header, rows
+
+
+def plot_work_precision(run_dir, out_dir, formats, written):
+    table = read_work_precision(run_dir)
+    if not table or not table[1]:
+        return
+    header, rows = table
+    errs = [c for c in header if c.endswith("_error")]
+    chosen = [e for e in PREFERRED_ERRORS if e in errs][:3] or errs[:1]
+    if not chosen:
+        return
+    families = []
+    for r in rows:
+        if r["family"] not in families:
+            families.append(r["family"])
+
+    def value(r, c):
+        try:
+            x = float(r[c])
+        except (TypeError, ValueError):
+            return math.nan
+        return x
+
+    fig, axes = plt.subplots(len(chosen), len(WORK_COLUMNS),
+                             figsize=(4.6 * len(WORK_COLUMNS), 3.6 * len(chosen)), squeeze=False)
+    for i, e in enumerate(chosen):
+        for j, (wc, wlabel) in enumerate(WORK_COLUMNS):
+            ax = axes[i][j]
+            for k, fam in enumerate(families):
+                # in the table's order: coarse to fine along the resolution key
+                pts = [(value(r, wc), value(r, e)) for r in rows if r["family"] == fam]
+                pts = [(x, y) for x, y in pts if x > 0 and y > 0]
+                if pts:
+                    ax.loglog([p[0] for p in pts], [p[1] for p in pts], label=fam,
+                              **series_style(k))
+            ax.set_xlabel(wlabel)
+            ax.set_ylabel(e)
+            ax.grid(alpha=0.3, which="both")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        axes[0][0].legend(fontsize="small")
+    fig.suptitle("work–precision: %s" % ("against the reference run"
+                                         if chosen[0].startswith("ref_") else "errors"))
+    fig.tight_layout()
+    save(fig, out_dir, "work_precision", formats, written)
+
+
 def plot_snapshots(v, out_dir, formats, written, args):
     path = os.path.join(v.dir, "snapshots.h5")
     if not os.path.isfile(path):
@@ -579,7 +709,9 @@ def main(argv=None):
     written = []
     plot_invariants(variants, out_dir, formats, written)
     plot_errors(variants, out_dir, formats, written)
-    plot_convergence(variants, out_dir, formats, written, args.by)
+    plot_convergence(variants, out_dir, formats, written, args.by,
+                     attach_reference_errors(variants, args.run_dir))
+    plot_work_precision(args.run_dir, out_dir, formats, written)
     for v in variants:
         plot_snapshots(v, out_dir, formats, written, args)
     for p in written:

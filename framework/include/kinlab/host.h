@@ -191,6 +191,18 @@ int kl_compare_run_dir_by(const char *run_dir, const char *key, const char *rule
  * standard plugin search path (kl_registry_load_default_path). */
 int kl_compare_run_dir_in(const kl_registry *reg, const char *run_dir, const char *key,
                           const char *rule, bool *bad_by, kl_error *err);
+/* All options of a comparison (docs/comparisons.md).  reference: "finest",
+ * a variant's name or another run directory; NULL: the experiment's
+ * compare.reference, else "finest" when a resolution key varies.
+ * analysis_width > 0: the Gaussian's standard deviation that reconstructs the
+ * particle densities (0: the reference's blob width). */
+typedef struct kl_compare_options {
+  const char *by_key, *by_rule;
+  const char *reference;
+  double analysis_width;
+} kl_compare_options;
+int kl_compare_run_dir_with(const kl_registry *reg, const char *run_dir,
+                            const kl_compare_options *opts, bool *bad_by, kl_error *err);
 
 /* ---------------------------- schemas ----------------------------------- */
 /* Write experiment.schema.json and one schema per plugin (<kind>/<name>.json)

@@ -435,6 +435,7 @@ typedef struct sm_state {
   double exact[3][3];      /* exact dP/dt at f0 */
   bool measured;           /* t0_error computed */
   double t0_error;
+  kl_log *log;
 } sm_state;
 
 static const char *const sm_columns2[] = {"P_xx", "P_xy", "P_yy"};
@@ -530,6 +531,7 @@ static int rate_create(const kl_setup *setup, void **state, kl_error *err) {
                         path, check);
   }
   s->have_exact = true;
+  s->log = setup->log;
   return KL_OK;
 }
 
@@ -580,6 +582,15 @@ static int sm_measure_t0(sm_state *s, kl_error *err) {
           den += s->exact[a][b] * s->exact[a][b];
         }
       s->t0_error = den > 0 ? sqrt(num / den) : NAN;
+      /* the tensors themselves, for studies beyond the one number (run.log) */
+      char line[512];
+      int at = 0;
+      for (unsigned a = 0; a < d; a++)
+        for (unsigned b = a; b < d; b++)
+          at += snprintf(line + at, sizeof line - (size_t)at, " %u%u: %.12g (exact %.12g)", a, b,
+                         rate[a][b], s->exact[a][b]);
+      kl_logf(s->log, KL_LOG_INFO, "second_moment_rate: dP/dt at t0:%s; relative error %.6g",
+              line, s->t0_error);
     } else
       rc = kl_error_set(err, KL_EINVAL,
                         "second_moment_rate: the view of model '%s' does not point into its "

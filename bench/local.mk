@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += bench/libklnaive.la bench/libklpairs.la
 bench_libklnaive_la_SOURCES = bench/naive_pairs.c bench/bench.h
 bench_libklnaive_la_CFLAGS = $(AM_CFLAGS) -O2 -fno-tree-vectorize
 bench_libklpairs_la_SOURCES = bench/fast_pairs.c bench/bench.h plugins/landau/landau_pairs.h \
+	plugins/landau/landau_tree.h \
 	plugins/common/simd_math.h
 bench_libklpairs_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 bench_libklpairs_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno

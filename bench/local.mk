@@ -18,3 +18,6 @@ kinlab_LDADD += bench/libklpairs.la bench/libklnaive.la
 noinst_PROGRAMS += bench/cs_rhs
 bench_cs_rhs_SOURCES = bench/cs_rhs.c
 bench_cs_rhs_LDADD = framework/core/libkinlab.la -lm
+
+# The treecode measurements of docs/performance.md ("Treecode").
+EXTRA_DIST += bench/tree.sh bench/tree_drift.yaml

@@ -83,7 +83,7 @@ enum { LP_MAX_BLOCKS = 64, LP_MIN_BLOCK = 32 };
 /* pair_sum: auto takes the treecode (for a non-polynomial kernel) from this N:
  * above the crossover with the direct sum measured by `kinlab bench`
  * (docs/performance.md), and above the examples' N, whose results stay exact. */
-enum { LP_TREE_AUTO_MIN_N = 60000 };
+enum { LP_TREE_AUTO_MIN_N = 50000 };
 
 typedef struct lp_pairs {
   unsigned d;

@@ -149,7 +149,7 @@ static const kl_param_spec lp_params[] = {
      "O(N^2); moments = the exact O(N) moment expansion, valid for polynomial kernels "
      "(power_law gamma = 0, Maxwell molecules, or gamma = 2) only; tree = the barycentric "
      "Lagrange treecode, O(N log N), approximate (error ~ tree_theta^tree_degree), any kernel; "
-     "auto = moments for gamma = 0 and 2, otherwise tree from N = 60000 particles (above the "
+     "auto = moments for gamma = 0 and 2, otherwise tree from N = 50000 particles (above the "
      "measured crossover with direct, docs/performance.md), direct below"},
     {"tree_degree", KL_PARAM_INT, "7", 1, 16, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
      "pair_sum: tree: degree n of the Chebyshev interpolation in each cluster ((n+1)^d proxy "

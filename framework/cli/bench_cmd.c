@@ -50,7 +50,8 @@ static void bench_usage(FILE *out) {
           "  --tree-degree K, --tree-theta TH, --tree-leaf L\n"
           "               its interpolation degree (default 7), opening angle (0.7)\n"
           "               and leaf size (32), as the model's tree_* parameters\n"
-          "  --sample S   targets (evenly spaced indices) of the error (default 1000)\n"
+          "  --sample S   targets (evenly spaced indices) of the error (default 1000,\n"
+          "               or N when smaller)\n"
           "  --no-direct  skip the direct and naive sums (with --tree, for large N)\n"
           "  --csv        comma-separated output\n"
           "\n"
@@ -161,7 +162,7 @@ int kl_cli_bench(int argc, char **argv) {
   const char *gamma_text = "-3";
   bool csv = false, no_rhs = false, no_pairs = false, no_full = false;
   bool seen_naive = false, seen_batch = false;
-  bool tree = false, no_direct = false, seen_tree_opt = false;
+  bool tree = false, no_direct = false, seen_tree_opt = false, seen_sample = false;
   long tree_degree = 7, tree_leaf = 32, sample = 1000;
   double tree_theta = 0.7;
   optind = 1;
@@ -207,7 +208,7 @@ int kl_cli_bench(int argc, char **argv) {
       break;
     case 'S':
       bad = kl_cli_parse_long("--sample", optarg, 1, BENCH_MAX_N, &sample);
-      seen_tree_opt = true;
+      seen_tree_opt = seen_sample = true;
       break;
     case 'H':
       bad = kl_cli_parse_real("--tree-theta", optarg, &tree_theta);
@@ -241,7 +242,7 @@ int kl_cli_bench(int argc, char **argv) {
                                                   "skips them"
                       : no_direct && seen_naive ? "--naive-n sets the naive pair sum, but "
                                                   "--no-direct skips it"
-                      : sample > N              ? "--sample: expected at most --n"
+                      : seen_sample && sample > N ? "--sample: expected at most --n"
                       : naive_n > N             ? "--naive-n: expected at most --n"
                       : batch > N               ? "--batch: expected at most --n"
                       /* the model rows use n = round(N^(1/d)) particles a side */
@@ -284,6 +285,7 @@ int kl_cli_bench(int argc, char **argv) {
   }
   if (threads > 0 && kl_cli_check_threads("--threads", threads)) return EXIT_INPUT;
   if (naive_n == 0) naive_n = N;
+  if (sample > N) sample = N; /* the default 1000, for a smaller --n */
 #ifdef _OPENMP
   if (threads > 0) omp_set_num_threads(threads);
   threads = omp_get_max_threads();

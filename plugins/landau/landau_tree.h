@@ -36,9 +36,12 @@
  * the measured error against theta^n.
  *
  * Work per sum: the tree (recursive bisection of the tight bounding box along
- * its longest axis, leaves of at most leaf_size particles) O(N log N); the charges of the clusters that some batch uses,
- * O(N P (d+1)) per tree level; the evaluation O(N log N P) for fixed theta.
- * Memory O(N) (plus P (2d+1) doubles per used cluster).
+ * its longest axis, leaves of at most leaf_size particles) O(N log N); the
+ * charges of the clusters that some batch uses, O(N P (d+1)) per tree level;
+ * the evaluation O(N log N P) for fixed theta.
+ * Memory O(N), plus P (2d+1) doubles per used cluster: those of one tree level
+ * are disjoint and hold more than P particles each, so at most (2d+1) N doubles
+ * per level.
  *
  * Deterministic for any number of threads: the tree is built serially; each
  * cluster's charges are summed by one thread in tree order; each target's sum

@@ -19,10 +19,12 @@ load "crossover: direct and tree (default degree 7, theta 0.7) in one run"
 for N in 10000 20000 30000 50000 100000; do
   "$k" bench --n $N --d 3 --gamma -3 --threads 2 --no-rhs --naive-n 1000 --tree --reps 3 | summary
 done
-load "tree alone, N = 3e5 and 1e6 (error on 300 sampled targets)"
-for N in 300000 1000000; do
-  "$k" bench --n $N --d 3 --gamma -3 --threads 2 --no-rhs --no-direct --tree --sample 300 --reps 1 | summary
-done
+load "tree alone, N = 3e5 (100 sampled targets; under perf when installed) and 1e6 (300)"
+prof=; command -v perf > /dev/null 2>&1 && prof="perf record -q -o $tmp/perf.data"
+$prof "$k" bench --n 300000 --d 3 --gamma -3 --threads 2 --no-rhs --no-direct --tree --sample 100 --reps 1 | summary
+[ -n "$prof" ] && perf report -i "$tmp/perf.data" --no-children --stdio 2> /dev/null | grep -E '^ +[0-9]' | head -6
+/usr/bin/time -f "peak RSS %M KB, wall %e s" \
+  "$k" bench --n 1000000 --d 3 --gamma -3 --threads 2 --no-rhs --no-direct --tree --sample 300 --reps 1 | summary
 load "error against cost, N = 1e5, degrees 4..10, theta 0.5, 0.7, 0.8"
 for th in 0.5 0.7 0.8; do for deg in 4 5 6 7 8 9 10; do
   "$k" bench --n 100000 --d 3 --gamma -3 --threads 2 --no-rhs --no-direct --tree \

@@ -14,7 +14,7 @@ k="$build/kinlab"
 tmp=$(mktemp -d /tmp/kinlab-tree-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 load() { echo "== $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg): $*"; }
-summary() { grep -E "kinlab (direct|tree)|^tree \(|evaluations|^tree vs" ; }
+summary() { grep -E "kinlab (direct|tree)|^tree \(|evaluations|^speed-up of the tree" ; }
 load "crossover: direct and tree (default degree 7, theta 0.7) in one run"
 for N in 10000 20000 30000 50000 100000; do
   "$k" bench --n $N --d 3 --gamma -3 --threads 2 --no-rhs --naive-n 1000 --tree --reps 3 | summary

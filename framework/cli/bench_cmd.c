@@ -462,7 +462,7 @@ model_rows:;
            tree_degree, tree_theta, tree_leaf, tree_err, sample, tree_ref, tree_near, tree_far,
            n - 1, "");
   if (tree && !no_direct && !csv)
-    printf("tree vs direct: %.3gx faster\n", fast_s / tree_s);
+    printf("speed-up of the tree over the direct sum: %.3gx\n", fast_s / tree_s);
   if (polynomial && !no_pairs && !no_direct && !csv)
     printf("max |moments - direct| = %.3g (max |direct| = %.3g); the moments row's pairs/s\n"
            "are the pairs the direct sum resolves, its cost is O(N) (docs/performance.md)\n",

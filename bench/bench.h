@@ -19,4 +19,20 @@ int kl_bench_fast_pairs(unsigned d, size_t N, double C, double gamma, const doub
                         const double *F, const double *w, double *out, int reps,
                         double *seconds, double *flops_per_pair, bool moments);
 
+/* The model's treecode (pair_sum: tree, plugins/landau/landau_tree.h) on the
+ * same inputs: the best of reps sums (a first, untimed sum when reps > 1).
+ * Returns 0, or nonzero when out of memory.  *far_per_target, *near_per_target:
+ * the kernel evaluations per target of the last sum (proxies and particles). */
+int kl_bench_tree_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
+                        const double *F, const double *w, double *out, int reps,
+                        unsigned degree, double theta, size_t leaf_size, double *seconds,
+                        double *near_per_target, double *far_per_target);
+
+/* The exact sum at ns targets idx[k] (each against all N particles, serially
+ * in j, OpenMP over the targets): out[a*ns + k]; the reference of the
+ * treecode's error. */
+void kl_bench_sample_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
+                           const double *F, const double *w, size_t ns, const size_t *idx,
+                           double *out);
+
 #endif

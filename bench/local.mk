@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += bench/libklnaive.la bench/libklpairs.la
 bench_libklnaive_la_SOURCES = bench/naive_pairs.c bench/bench.h
 bench_libklnaive_la_CFLAGS = $(AM_CFLAGS) -O2 -fno-tree-vectorize
 bench_libklpairs_la_SOURCES = bench/fast_pairs.c bench/bench.h plugins/landau/landau_pairs.h \
+	plugins/landau/landau_tree.h \
 	plugins/common/simd_math.h
 bench_libklpairs_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 bench_libklpairs_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
@@ -17,3 +18,6 @@ kinlab_LDADD += bench/libklpairs.la bench/libklnaive.la
 noinst_PROGRAMS += bench/cs_rhs
 bench_cs_rhs_SOURCES = bench/cs_rhs.c
 bench_cs_rhs_LDADD = framework/core/libkinlab.la -lm
+
+# The treecode measurements of docs/performance.md ("Treecode").
+EXTRA_DIST += bench/tree.sh bench/tree_drift.yaml

@@ -69,6 +69,23 @@ else
   bad "kinlab bench --csv exited $?: $(tail -n 3 "$scratch/bench.csv")"
 fi
 
+# bench --tree: the treecode row and its error line (3-D Coulomb, N = 4000: the
+# default degree 7, theta 0.7 gives ~1e-6; 1e-4 leaves room, an O(1) error fails);
+# a treecode option without --tree, or --no-direct without it, is a usage error.
+if "$kinlab" bench --n 4000 --no-rhs --reps 1 --threads 1 --naive-n 100 --tree --sample 200 \
+     > "$scratch/bench_tree.txt" 2>&1; then
+  sed -n 's/^tree (degree 7, theta 0.7, leaf 32): max relative error \([^ ]*\) on 200 sampled$/\1/p' \
+    "$scratch/bench_tree.txt" | awk '{ exit !($1 < 1e-4) }' && ok \
+    || bad "bench --tree: no error line below 1e-4: $(grep -i error "$scratch/bench_tree.txt")"
+else
+  bad "kinlab bench --tree exited $?: $(tail -n 3 "$scratch/bench_tree.txt")"
+fi
+for opts in "--tree-degree 5" "--no-direct" "--tree --tree-theta 1" "--tree --no-pairs"; do
+  # shellcheck disable=SC2086
+  "$kinlab" bench --n 64 --no-rhs $opts > /dev/null 2>&1
+  [ $? -eq 1 ] && ok || bad "bench $opts: expected a usage error (exit 1)"
+done
+
 # cpu_s in summary.json (getrusage of the variant): the default experiment is
 # compute-bound, ~0.3 s of CPU on one thread, so cpu_s is clearly positive and
 # at most wall_s x threads (+ 50 ms for clock granularity); the same for

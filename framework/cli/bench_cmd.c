@@ -1,8 +1,10 @@
 /* bench_cmd.c - `kinlab bench [--n N] [--d D] [--gamma G] [--threads T]
- * [--reps R] [--naive-n M] [--batch P] [--csv]`: time the Landau collision pair
- * sum (the model's own kernel, plugins/landau/landau_pairs.h) beside the naive
- * reference (bench/naive_pairs.c), the mollifier sums and a full right-hand
- * side of landau_particles, and print one table.  See docs/performance.md. */
+ * [--reps R] [--naive-n M] [--batch P] [--tree ...] [--csv]`: time the Landau
+ * collision pair sum (the model's own kernel, plugins/landau/landau_pairs.h)
+ * beside the naive reference (bench/naive_pairs.c), optionally the treecode
+ * (landau_tree.h) with its error on sampled targets, the mollifier sums and a
+ * full right-hand side of landau_particles, and print one table.  See
+ * docs/performance.md. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,7 +25,8 @@ static void bench_usage(FILE *out) {
   fprintf(out,
           "Usage: kinlab bench [--n N] [--d D] [--gamma G] [--threads T] [--reps R]\n"
           "                    [--naive-n M] [--batch P] [--no-rhs] [--no-pairs] [--no-full]\n"
-          "                    [--csv]\n"
+          "                    [--tree] [--tree-degree K] [--tree-theta TH] [--tree-leaf L]\n"
+          "                    [--sample S] [--no-direct] [--csv]\n"
           "\n"
           "Time the Landau collision pair sum (each unordered pair once, SIMD, OpenMP;\n"
           "for gamma = 0 and 2 also the exact O(N) moment expansion) against the\n"
@@ -42,6 +45,14 @@ static void bench_usage(FILE *out) {
           "  --no-rhs     skip the model rows (pair sums only)\n"
           "  --no-pairs   skip the pair-sum rows (model rows only)\n"
           "  --no-full    skip the full right-hand side row\n"
+          "  --tree       also time the treecode (pair_sum: tree) and print its max\n"
+          "               relative error against the exact sum on --sample targets\n"
+          "  --tree-degree K, --tree-theta TH, --tree-leaf L\n"
+          "               its interpolation degree (default 7), opening angle (0.7)\n"
+          "               and leaf size (32), as the model's tree_* parameters\n"
+          "  --sample S   targets (evenly spaced indices) of the error (default 1000,\n"
+          "               or N when smaller)\n"
+          "  --no-direct  skip the direct and naive sums (with --tree, for large N)\n"
           "  --csv        comma-separated output\n"
           "\n"
           "Every value is checked before anything is timed (gamma against the power_law\n"
@@ -142,12 +153,18 @@ int kl_cli_bench(int argc, char **argv) {
       {"batch", required_argument, NULL, 'b'},   {"no-rhs", no_argument, NULL, 'x'},
       {"no-pairs", no_argument, NULL, 'p'},      {"no-full", no_argument, NULL, 'f'},
       {"csv", no_argument, NULL, 'c'},           {"help", no_argument, NULL, 'h'},
+      {"tree", no_argument, NULL, 'T'},          {"tree-degree", required_argument, NULL, 'K'},
+      {"tree-theta", required_argument, NULL, 'H'}, {"tree-leaf", required_argument, NULL, 'L'},
+      {"sample", required_argument, NULL, 'S'},  {"no-direct", no_argument, NULL, 'D'},
       {NULL, 0, NULL, 0}};
   long N = 20000, naive_n = 0, batch = 0, dim = 3, nthreads = 0, nreps = 3;
   double gamma = -3;
   const char *gamma_text = "-3";
   bool csv = false, no_rhs = false, no_pairs = false, no_full = false;
   bool seen_naive = false, seen_batch = false;
+  bool tree = false, no_direct = false, seen_tree_opt = false, seen_sample = false;
+  long tree_degree = 7, tree_leaf = 32, sample = 1000;
+  double tree_theta = 0.7;
   optind = 1;
   int c, bad = 0;
   /* Every value is checked here, before anything is timed: a bad one stops
@@ -179,6 +196,28 @@ int kl_cli_bench(int argc, char **argv) {
     case 'x': no_rhs = true; break;
     case 'p': no_pairs = true; break;
     case 'f': no_full = true; break;
+    case 'T': tree = true; break;
+    case 'D': no_direct = true; break;
+    case 'K':
+      bad = kl_cli_parse_long("--tree-degree", optarg, 1, 16, &tree_degree);
+      seen_tree_opt = true;
+      break;
+    case 'L':
+      bad = kl_cli_parse_long("--tree-leaf", optarg, 1, BENCH_MAX_N, &tree_leaf);
+      seen_tree_opt = true;
+      break;
+    case 'S':
+      bad = kl_cli_parse_long("--sample", optarg, 1, BENCH_MAX_N, &sample);
+      seen_tree_opt = seen_sample = true;
+      break;
+    case 'H':
+      bad = kl_cli_parse_real("--tree-theta", optarg, &tree_theta);
+      if (!bad && !(tree_theta > 0 && tree_theta < 1)) {
+        fprintf(stderr, "kinlab: error: --tree-theta %s: expected a number in (0, 1)\n", optarg);
+        bad = 1;
+      }
+      seen_tree_opt = true;
+      break;
     case 'h': bench_usage(stdout); return 0;
     default: fprintf(stderr, "Try 'kinlab bench --help'.\n"); return 1;
     }
@@ -193,6 +232,17 @@ int kl_cli_bench(int argc, char **argv) {
                                                   "skips them"
                       : no_pairs && seen_naive  ? "--naive-n sets the naive pair sum, but "
                                                   "--no-pairs skips it"
+                      : seen_tree_opt && !tree  ? "--tree-degree, --tree-theta, --tree-leaf "
+                                                  "and --sample set the treecode: add --tree"
+                      : no_direct && !tree      ? "--no-direct without --tree: no pair sum "
+                                                  "left to time"
+                      : no_direct && no_pairs   ? "--no-direct skips pair-sum rows, but "
+                                                  "--no-pairs skips them all"
+                      : tree && no_pairs        ? "--tree times a pair sum, but --no-pairs "
+                                                  "skips them"
+                      : no_direct && seen_naive ? "--naive-n sets the naive pair sum, but "
+                                                  "--no-direct skips it"
+                      : seen_sample && sample > N ? "--sample: expected at most --n"
                       : naive_n > N             ? "--naive-n: expected at most --n"
                       : batch > N               ? "--batch: expected at most --n"
                       /* the model rows use n = round(N^(1/d)) particles a side */
@@ -235,6 +285,7 @@ int kl_cli_bench(int argc, char **argv) {
   }
   if (threads > 0 && kl_cli_check_threads("--threads", threads)) return EXIT_INPUT;
   if (naive_n == 0) naive_n = N;
+  if (sample > N) sample = N; /* the default 1000, for a smaller --n */
 #ifdef _OPENMP
   if (threads > 0) omp_set_num_threads(threads);
   threads = omp_get_max_threads();
@@ -260,17 +311,19 @@ int kl_cli_bench(int argc, char **argv) {
   for (size_t i = 0; i < d * n; i++) F[i] = 2 * urand(&seed) - 1;
   for (size_t i = 0; i < n; i++) w[i] = (0.5 + urand(&seed)) / (double)n;
 
-  row rows[9];
+  row rows[10];
   size_t nr = 0;
   const double pairs = 0.5 * (double)n * (double)(n - 1);
   double fast_s = NAN, fpp = 0, naive_s = NAN, maxerr = 0, maxval = 0, maxerr_mom = 0,
          maxval_direct = 0;
   const size_t m = (size_t)naive_n;
-  if (no_pairs) {
+  double tree_s = NAN, tree_err = NAN, tree_ref = NAN, tree_near = 0, tree_far = 0;
+  if (no_pairs || no_direct) {
     double t0;
     if (kl_bench_fast_pairs(d, 2, C, gamma, v, F, w, o1, 1, &t0, &fpp, false))
       return bench_nomem("the pair sum's blocks", 0);
-    goto model_rows;
+    if (no_pairs) goto model_rows;
+    goto tree_row;
   }
   if (kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o1, reps, &fast_s, &fpp, false))
     return bench_nomem("the pair sum's blocks", 0);
@@ -315,6 +368,34 @@ int kl_cli_bench(int argc, char **argv) {
                        naive_s / mom_s};
   }
 
+tree_row:
+  if (tree) { /* the treecode, and its error against the exact sum on sampled targets */
+    const size_t ns = (size_t)sample;
+    double *o3 = malloc(d * n * sizeof *o3), *ref = malloc(d * ns * sizeof *ref);
+    size_t *idx = malloc(ns * sizeof *idx);
+    if (!o3 || !ref || !idx ||
+        kl_bench_tree_pairs(d, n, C, gamma, v, F, w, o3, reps, (unsigned)tree_degree,
+                            tree_theta, (size_t)tree_leaf, &tree_s, &tree_near, &tree_far))
+      return bench_nomem("the treecode", d * n * sizeof *o3);
+    for (size_t k = 0; k < ns; k++) idx[k] = k * n / ns;
+    kl_bench_sample_pairs(d, n, C, gamma, v, F, w, ns, idx, ref);
+    double emax = 0, umax = 0;
+    for (size_t k = 0; k < ns; k++) {
+      double e2 = 0, u2 = 0;
+      for (unsigned a = 0; a < d; a++) {
+        const double e = o3[a * n + idx[k]] - ref[a * ns + k];
+        e2 += e * e, u2 += ref[a * ns + k] * ref[a * ns + k];
+      }
+      emax = fmax(emax, sqrt(e2)), umax = fmax(umax, sqrt(u2));
+    }
+    tree_err = emax / umax, tree_ref = umax;
+    free(o3), free(ref), free(idx);
+    static char name[96];
+    snprintf(name, sizeof name, "pair sum, kinlab tree (n = %ld, theta = %g, error %.2g)",
+             tree_degree, tree_theta, tree_err);
+    rows[nr++] = (row){name, (double)n, tree_s, pairs, 0, naive_s / tree_s};
+  }
+
 model_rows:;
   int rc = 0;
   if (!no_rhs) {
@@ -331,7 +412,11 @@ model_rows:;
     size_t Nm = 0;
     if (!rc) rc = time_rhs(reg, init, d, nside, gamma, ", collisions: none", reps, &s1, &Nm, &err);
     if (!rc) rows[nr++] = (row){"mollifier sums (rhs, collisions: none)", (double)Nm, s1, 0, 0, NAN};
-    if (!rc && !no_full) rc = time_rhs(reg, init, d, nside, gamma, "", reps, &s2, &Nm, &err);
+    /* the direct pair sum (pair_sum: auto would take the tree from N = 50 000,
+     * whose cost is not the flops below): moments stays the default for gamma = 0, 2 */
+    if (!rc && !no_full)
+      rc = time_rhs(reg, init, d, nside, gamma, polynomial ? "" : ", pair_sum: direct", reps,
+                    &s2, &Nm, &err);
     double mp = 0.5 * (double)Nm * (double)(Nm - 1);
     /* gamma = 0, 2: the model's default pair sum is the O(N) moment expansion,
      * whose flops are not those of the direct sum: no GFLOP/s for that row */
@@ -368,9 +453,17 @@ model_rows:;
     }
   }
   print_rows(rows, nr, csv, d, gamma, threads);
-  if (m == n && !no_pairs && !csv)
+  if (m == n && !no_pairs && !no_direct && !csv)
     printf("max |kinlab - naive| = %.3g (max |naive| = %.3g)\n", maxerr, maxval);
-  if (polynomial && !no_pairs && !csv)
+  if (tree && !csv)
+    printf("tree (degree %ld, theta %g, leaf %ld): max relative error %.3g on %ld sampled\n"
+           "targets (max_i |tree_i - exact_i| / max_i |exact_i|, max |exact| = %.3g); kernel\n"
+           "evaluations per target: %.4g near + %.4g far (direct: N - 1 = %zu)%s\n",
+           tree_degree, tree_theta, tree_leaf, tree_err, sample, tree_ref, tree_near, tree_far,
+           n - 1, "");
+  if (tree && !no_direct && !csv)
+    printf("speed-up of the tree over the direct sum: %.3gx\n", fast_s / tree_s);
+  if (polynomial && !no_pairs && !no_direct && !csv)
     printf("max |moments - direct| = %.3g (max |direct| = %.3g); the moments row's pairs/s\n"
            "are the pairs the direct sum resolves, its cost is O(N) (docs/performance.md)\n",
            maxerr_mom, maxval_direct);

@@ -31,7 +31,8 @@ plugins_landau_landau_initial_la_LIBADD = $(PLUGIN_LIBADD)
 # ---- the model.  -fno-math-errno lets sqrt vectorize in the pair sum.
 plugin_LTLIBRARIES += plugins/landau/landau_particles.la
 plugins_landau_landau_particles_la_SOURCES = plugins/landau/landau_particles.c \
-	plugins/landau/landau_pairs.h plugins/landau/landau_box.h plugins/common/simd_math.h
+	plugins/landau/landau_pairs.h plugins/landau/landau_tree.h plugins/landau/landau_box.h \
+	plugins/common/simd_math.h
 plugins_landau_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 plugins_landau_landau_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_landau_landau_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
@@ -54,19 +55,28 @@ plugins_landau_landau_diagnostics_la_LIBADD = $(PLUGIN_LIBADD)
 # ---- tests
 check_PROGRAMS += tests/test_landau_mollifiers tests/test_landau_kernels \
 	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box \
-	tests/test_landau_binary tests/test_landau_rate
+	tests/test_landau_binary tests/test_landau_rate \
+	tests/test_landau_tree
 TESTS += tests/test_landau_mollifiers tests/test_landau_kernels \
 	tests/test_landau_initial tests/test_landau_model tests/test_landau_bkw tests/test_landau_box \
-	tests/test_landau_binary tests/test_landau_rate
+	tests/test_landau_binary tests/test_landau_rate \
+	tests/test_landau_tree
 tests_test_landau_mollifiers_SOURCES = plugins/landau/tests/test_landau_mollifiers.c
 tests_test_landau_mollifiers_CPPFLAGS = $(TEST_CPPFLAGS) $(GSL_CFLAGS)
 tests_test_landau_mollifiers_LDADD = $(TEST_LDADD)
 tests_test_landau_kernels_SOURCES = plugins/landau/tests/test_landau_kernels.c
 # (includes plugins/landau/landau_pairs.h: the model's flags and libmvec)
-tests_test_landau_kernels_SOURCES += plugins/landau/landau_pairs.h plugins/common/simd_math.h
+tests_test_landau_kernels_SOURCES += plugins/landau/landau_pairs.h plugins/landau/landau_tree.h \
+	plugins/common/simd_math.h
 tests_test_landau_kernels_CPPFLAGS = $(TEST_CPPFLAGS) $(MVEC_CPPFLAGS)
 tests_test_landau_kernels_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 tests_test_landau_kernels_LDADD = $(TEST_LDADD) $(MVEC_LIBS)
+# the treecode against the direct sum (includes landau_pairs.h: the model's flags)
+tests_test_landau_tree_SOURCES = plugins/landau/tests/test_landau_tree.c \
+	plugins/landau/landau_pairs.h plugins/landau/landau_tree.h plugins/common/simd_math.h
+tests_test_landau_tree_CPPFLAGS = $(TEST_CPPFLAGS) $(MVEC_CPPFLAGS)
+tests_test_landau_tree_CFLAGS = $(AM_CFLAGS) -fno-math-errno
+tests_test_landau_tree_LDADD = $(TEST_LDADD) $(MVEC_LIBS)
 tests_test_landau_initial_SOURCES = plugins/landau/tests/test_landau_initial.c
 tests_test_landau_initial_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_landau_initial_LDADD = $(TEST_LDADD)

@@ -23,7 +23,9 @@
  * gamma fill a per-row table with SIMD pow (plugins/common/simd_math.h).
  *
  * For gamma = 0 and 2, A is a polynomial in z and lp_pairs_moments(2) give the
- * same sum exactly in O(N) from moments of the particles (p->moments).
+ * same sum exactly in O(N) from moments of the particles (p->moments).  For
+ * large N the barycentric Lagrange treecode of landau_tree.h (p->use_tree)
+ * gives it approximately in O(N log N), for every kernel.
  */
 #ifndef KL_LANDAU_PAIRS_H
 #define KL_LANDAU_PAIRS_H
@@ -44,7 +46,44 @@ typedef enum {
   G_PLUGIN, G_GENERIC, G_M3, G_M5_2, G_M2, G_M3_2, G_M1, G_M1_2, G_0, G_1_2, G_1, G_3_2, G_2
 } gamma_case;
 
+/* PHI: phi(rr) for rr = |z|^2 (K: a constant factor of phi moved out of the inner loop: the
+ * row weight w_i and the row sums are scaled by K instead). */
+/* PHI: phi from rr = |z|^2 >= 0 and rs = (rr > 0 ? rr : 1), without any
+ * branch or mask (GCC would not if-convert a division under -ftrapping-math):
+ * at rr = 0 (coincident particles) z = 0, so t = phi (rr dF - (z.dF) z) = 0
+ * for the finite phi(rs = 1) = C: coincident particles do not interact. */
+#define LP_PHI_M3 (C / (rs * sqrt(rs)))
+#define LP_PHI_M5_2 (C / (rs * sqrt(sqrt(rs)))) /* half-integer gamma: |z|^(1/2) = r2^(1/4) */
+#define LP_PHI_M3_2 (C / (sqrt(rs) * sqrt(sqrt(rs))))
+#define LP_PHI_M1_2 (C / sqrt(sqrt(rs)))
+#define LP_PHI_1_2 (C * sqrt(sqrt(rr)))
+#define LP_PHI_3_2 (C * sqrt(rr) * sqrt(sqrt(rr)))
+#define LP_PHI_M2 (C / rs)
+#define LP_PHI_M1 (C / sqrt(rs))
+#define LP_PHI_0 (1.0) /* with K = C: the constant leaves the inner loop */
+#define LP_PHI_1 (C * sqrt(rr))
+#define LP_PHI_2 (C * rr)
+#define LP_PHI_TAB (phi[q])
+
+/* phi[q] = C r2^(gamma/2) for a generic gamma, branch-free so that the loop
+ * vectorizes with libmvec's SIMD pow (plugins/common/simd_math.h): r2 = 0 is
+ * replaced by 1 inside pow and the result multiplied by 0. */
+KL_ISA_CLONES static void lp_phi_pow(double C, double hg, size_t m, const double *restrict r2,
+                                      double *restrict phi) {
+#pragma omp simd
+  for (size_t q = 0; q < m; q++) {
+    const double pos = (double)(r2[q] > 0);
+    phi[q] = pos * C * pow(r2[q] + (1.0 - pos), hg);
+  }
+}
+
+#include "landau_tree.h" /* pair_sum: tree */
+
 enum { LP_MAX_BLOCKS = 64, LP_MIN_BLOCK = 32 };
+/* pair_sum: auto takes the treecode (for a non-polynomial kernel) from this N:
+ * above the crossover with the direct sum measured by `kinlab bench`
+ * (docs/performance.md), and above the examples' N, whose results stay exact. */
+enum { LP_TREE_AUTO_MIN_N = 50000 };
 
 typedef struct lp_pairs {
   unsigned d;
@@ -55,6 +94,9 @@ typedef struct lp_pairs {
   kl_instance *kern;  /* for G_PLUGIN                                   */
   bool moments;       /* gamma = 0 or 2: the exact O(N) moment expansion
                          (lp_pairs_moments, _moments2) instead of tiles */
+  bool use_tree;      /* the treecode (landau_tree.h) instead of tiles; set
+                         tree.degree, .theta, .leaf_size before lp_pairs_init */
+  lt_tree tree;
   int rank, ranks;    /* MPI: this rank computes the row blocks I with
                          I % ranks == rank (ranks 0 or 1: all of them); set
                          before lp_pairs_init                          */
@@ -88,12 +130,18 @@ static inline int lp_pairs_init(lp_pairs *p, unsigned d, size_t N) {
   p->bs = (p->bs + 7) / 8 * 8;
   p->B = (N + p->bs - 1) / p->bs;
   if (p->B == 0) p->B = 1;
+  const bool tiles = !p->moments && !p->use_tree;
   size_t ntiles = 0;
   for (size_t I = 0; I < p->B; I++) {
     p->tile_off[I] = ntiles;
-    if (lp_owns_block(p, I) && !p->moments) ntiles += p->B - 1 - I;
+    if (lp_owns_block(p, I) && tiles) ntiles += p->B - 1 - I;
   }
-  p->own = malloc((N && !p->moments ? d * N : 1) * sizeof *p->own);
+  if (p->use_tree) {
+    p->tree.gc = p->gc, p->tree.C = p->C, p->tree.gamma = p->gamma, p->tree.kern = p->kern;
+    p->tree.rank = p->rank, p->tree.ranks = p->ranks;
+    if (lt_init(&p->tree, d, N)) return KL_ENOMEM;
+  }
+  p->own = malloc((N && tiles ? d * N : 1) * sizeof *p->own);
   p->part = malloc((ntiles ? ntiles : 1) * d * p->bs * sizeof *p->part);
   return p->own && p->part ? 0 : KL_ENOMEM;
 }
@@ -102,6 +150,7 @@ static inline void lp_pairs_free(lp_pairs *p) {
   free(p->own);
   free(p->part);
   p->own = p->part = NULL;
+  lt_free(&p->tree);
 }
 
 /* ---------------------------------------------------------------- kernels */
@@ -118,24 +167,6 @@ typedef struct lp_tile {
   kl_instance *kern;
 } lp_tile;
 
-/* PHI: phi(rr) for rr = |z|^2 (K: a constant factor of phi moved out of the inner loop: the
- * row weight w_i and the row sums are scaled by K instead). */
-/* PHI: phi from rr = |z|^2 >= 0 and rs = (rr > 0 ? rr : 1), without any
- * branch or mask (GCC would not if-convert a division under -ftrapping-math):
- * at rr = 0 (coincident particles) z = 0, so t = phi (rr dF - (z.dF) z) = 0
- * for the finite phi(rs = 1) = C: coincident particles do not interact. */
-#define LP_PHI_M3 (C / (rs * sqrt(rs)))
-#define LP_PHI_M5_2 (C / (rs * sqrt(sqrt(rs)))) /* half-integer gamma: |z|^(1/2) = r2^(1/4) */
-#define LP_PHI_M3_2 (C / (sqrt(rs) * sqrt(sqrt(rs))))
-#define LP_PHI_M1_2 (C / sqrt(sqrt(rs)))
-#define LP_PHI_1_2 (C * sqrt(sqrt(rr)))
-#define LP_PHI_3_2 (C * sqrt(rr) * sqrt(sqrt(rr)))
-#define LP_PHI_M2 (C / rs)
-#define LP_PHI_M1 (C / sqrt(rs))
-#define LP_PHI_0 (1.0) /* with K = C: the constant leaves the inner loop */
-#define LP_PHI_1 (C * sqrt(rr))
-#define LP_PHI_2 (C * rr)
-#define LP_PHI_TAB (phi[q])
 
 #define LP_TILE2(NAME, PHI, PRE, K)                                                            \
   KL_ISA_CLONES static void NAME(const lp_tile *a) {                                              \
@@ -234,18 +265,6 @@ typedef struct lp_tile {
     lp_phi_fill(a, m);                                                                        \
   }                                                                                           \
   const double *restrict phi = a->phi;
-
-/* phi[q] = C r2^(gamma/2) for a generic gamma, branch-free so that the loop
- * vectorizes with libmvec's SIMD pow (plugins/common/simd_math.h): r2 = 0 is
- * replaced by 1 inside pow and the result multiplied by 0. */
-KL_ISA_CLONES static void lp_phi_pow(double C, double hg, size_t m, const double *restrict r2,
-                                      double *restrict phi) {
-#pragma omp simd
-  for (size_t q = 0; q < m; q++) {
-    const double pos = (double)(r2[q] > 0);
-    phi[q] = pos * C * pow(r2[q] + (1.0 - pos), hg);
-  }
-}
 
 /* phi[q] for the m squared distances r2[q]: pow (generic gamma) or the kernel
  * plugin; 0 at r2 = 0 (coincident particles do not interact). */
@@ -524,7 +543,8 @@ static inline void lp_pairs_moments2(unsigned d, size_t N, double C, const doubl
 
 /* dvdt = -sum_j w_j A(v_i - v_j)(F_i - F_j) for all i; v, F, dvdt of stride N.
  * With p->moments (gamma = 0 or 2 only) the O(N) moment expansions above, complete
- * on every rank; otherwise the tiles, of this rank's row blocks only. */
+ * on every rank; with p->use_tree the treecode (landau_tree.h), this rank's target
+ * batches only; otherwise the tiles, of this rank's row blocks only. */
 static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, const double *w,
                                double *dvdt) {
   if (p->moments) { /* every rank computes the whole O(N) sum */
@@ -537,6 +557,7 @@ static inline int lp_pairs_sum(lp_pairs *p, const double *v, const double *F, co
       lp_pairs_moments(p->d, p->N, p->C, v, F, w, M0, m, Fbar, dvdt);
     return KL_OK;
   }
+  if (p->use_tree) return lt_sum(&p->tree, v, F, w, dvdt);
   const unsigned d = p->d;
   const size_t N = p->N, B = p->B, bs = p->bs;
   int fail = 0;

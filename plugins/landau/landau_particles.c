@@ -154,11 +154,23 @@ static const kl_param_spec lp_params[] = {
     {"batch_interval", KL_PARAM_REAL, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, "time",
      "random_batch: batches are redrawn when floor(t / batch_interval) changes; 0 = the "
      "integrator's dt (from the runner's check_dt), or, without one, at every distinct t"},
-    {"pair_sum", KL_PARAM_ENUM, "auto", 0, 0, 0, "auto|direct|moments", NULL,
+    {"pair_sum", KL_PARAM_ENUM, "auto", 0, 0, 0, "auto|direct|moments|tree", NULL,
      "collisions: full: how the pair sum is computed: direct = each unordered pair once, "
      "O(N^2); moments = the exact O(N) moment expansion, valid for polynomial kernels "
-     "(power_law gamma = 0, Maxwell molecules, or gamma = 2) only; auto = moments for "
-     "gamma = 0 and 2, direct otherwise"},
+     "(power_law gamma = 0, Maxwell molecules, or gamma = 2) only; tree = the barycentric "
+     "Lagrange treecode, O(N log N), approximate (error ~ tree_theta^tree_degree), any kernel; "
+     "auto = moments for gamma = 0 and 2, otherwise tree from N = 50000 particles (above the "
+     "measured crossover with direct, docs/performance.md), direct below"},
+    {"tree_degree", KL_PARAM_INT, "7", 1, 16, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
+     "pair_sum: tree: degree n of the Chebyshev interpolation in each cluster ((n+1)^d proxy "
+     "particles); the error falls like tree_theta^n"},
+    {"tree_theta", KL_PARAM_REAL, "0.7", 0, 1,
+     KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_HAS_MAX | KL_PARAM_MAX_EXCLUSIVE, NULL,
+     "1",
+     "pair_sum: tree: opening angle of the acceptance criterion (r_batch + r_cluster) < theta "
+     "R: a cluster is interpolated only when that far away"},
+    {"tree_leaf_size", KL_PARAM_INT, "32", 1, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "pair_sum: tree: most particles in a leaf of the tree (a target batch)"},
     {"epsilon_extrapolation", KL_PARAM_ENUM, "none", 0, 0, 0, "none|richardson", NULL,
      "richardson: remove the O(eps) regularization bias, F = 2 F[G_eps] - F[G_eps'] with eps' "
      "the blob of twice the width (variance); the pair sum is linear in F, so only the "
@@ -431,11 +443,23 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   if (!strcmp(how, "moments") && !polynomial) {
     rc = kl_params_error(err, KL_EINVAL, p, "pair_sum",
                          "'moments' is exact for polynomial kernels only (a power_law kernel "
-                         "with gamma = 0 or 2); this kernel %s: expected auto or direct",
+                         "with gamma = 0 or 2); this kernel %s: expected auto, direct or tree",
                          kernel_is);
     goto fail;
   }
-  s->pairs.moments = polynomial && strcmp(how, "direct") != 0;
+  s->pairs.moments = polynomial && (!strcmp(how, "auto") || !strcmp(how, "moments"));
+  s->pairs.use_tree = !strcmp(how, "tree") ||
+                      (!strcmp(how, "auto") && !polynomial && N >= LP_TREE_AUTO_MIN_N);
+  s->pairs.tree.degree = (unsigned)kl_params_int(p, "tree_degree");
+  s->pairs.tree.theta = kl_params_real(p, "tree_theta");
+  s->pairs.tree.leaf_size = (size_t)kl_params_int(p, "tree_leaf_size");
+  if (!s->pairs.use_tree && (kl_params_is_set(p, "tree_degree") ||
+                             kl_params_is_set(p, "tree_theta") ||
+                             kl_params_is_set(p, "tree_leaf_size")))
+    kl_logf(setup->log, KL_LOG_WARN,
+            "%s: the pair sum is not the treecode here (pair_sum = %s, N = %zu), so "
+            "tree_degree, tree_theta and tree_leaf_size are ignored",
+            kl_params_path(p), how, N);
   s->pairs.gc = s->gc;
   s->pairs.C = s->C;
   s->pairs.gamma = s->gamma;
@@ -542,13 +566,18 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
                          s->n, N, need);
     goto fail;
   }
+  char pair_is[96];
+  if (s->collisions != COLL_FULL) snprintf(pair_is, sizeof pair_is, "%s", coll);
+  else if (s->pairs.moments) snprintf(pair_is, sizeof pair_is, "moments (O(N))");
+  else if (s->pairs.use_tree)
+    snprintf(pair_is, sizeof pair_is, "tree (degree %u, theta %g, leaf size %zu)",
+             s->pairs.tree.degree, s->pairs.tree.theta, s->pairs.tree.leaf_size);
+  else snprintf(pair_is, sizeof pair_is, "direct");
   kl_logf(setup->log, KL_LOG_INFO,
           "landau_particles: d = %u, n = %ld, h = %g, N = %zu particles, M = %zu mesh points, "
           "eps = %g (%s), cut-off radius %g = %.2f h, kernel %s, pair sum: %s%s",
           d, s->n, s->h, N, s->M, s->eps, kl_instance_name(s->moll), s->R, s->R / s->h,
-          kernel_is,
-          s->collisions != COLL_FULL ? coll : s->pairs.moments ? "moments (O(N))" : "direct",
-          s->ranks > 1 ? " (split over MPI ranks)" : "");
+          kernel_is, pair_is, s->ranks > 1 ? " (split over MPI ranks)" : "");
   *state = s;
   return KL_OK;
 fail:

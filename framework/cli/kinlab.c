@@ -134,6 +134,14 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
               c == 'o' ? "out" : "restart");
       return EXIT_USAGE;
     }
+    /* Likewise an empty plugin name or experiment file: it was "no plugin
+     * named ''" (exit 3) or ": cannot open" (exit 5). */
+    if ((c == 'd' || c == 'e') && !*optarg) {
+      fprintf(stderr, "kinlab: error: --%s: expected %s, found an empty name\n",
+              c == 'd' ? "describe" : "experiment",
+              c == 'd' ? "a plugin name or module file" : "an experiment file");
+      return EXIT_USAGE;
+    }
     switch (c) {
     case 'o': o->out = optarg; break;
     case 's':

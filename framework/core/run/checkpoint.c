@@ -414,6 +414,22 @@ int run_restore_checkpoint(run_ctx *r, kl_error *err) {
                         "changed, or belongs to another run",
                         csv_path, rows, have_sha, csv_sha);
   r->rows = rows;
+  /* The snapshots this run wrote, not another run's (copied with the same
+   * number of groups, they were continued: a file of two runs, "completed").
+   * Files written before the attribute existed carry none. */
+  if (r->snapshots && kl_file_exists(snap_path)) {
+    char *their = NULL;
+    if ((rc = kl_h5_read_root_attr_string(snap_path, KL_SNAP_CONFIG_SHA256, &their, err)))
+      return rc;
+    bool other = their && strcmp(their, r->config_sha256) != 0;
+    if (other)
+      rc = kl_error_set(err, KL_EIO,
+                        "%s belongs to another run: its configuration SHA-256 %.12s... is not "
+                        "this run's %.12s... (the checkpoint's); it cannot be continued",
+                        snap_path, their, r->config_sha256);
+    free(their);
+    if (rc) return rc;
+  }
   if (r->snapshots && r->snapshots_written > 0) {
     char group[64];
     bool has = false;

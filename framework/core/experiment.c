@@ -349,6 +349,25 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
                              "it, or set time.max_steps, for a run that needs more)",
                              dt_max, steps, t_start, t_final, max_fixed);
   }
+  /* Nor can it grow its step faster than max_factor per step: from dt it
+   * needs n >= log(1 + T (f - 1) / dt) / log(f) steps to cover T (dt: 1e-300
+   * with max_factor: 1.0000001 took 7e9 steps).  In logarithms: no overflow. */
+  const kl_param_spec *fmax = rc->integrator_info ? find_spec(rc->integrator_info, "max_factor")
+                                                  : NULL;
+  if (ops && (ops->flags & KL_INTEGRATOR_ADAPTIVE) && fmax && fmax->type == KL_PARAM_REAL && dts &&
+      dts->type == KL_PARAM_REAL && !(max_steps > 0 && max_steps <= max_fixed) &&
+      t_final > t_start) {
+    double f = kl_params_real(integrator, "max_factor"), dt = kl_params_real(integrator, "dt");
+    double x = log(t_final - t_start) + log(f - 1) - log(dt);
+    double steps = (x > 30 ? x : log1p(exp(x))) / log1p(f - 1);
+    if (f > 1 && dt > 0 && !(steps <= (double)max_fixed))
+      return kl_params_error(err, KL_EINVAL, integrator, "dt",
+                             "a first step of %g growing at most by max_factor = %.10g per step "
+                             "takes at least %.3g steps from t = %g to t_final = %g; expected at "
+                             "most time.max_fixed_steps = %ld (raise it, or set time.max_steps, "
+                             "for a run that needs more)",
+                             dt, f, steps, t_start, t_final, max_fixed);
+  }
   if (!times) return KL_OK;
   double *t = malloc(((size_t)n_grid + n_list + 2) * sizeof *t);
   if (!t) return kl_error_nomem(err);

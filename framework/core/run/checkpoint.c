@@ -313,8 +313,10 @@ static int check_identity(run_ctx *r, const char *path, char *id[ID_COUNT], kl_e
   if (strcmp(id[ID_PLUGINS_SHA], plugins_sha256(r)) != 0)
     return kl_error_set(err, KL_EINVAL,
                         "the plugins of this run differ from those %s was written with "
-                        "(plugins SHA-256 %.12s..., checkpoint %.12s...: a plugin of another "
-                        "ABI version)",
+                        "(plugins SHA-256 %.12s..., checkpoint %.12s...): a plugin module was "
+                        "rebuilt or replaced (the SHA-256 of its file), or another ABI "
+                        "version is loaded; summary.json's \"plugins\" lists the files the "
+                        "run started with",
                         path, r->plugins_sha256, id[ID_PLUGINS_SHA]);
   return KL_OK;
 }

@@ -105,6 +105,21 @@ for opt in "--grid 0" "--grid -5" "--grid 100000" "--eps inf" "--eps 0" "--forma
     echo "FAIL: $opt: exit $rc"; cat "$tmp/err.txt"; fail=1
   fi
 done
+# A blob_variance attribute that is no single positive number (a text, an
+# empty array: tracebacks before) is a malformed file: a warning, no figure.
+cp -r "$run" "$tmp/badvar"
+$py - "$tmp/badvar/n=4/snapshots.h5" <<'PYEOF' || exit 1
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "a") as h:
+    for k, g in enumerate(h.values()):
+        g["velocities"].attrs["blob_variance"] = b"abc" if k % 2 else np.array([])
+PYEOF
+"$plot" "$tmp/badvar" --format png > /dev/null 2> "$tmp/err.txt"
+rc=$?
+if [ $rc -ne 0 ] || grep -q Traceback "$tmp/err.txt" || \
+   ! grep -q "attribute blob_variance of velocities is .*expected one positive" "$tmp/err.txt"; then
+  echo "FAIL: malformed blob_variance: exit $rc"; cat "$tmp/err.txt"; fail=1
+fi
 # output.plots: true makes `kinlab run` call the plot tool ($KINLAB_PLOT) itself.
 if [ -x "${KL_TOP_BUILDDIR:-.}/kinlab" ]; then
   "${KL_TOP_BUILDDIR:-.}/kinlab" run --quiet --out "$tmp/auto" --set output.plots=true \

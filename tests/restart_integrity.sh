@@ -93,7 +93,9 @@ expect 5 "snapshots.h5 is missing" "$kinlab" run --quiet --restart "$tmp/gone2" 
 
 # 4. Two processes on one directory.
 "$kinlab" run --quiet --out "$tmp/busy" --set model.n=10 --set time.t_final=1000 --set time.max_steps=2 2>/dev/null
-"$kinlab" run --quiet --restart "$tmp/busy" --set time.max_steps=0 2>/dev/null &
+# A background job of a script starts with SIGINT and SIGQUIT ignored, and kinlab
+# keeps an ignored stop signal ignored (nohup): env --default-signal gives them back.
+env --default-signal=INT,QUIT "$kinlab" run --quiet --restart "$tmp/busy" --set time.max_steps=0 2>/dev/null &
 first=$!
 pids="$first"
 if wait_for "$tmp/busy/.kinlab-run.lock" "$first"; then
@@ -122,7 +124,7 @@ time: {t_final: 1000}
 output: {snapshots: false}
 variants: [{name: a, set: {model.n: 10}}, {name: b, set: {model.n: 11}}]
 EOF
-"$kinlab" run --quiet --jobs 2 --out "$tmp/multi" "$tmp/variants.yaml" 2>/dev/null &
+env --default-signal=INT,QUIT "$kinlab" run --quiet --jobs 2 --out "$tmp/multi" "$tmp/variants.yaml" 2>/dev/null &
 parent=$!
 pids="$parent"
 # config.resolved.yaml is written after the variant's lock is taken.

@@ -8,7 +8,9 @@ tmp=$(mktemp -d /tmp/kinlab-signal-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 sets="--set model.n=12 --set time.t_final=3 --set time.output_every=0.1"
 "$kinlab" run --quiet --out "$tmp/full" $sets || { echo "FAIL: reference run"; exit 1; }
-"$kinlab" run --quiet --out "$tmp/cut" $sets &
+# A background job of a script starts with SIGINT and SIGQUIT ignored, and kinlab
+# keeps an ignored stop signal ignored (nohup): env --default-signal gives them back.
+env --default-signal=INT,QUIT "$kinlab" run --quiet --out "$tmp/cut" $sets &
 pid=$!
 # Interrupt once a few output rows are written (the CSV grows under a temporary name).
 i=0

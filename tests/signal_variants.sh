@@ -12,6 +12,10 @@
 #     lost (exit 143), nothing is computed;
 #  6. SIGKILL of one variant process: the parent fails naming the signal, no
 #     in-progress file is left, --restart completes every variant.
+#  7. SIGHUP ignored when kinlab starts (nohup): it stays ignored, in the parent
+#     and the variant processes, and the run completes (exit 0).
+#  8. The same with SIGHUP to the whole process group every 0.05 s from the start
+#     (the child that sets the variants up made it its default: "killed by a signal").
 set -u
 kinlab="$KL_TOP_BUILDDIR/kinlab"
 tmp=$(mktemp -d /tmp/kinlab-sigvar-XXXXXX)
@@ -122,7 +126,9 @@ no_tmp "$r" || bad "SIGHUP: temporary files left"
 
 # 4. SIGQUIT, single run
 r="$tmp/quit"
-"$kinlab" run "$tmp/single.yaml" --out "$r" --quiet 2> "$tmp/quit.err" &
+# A background job of a script starts with SIGINT and SIGQUIT ignored, and kinlab
+# keeps an ignored stop signal ignored (nohup): env --default-signal gives them back.
+env --default-signal=INT,QUIT "$kinlab" run "$tmp/single.yaml" --out "$r" --quiet 2> "$tmp/quit.err" &
 pid=$!
 pids="$pids $pid"
 f0=$fail
@@ -187,6 +193,54 @@ rc=$?
 [ $rc -eq 0 ] || bad "variant SIGKILL: --restart exit $rc ($(cat "$tmp/oomkill2.err"))"
 for v in a b c; do
   [ "$(status_of "$r/$v")" = completed ] || bad "variant SIGKILL: variant $v '$(status_of "$r/$v")' after --restart"
+done
+[ $fail -eq $f0 ] && passed=$((passed + 1))
+
+# 7. nohup: a SIGHUP ignored at start stays ignored (it stopped the run, exit 129)
+r="$tmp/nohup"
+f0=$fail
+(trap '' HUP; exec "$kinlab" run "$tmp/v.yaml" --out "$r" --jobs 2 --quiet \
+   --set time.t_final=1 2> "$tmp/nohup.err") &
+pid=$!
+pids="$pids $pid"
+wait_rows "$r/a" "$r/b" || bad "nohup: the variants did not start"
+for c in $(ps -o pid= --ppid $pid 2>/dev/null); do kill -HUP $c 2>/dev/null; done
+kill -HUP $pid
+wait $pid
+rc=$?
+[ $rc -eq 0 ] || bad "nohup: exit $rc after SIGHUP, expected 0 ($(cat "$tmp/nohup.err"))"
+for v in a b c; do
+  [ "$(status_of "$r/$v")" = completed ] || bad "nohup: variant $v '$(status_of "$r/$v")'"
+done
+[ $fail -eq $f0 ] && passed=$((passed + 1))
+
+# 8. nohup, SIGHUP to the process group throughout, the dry set-up included
+r="$tmp/nohup_group"
+f0=$fail
+cat > "$tmp/setup.yaml" <<'EOF'
+model: {type: landau_particles, d: 3, n: 30, kernel: {type: power_law, gamma: 0}}
+initial: {type: maxwellian}
+integrator: {type: euler, dt: 0.01}
+time: {t_final: 0.01, output_every: 0.01}
+output: {snapshots: false}
+variants: [{name: a, set: {model.n: 30}}, {name: b, set: {model.n: 31}},
+           {name: c, set: {model.n: 32}}, {name: d, set: {model.n: 33}}]
+EOF
+(trap '' HUP; exec setsid "$kinlab" run "$tmp/setup.yaml" --out "$r" --jobs 2 --quiet \
+   2> "$tmp/nohup_group.err") &
+pid=$!
+pids="$pids $pid"
+i=0 # until it exits (a zombie, not yet waited for, is gone too), at most 60 s
+while st=$(ps -o stat= -p $pid 2>/dev/null) && [ "${st#Z}" = "$st" ] && [ $i -lt 1200 ]; do
+  kill -HUP -$pid 2>/dev/null
+  sleep 0.05
+  i=$((i + 1))
+done
+wait $pid
+rc=$?
+[ $rc -eq 0 ] || bad "nohup, group: exit $rc, expected 0 ($(cat "$tmp/nohup_group.err"))"
+for v in a b c d; do
+  [ "$(status_of "$r/$v")" = completed ] || bad "nohup, group: variant $v '$(status_of "$r/$v")'"
 done
 [ $fail -eq $f0 ] && passed=$((passed + 1))
 

@@ -501,6 +501,18 @@ class Errors(unittest.TestCase):
                                     "directory of variant 'n=8'"):
             kinlab.load(exp)
 
+    def test_snapshots_of_another_run(self):
+        """snapshots.h5 copied from another variant (same output times, other
+        n) was read as this run's; its config_sha256 names the other run."""
+        exp = os.path.join(TMP, "copied-snapshots")
+        shutil.copytree(RUNS["bkw2d"][0], exp)
+        shutil.copy(os.path.join(exp, "n=6", "snapshots.h5"), os.path.join(exp, "n=4"))
+        self.assertEqual(len(kinlab.load(exp)["n=6"].snapshots),
+                         len(kinlab.load(RUNS["bkw2d"][0])["n=6"].snapshots))
+        with self.assertRaisesRegex(kinlab.MalformedRunError,
+                                    "n=4/snapshots.h5 belongs to another run"):
+            kinlab.load(exp)["n=4"].snapshots
+
     def test_variant_name_not_utf8(self):
         # os.listdir gives such a name with surrogates; kinlab's order is by bytes
         self.assertEqual(kinlab.natural_cmp("n=\udcff", "n=4"), 1)

@@ -39,7 +39,7 @@ static void bench_usage(FILE *out) {
           "  --gamma G    kernel exponent (default -3)\n"
           "  --threads T  OpenMP threads (default: OMP_NUM_THREADS or all)\n"
           "  --reps R     repetitions, the best is reported (default 3)\n"
-          "  --naive-n M  run the naive reference on the first M particles only and\n"
+          "  --naive-n M  run the naive reference on the first M >= 2 particles only and\n"
           "               scale its time by (N/M)^2 (default: N, the full sum)\n"
           "  --batch P    also time collisions: random_batch with batch_size P (default 0: no)\n"
           "  --no-rhs     skip the model rows (pair sums only)\n"
@@ -175,6 +175,12 @@ int kl_cli_bench(int argc, char **argv) {
     case 'm':
       bad = kl_cli_parse_long("--naive-n", optarg, 0, BENCH_MAX_N, &naive_n);
       seen_naive = true;
+      /* One particle has no pair: the naive row was "inf" seconds, exit 0. */
+      if (!bad && naive_n == 1) {
+        fprintf(stderr, "kinlab: error: --naive-n 1: expected 0 (the full sum) or at least 2 "
+                        "particles (one has no pair to time)\n");
+        bad = 1;
+      }
       break;
     case 'b':
       bad = kl_cli_parse_long("--batch", optarg, 0, BENCH_MAX_N, &batch);

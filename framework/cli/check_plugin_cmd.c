@@ -49,7 +49,13 @@ int kl_cli_check_plugin(int argc, char **argv) {
   while (!code && (opt = getopt_long(argc, argv, "k:n:s:t:h", longopts, NULL)) != -1) {
     switch (opt) {
     case 'k': kind_name = optarg; break;
-    case 'n': name = optarg; break;
+    case 'n':
+      name = optarg;
+      if (!*name) { /* was "provides no plugin named " (exit 3) */
+        fprintf(stderr, "kinlab: error: --name: expected a plugin name, found an empty name\n");
+        code = EXIT_USAGE;
+      }
+      break;
     case 's':
       if (!strchr(optarg, '=') || optarg[0] == '=') {
         fprintf(stderr, "kinlab: error: --set %s: expected KEY=VALUE (e.g. --set epsilon=0.1)\n",

@@ -90,6 +90,14 @@ int kl_cli_compare(int argc, char **argv) {
   const char *dir = argv[optind];
   char *rule = NULL;
   if (by && (rule = strrchr(by, ':'))) *rule++ = '\0';
+  /* An empty KEY (--by "", --by :step; an unset shell variable) silently
+   * fell back to the default resolution keys. */
+  if (by && !*by) {
+    fprintf(stderr, "kinlab: error: --by: expected a dotted configuration KEY, found an empty "
+                    "name\n");
+    free(by);
+    return 1;
+  }
   if (by && rule && strcmp(rule, "step") && strcmp(rule, "count")) {
     fprintf(stderr, "kinlab: error: --by %s:%s: expected RULE 'step' or 'count'\n", by, rule);
     free(by);

@@ -74,7 +74,11 @@ static void on_signal(int sig) { kl_request_stop_signal(sig); }
 
 /* SIGINT, SIGTERM, SIGHUP (terminal closed) and SIGQUIT all stop a run with a
  * checkpoint.  Installed before anything else of the run, and the stop
- * request is never cleared afterwards, so no signal is lost in set-up. */
+ * request is never cleared afterwards, so no signal is lost in set-up.  A
+ * signal ignored when kinlab starts stays ignored: `nohup kinlab run ... &`
+ * must survive the terminal's SIGHUP, and a script's background job the
+ * SIGINT of a Ctrl-C (the shell ignores it there); catching them stopped
+ * those runs (and a SIGINT in the first milliseconds was lost, later not). */
 static void install_stop_handlers(void) {
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
   struct sigaction sa;
@@ -82,7 +86,11 @@ static void install_stop_handlers(void) {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) sigaddset(&sa.sa_mask, sigs[k]);
-  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) sigaction(sigs[k], &sa, NULL);
+  for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++) {
+    struct sigaction old;
+    if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(sigs[k], &sa, NULL);
+  }
 }
 
 /* The exit code of a run: 128 + signal number when a signal stopped it. */
@@ -132,6 +140,14 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *allowe
     if ((c == 'o' || c == 'r') && !*optarg) {
       fprintf(stderr, "kinlab: error: --%s: expected a directory, found an empty name\n",
               c == 'o' ? "out" : "restart");
+      return EXIT_USAGE;
+    }
+    /* Likewise an empty plugin name or experiment file: it was "no plugin
+     * named ''" (exit 3) or ": cannot open" (exit 5). */
+    if ((c == 'd' || c == 'e') && !*optarg) {
+      fprintf(stderr, "kinlab: error: --%s: expected %s, found an empty name\n",
+              c == 'd' ? "describe" : "experiment",
+              c == 'd' ? "a plugin name or module file" : "an experiment file");
       return EXIT_USAGE;
     }
     switch (c) {

@@ -363,6 +363,25 @@ int kl_run_config_schedule(const kl_run_config *rc, const kl_params *integrator,
                              "it, or set time.max_steps, for a run that needs more)",
                              dt_max, steps, t_start, t_final, max_fixed);
   }
+  /* Nor can it grow its step faster than max_factor per step: from dt it
+   * needs n >= log(1 + T (f - 1) / dt) / log(f) steps to cover T (dt: 1e-300
+   * with max_factor: 1.0000001 took 7e9 steps).  In logarithms: no overflow. */
+  const kl_param_spec *fmax = rc->integrator_info ? find_spec(rc->integrator_info, "max_factor")
+                                                  : NULL;
+  if (ops && (ops->flags & KL_INTEGRATOR_ADAPTIVE) && fmax && fmax->type == KL_PARAM_REAL && dts &&
+      dts->type == KL_PARAM_REAL && !(max_steps > 0 && max_steps <= max_fixed) &&
+      t_final > t_start) {
+    double f = kl_params_real(integrator, "max_factor"), dt = kl_params_real(integrator, "dt");
+    double x = log(t_final - t_start) + log(f - 1) - log(dt);
+    double steps = (x > 30 ? x : log1p(exp(x))) / log1p(f - 1);
+    if (f > 1 && dt > 0 && !(steps <= (double)max_fixed))
+      return kl_params_error(err, KL_EINVAL, integrator, "dt",
+                             "a first step of %g growing at most by max_factor = %.10g per step "
+                             "takes at least %.3g steps from t = %g to t_final = %g; expected at "
+                             "most time.max_fixed_steps = %ld (raise it, or set time.max_steps, "
+                             "for a run that needs more)",
+                             dt, f, steps, t_start, t_final, max_fixed);
+  }
   if (!times) return KL_OK;
   double *t = malloc(((size_t)n_grid + n_list + 2) * sizeof *t);
   if (!t) return kl_error_nomem(err);
@@ -419,6 +438,8 @@ typedef struct setop {
 
 typedef struct runspec {
   char *name;
+  const kl_node *variant_name; /* the variant's `name` node, NULL without variants */
+  bool swept;                  /* the last op is a sweep value */
   size_t n_ops;
   setop *ops;
 } runspec;
@@ -783,6 +804,8 @@ static int expand_runs(const kl_node *root, const char *const *set_keys, size_t 
       char name[1024] = "";
       size_t used = 0;
       if (v) used += (size_t)snprintf(name, sizeof name, "%s", kl_node_map_get(v, "name")->scalar);
+      r->variant_name = v ? kl_node_map_get(v, "name") : NULL;
+      r->swept = n_keys > 0;
       if (!r->ops) {
         rc = kl_error_nomem(err);
         break;
@@ -941,6 +964,48 @@ static int check_compare_section(const kl_experiment *exp, const kl_registry *re
   return rc;
 }
 
+/* Digest of a resolved configuration tree: types, keys and texts (numbers
+ * are already in one spelling there, so 0.1 and 1e-1 give one digest). */
+static void digest_node(kl_sha256_ctx *c, const kl_node *n) {
+  char tag[32];
+  int len = snprintf(tag, sizeof tag, "<%d %zu>", (int)n->type, n->n);
+  kl_sha256_update(c, tag, (size_t)len);
+  if (n->type == KL_NODE_SCALAR) kl_sha256_update(c, n->scalar, strlen(n->scalar) + 1);
+  for (size_t i = 0; i < n->n; i++) {
+    if (n->type == KL_NODE_MAP) kl_sha256_update(c, n->keys[i], strlen(n->keys[i]) + 1);
+    digest_node(c, n->items[i]);
+  }
+}
+
+/* Two runs with the same resolved configuration (a sweep value listed twice,
+ * as 0.1 and 1e-1 say, or two variants that set the same) would compute one
+ * result under two names: refused, naming both.  `digests` holds the first
+ * `i` runs' digests; run i's is added. */
+static int check_distinct_run(const kl_experiment *exp, size_t i, const runspec *rs,
+                              unsigned char (*digests)[32], kl_error *err) {
+  kl_node *tree = kl_run_config_resolved(exp, &exp->runs[i]);
+  if (!tree) return kl_error_nomem(err);
+  kl_sha256_ctx c;
+  kl_sha256_init(&c);
+  digest_node(&c, tree);
+  kl_node_free(tree);
+  kl_sha256_final(&c, digests[i]);
+  for (size_t j = 0; j < i; j++)
+    if (!memcmp(digests[j], digests[i], 32)) {
+      /* Blame the sweep key, or else the later variant's name. */
+      const setop *at = rs->swept ? &rs->ops[rs->n_ops - 1] : NULL;
+      const kl_node *name = rs->variant_name;
+      return kl_error_set(err, KL_EINVAL,
+                          "%s:%u:%u: runs '%s' and '%s' have the same configuration (a value "
+                          "listed twice in a sweep, or variants that set the same); expected "
+                          "every run to differ",
+                          at ? at->file : name ? name->file : exp->source,
+                          at ? at->line : name ? name->line : 1, at ? at->col : name ? name->col : 1,
+                          exp->runs[j].variant_name, exp->runs[i].variant_name);
+    }
+  return KL_OK;
+}
+
 static int load_tree(kl_node *tree, const char *source, const char *default_name,
                      const char *base_dir, const char *const *overrides, size_t n_overrides,
                      kl_registry *reg, kl_experiment **out, kl_error *err) {
@@ -1025,6 +1090,8 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
   for (size_t i = 0; i < n_set_keys; i++) free(set_keys[i]);
   free(set_keys);
   if (!rc && !(exp->runs = calloc(nrs, sizeof *exp->runs))) rc = kl_error_nomem(err);
+  unsigned char(*digests)[32] = NULL;
+  if (!rc && nrs > 1 && !(digests = calloc(nrs, sizeof *digests))) rc = kl_error_nomem(err);
   for (size_t i = 0; !rc && i < nrs; i++) {
     kl_run_config *run = &exp->runs[i];
     exp->n_runs = i + 1;
@@ -1048,9 +1115,14 @@ static int load_tree(kl_node *tree, const char *source, const char *default_name
     } else {
       rc = validate_run(t, reg, run, err);
       if (!rc) rc = kl_provenance_of_run(reg, run, &run->plugins, err);
+      if (!rc && digests) {
+        rc = check_distinct_run(exp, i, &rs[i], digests, err);
+        if (rc) continue; /* the message names both runs */
+      }
     }
     if (rc) append_variant_context(err, rs[i].name);
   }
+  free(digests);
   runspecs_free(rs, nrs);
   if (!rc) rc = check_compare_section(exp, reg, err);
   if (rc) {

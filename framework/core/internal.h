@@ -139,6 +139,12 @@ int kl_h5_dataset_size(const char *path, const char *name, size_t *n, kl_error *
 /* A text as a fixed-length string dataset; read back into a malloc'ed string. */
 int kl_h5_write_root_string(kl_h5 *h, const char *name, const char *text, kl_error *err);
 int kl_h5_read_file_string(const char *path, const char *name, char **text, kl_error *err);
+/* A text attribute of the file root (snapshots.h5's run identity); reading an
+ * absent attribute gives *text = NULL and KL_OK. */
+int kl_h5_set_root_attr_string(kl_h5 *h, const char *name, const char *text, kl_error *err);
+int kl_h5_read_root_attr_string(const char *path, const char *name, char **text, kl_error *err);
+#define KL_SNAP_CONFIG_SHA256 "config_sha256" /* root attribute of snapshots.h5: the run's
+                                               * configuration digest (the checkpoint's) */
 /* Whether a group or dataset `name` exists in the file at path. */
 int kl_h5_has_object(const char *path, const char *name, bool *has, kl_error *err);
 

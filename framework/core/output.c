@@ -257,6 +257,47 @@ int kl_h5_read_file_string(const char *path, const char *name, char **text, kl_e
   return KL_OK;
 }
 
+int kl_h5_set_root_attr_string(kl_h5 *h, const char *name, const char *text, kl_error *err) {
+  size_t len = strlen(text);
+  hid_t type = H5Tcopy(H5T_C_S1);
+  hid_t space = H5Screate(H5S_SCALAR);
+  int ok = type >= 0 && H5Tset_size(type, len ? len : 1) >= 0 &&
+           H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0;
+  hid_t attr = ok ? H5Acreate2(h->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  ok = attr >= 0 && H5Awrite(attr, type, len ? text : "") >= 0;
+  if (attr >= 0 && H5Aclose(attr) < 0) ok = 0;
+  H5Sclose(space);
+  if (type >= 0) H5Tclose(type);
+  return ok ? KL_OK : kl_error_set(err, KL_EIO, "cannot write attribute %s (disk full?)", name);
+}
+
+int kl_h5_read_root_attr_string(const char *path, const char *name, char **text, kl_error *err) {
+  h5_quiet();
+  *text = NULL;
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return kl_error_set(err, KL_EIO, "cannot open HDF5 file %s", path);
+  if (H5Aexists(f, name) <= 0) {
+    H5Fclose(f);
+    return KL_OK;
+  }
+  hid_t attr = H5Aopen(f, name, H5P_DEFAULT);
+  hid_t type = attr >= 0 ? H5Aget_type(attr) : -1;
+  size_t size = type >= 0 && H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)
+                    ? H5Tget_size(type)
+                    : 0;
+  char *buf = size && size < (1u << 20) ? calloc(size + 1, 1) : NULL;
+  int ok = buf && H5Aread(attr, type, buf) >= 0;
+  if (type >= 0) H5Tclose(type);
+  if (attr >= 0) H5Aclose(attr);
+  H5Fclose(f);
+  if (!ok) {
+    free(buf);
+    return kl_error_set(err, KL_EIO, "%s: attribute '%s' is no readable text", path, name);
+  }
+  *text = buf;
+  return KL_OK;
+}
+
 int kl_h5_has_object(const char *path, const char *name, bool *has, kl_error *err) {
   h5_quiet();
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -270,6 +270,54 @@ static int keep_handle(kl_registry *reg, void *h, kl_error *err) {
 /* dlopen maps a shared object's segments; one cut short (a truncated copy, an
  * interrupted download) makes the process die with SIGBUS on first touch.
  * Check that the ELF header and every PT_LOAD segment lie inside the file. */
+/* A module linked against a sanitizer runtime that this process has not
+ * loaded (a plugin built with -fsanitize=address for a plain kinlab) makes
+ * that runtime end the process inside dlopen ("ASan runtime does not come
+ * first", exit 1), so one such file in a plugin directory stopped every
+ * command.  Reads the DT_NEEDED names of the 64-bit ELF `f`; `dyn` is its
+ * PT_DYNAMIC header, `loads` its PT_LOAD headers (to map DT_STRTAB). */
+static int check_elf_runtimes(FILE *f, const char *path, off_t size, const Elf64_Phdr *dyn,
+                              const Elf64_Phdr *loads, unsigned n_loads, kl_error *err) {
+  static const char *const runtimes[] = {"libasan.so", "libtsan.so", "libhwasan.so"};
+  if (!dyn->p_filesz || (off_t)(dyn->p_offset + dyn->p_filesz) > size) return KL_OK;
+  size_t n = dyn->p_filesz / sizeof(Elf64_Dyn);
+  Elf64_Dyn *d = n ? calloc(n, sizeof *d) : NULL;
+  if (!d) return KL_OK;
+  uint64_t strtab = 0, strsz = 0;
+  int rc = KL_OK;
+  if (fseeko(f, (off_t)dyn->p_offset, SEEK_SET) == 0 && fread(d, sizeof *d, n, f) == n) {
+    for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
+      if (d[i].d_tag == DT_STRTAB) strtab = d[i].d_un.d_ptr;
+      if (d[i].d_tag == DT_STRSZ) strsz = d[i].d_un.d_val;
+    }
+    uint64_t str_off = 0;
+    bool mapped = false;
+    for (unsigned k = 0; k < n_loads && !mapped; k++)
+      if (strtab >= loads[k].p_vaddr && strtab < loads[k].p_vaddr + loads[k].p_filesz) {
+        str_off = strtab - loads[k].p_vaddr + loads[k].p_offset;
+        mapped = true;
+      }
+    for (size_t i = 0; mapped && i < n && d[i].d_tag != DT_NULL && !rc; i++) {
+      char name[64] = "";
+      if (d[i].d_tag != DT_NEEDED || d[i].d_un.d_val >= strsz ||
+          fseeko(f, (off_t)(str_off + d[i].d_un.d_val), SEEK_SET) != 0 ||
+          !fgets(name, sizeof name, f))
+        continue;
+      for (size_t r = 0; r < sizeof runtimes / sizeof *runtimes && !rc; r++)
+        if (!strncmp(name, runtimes[r], strlen(runtimes[r])) &&
+            !dlopen(name, RTLD_LAZY | RTLD_NOLOAD))
+          rc = kl_error_set(err, KL_EPLUGIN,
+                            "cannot load plugin %s: it was built with a sanitizer (it needs %s), "
+                            "which this kinlab does not run with: loading it would end the "
+                            "process; rebuild it without -fsanitize, or use a kinlab built "
+                            "with it",
+                            path, name);
+    }
+  }
+  free(d);
+  return rc;
+}
+
 static int check_elf_extents(const char *path, off_t size, kl_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return kl_error_set(err, KL_EPLUGIN, "plugin %s: %s", path, strerror(errno));
@@ -287,6 +335,8 @@ static int check_elf_extents(const char *path, off_t size, kl_error *err) {
         (off_t)(eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr)) > size) {
       rc = kl_error_set(err, KL_EPLUGIN, "cannot load plugin %s: truncated or corrupt ELF header", path);
     } else {
+      Elf64_Phdr dyn = {0}, loads[16];
+      unsigned n_loads = 0;
       for (unsigned i = 0; i < eh.e_phnum && !rc; i++) {
         Elf64_Phdr ph;
         if (fseeko(f, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph), SEEK_SET) != 0 ||
@@ -298,7 +348,12 @@ static int check_elf_extents(const char *path, off_t size, kl_error *err) {
                             "needs %llu): rebuild or copy it again",
                             path, (long long)size,
                             (unsigned long long)(ph.p_offset + ph.p_filesz));
+        else if (ph.p_type == PT_LOAD && n_loads < sizeof loads / sizeof *loads)
+          loads[n_loads++] = ph;
+        else if (ph.p_type == PT_DYNAMIC)
+          dyn = ph;
       }
+      if (!rc) rc = check_elf_runtimes(f, path, size, &dyn, loads, n_loads, err);
     }
   }
   fclose(f);

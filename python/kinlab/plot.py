@@ -44,7 +44,7 @@ import re
 import sys
 
 from . import config as _config
-from .errors import KinlabError, NotARunError
+from .errors import KinlabError, MalformedRunError, NotARunError
 from .run import BASE_COLUMNS as _BASE, load
 
 BASE_COLUMNS = set(_BASE)
@@ -423,6 +423,24 @@ def plot_convergence(variants, out_dir, formats, written, by, reference_errors=(
         save(fig, out_dir, "convergence_" + safe_name(key), formats, written)
 
 
+def declared_blob_variance(snap, vname):
+    """The attribute blob_variance of a snapshot's velocities: one positive,
+    finite number, as kinlab writes it, or None when absent.  Anything else
+    (a text, an empty array: a traceback before) is a malformed file."""
+    raw = snap.attrs(vname).get("blob_variance") if hasattr(snap, "attrs") else None
+    if raw is None:
+        return None
+    try:
+        vals = np.ravel(np.asarray(raw, dtype=float))
+    except (TypeError, ValueError):
+        vals = np.array([])
+    if vals.size != 1 or not (math.isfinite(vals[0]) and vals[0] > 0):
+        raise MalformedRunError("%s: group %s: attribute blob_variance of %s is %r, expected "
+                                "one positive, finite variance" % (snap.path, snap.group, vname,
+                                                                   raw))
+    return float(vals[0])
+
+
 def blob_variance(v, vel, weights, override, declared=None):
     """Variance of the Gaussian blob used to draw a particle density.
 
@@ -507,9 +525,7 @@ def plot_particles(v, snaps, out_dir, formats, written, args):
             ax.set_xlabel("v")
             ax.set_ylabel("weight")
         ax.set_title("%s: %d particles, t = %.4g" % (v.name, n, t))
-        declared = g.attrs(vname).get("blob_variance") if hasattr(g, "attrs") else None
-        var = blob_variance(v, vel, w, args.eps,
-                            float(np.ravel(declared)[0]) if declared is not None else None)
+        var = blob_variance(v, vel, w, args.eps, declared_blob_variance(g, vname))
         grid, dens = mollified_density(vel, w, var, args.grid)
         ax = row[1]
         if len(grid) == 1:

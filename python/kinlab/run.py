@@ -209,6 +209,29 @@ def _open_h5(path):
         raise MalformedRunError("%s: cannot open as HDF5: %s" % (path, e)) from None
 
 
+def _text(value):
+    """An HDF5 string attribute or scalar dataset as str (h5py gives bytes)."""
+    value = np.ravel(value)[0] if isinstance(value, np.ndarray) else value
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _check_snapshots_of_run(path, f):
+    """snapshots.h5 names the configuration digest of the run that wrote it
+    (root attribute config_sha256, as kinlab's restart checks): a file copied
+    from another run is refused when it differs from the run's checkpoint.h5.
+    Files of runs written before the attribute existed carry none."""
+    theirs = f.attrs.get("config_sha256")
+    ckpt = os.path.join(os.path.dirname(path), "checkpoint.h5")
+    if theirs is None or not os.path.isfile(ckpt):
+        return
+    with _open_h5(ckpt) as c:
+        ours = c["config_sha256"][()] if "config_sha256" in c else None
+    if ours is not None and _text(theirs) != _text(ours):
+        raise MalformedRunError("%s belongs to another run: its configuration SHA-256 %.12s... "
+                                "is not the checkpoint's %.12s..." %
+                                (path, _text(theirs), _text(ours)))
+
+
 class Snapshots:
     """The snapshots of a run in output order: a sequence of Snapshot, with
     .times (numpy array).  Empty when the run wrote no snapshots.h5."""
@@ -219,6 +242,7 @@ class Snapshots:
         if not os.path.isfile(path):
             return
         with _open_h5(path) as f:
+            _check_snapshots_of_run(path, f)
             for name in f.keys():
                 m = re.match(r"^output_([0-9]+)$", name)
                 if not m:

@@ -313,8 +313,10 @@ static int check_identity(run_ctx *r, const char *path, char *id[ID_COUNT], kl_e
   if (strcmp(id[ID_PLUGINS_SHA], plugins_sha256(r)) != 0)
     return kl_error_set(err, KL_EINVAL,
                         "the plugins of this run differ from those %s was written with "
-                        "(plugins SHA-256 %.12s..., checkpoint %.12s...: a plugin of another "
-                        "ABI version)",
+                        "(plugins SHA-256 %.12s..., checkpoint %.12s...): a plugin module was "
+                        "rebuilt or replaced (the SHA-256 of its file), or another ABI "
+                        "version is loaded; summary.json's \"plugins\" lists the files the "
+                        "run started with",
                         path, r->plugins_sha256, id[ID_PLUGINS_SHA]);
   return KL_OK;
 }
@@ -414,6 +416,22 @@ int run_restore_checkpoint(run_ctx *r, kl_error *err) {
                         "changed, or belongs to another run",
                         csv_path, rows, have_sha, csv_sha);
   r->rows = rows;
+  /* The snapshots this run wrote, not another run's (copied with the same
+   * number of groups, they were continued: a file of two runs, "completed").
+   * Files written before the attribute existed carry none. */
+  if (r->snapshots && kl_file_exists(snap_path)) {
+    char *their = NULL;
+    if ((rc = kl_h5_read_root_attr_string(snap_path, KL_SNAP_CONFIG_SHA256, &their, err)))
+      return rc;
+    bool other = their && strcmp(their, r->config_sha256) != 0;
+    if (other)
+      rc = kl_error_set(err, KL_EIO,
+                        "%s belongs to another run: its configuration SHA-256 %.12s... is not "
+                        "this run's %.12s... (the checkpoint's); it cannot be continued",
+                        snap_path, their, r->config_sha256);
+    free(their);
+    if (rc) return rc;
+  }
   if (r->snapshots && r->snapshots_written > 0) {
     char group[64];
     bool has = false;

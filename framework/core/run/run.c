@@ -44,7 +44,9 @@ static int open_outputs(run_ctx *r, bool restart, kl_error *err) {
   if (r->snapshots) {
     kl_run_path(path, sizeof path, r->dir, "snapshots.h5", err);
     if (restart && kl_file_exists(path)) rc = kl_h5_reopen_copy(path, path, &r->h5, err);
-    else rc = kl_h5_create(path, &r->h5, err);
+    else if (!(rc = kl_h5_create(path, &r->h5, err)))
+      /* Ties the snapshots to this run: a restart refuses another run's. */
+      rc = kl_h5_set_root_attr_string(r->h5, KL_SNAP_CONFIG_SHA256, r->config_sha256, err);
     if (rc) return rc;
   }
   if (restart) return KL_OK;

@@ -245,7 +245,11 @@ static int dry_setup_in_child(const kl_experiment *exp, const kl_registry *reg, 
   if (rc) return rc;
   if (pid == 0) { /* writes no file: may die at once on any stop signal */
     kl_run_set_wake_fd(-1);
-    for (size_t k = 0; k < N_STOP_SIGNALS; k++) signal(stop_signals[k], SIG_DFL);
+    for (size_t k = 0; k < N_STOP_SIGNALS; k++) { /* one ignored at start stays so (nohup) */
+      struct sigaction was;
+      if (sigaction(stop_signals[k], NULL, &was) == 0 && was.sa_handler != SIG_IGN)
+        signal(stop_signals[k], SIG_DFL);
+    }
     if (!child_bound_to(parent, SIGKILL)) _exit(CHILD_NOT_STARTED);
     kl_error e = {0, ""};
     e.code = dry_setup_variants(exp, reg, skip, &e);

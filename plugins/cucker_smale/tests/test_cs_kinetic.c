@@ -493,7 +493,7 @@ static void test_cs_entropy_rate_hand_computed(void) {
   KL_ASSERT_CLOSE(vals[1], 2 * log(2.0), 1e-15);
   KL_ASSERT_CLOSE(vals[2], 2, 1e-15);
   kl_instance *decay = kl_test_instance(
-      KL_KIND_MODEL, "{type: cs_particles, d: 1, dim_x: 0, N: 10, psi: all_to_all}", 1, 0, init, NULL);
+      KL_KIND_MODEL, "{type: cs_particles, d: 1, dim_x: 0, N: 10, psi: psi_all_to_all}", 1, 0, init, NULL);
   kl_instance *bad = NULL;
   int rc = decay ? kl_test_instance_status(KL_KIND_DIAGNOSTIC, "{type: cs_entropy_rate}", 1, 0,
                                            NULL, decay, &bad, &err)

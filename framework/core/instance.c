@@ -329,11 +329,9 @@ double kl_comm_weight_at(const kl_instance *w, double r) {
 }
 
 /* |S^{dim-1}| times the composite Simpson rule (4000 intervals) of psi(r) r^{dim-1}
- * on [0, R]: the plugin's closed form when it has one. */
-double kl_comm_weight_integral(const kl_instance *w, unsigned dim) {
+ * on [0, R]. */
+double kl_comm_weight_quadrature(const kl_instance *w, unsigned dim) {
   if (dim < 1 || dim > 3) return NAN;
-  double (*op)(void *, unsigned) = KL_OP(w, kl_comm_weight_ops, integral);
-  if (op) return op(w->state, dim);
   double R = kl_comm_weight_support(w);
   if (!(R > 0) || !isfinite(R)) return NAN;
   double surf = dim == 1 ? 2 : dim == 2 ? 2 * M_PI : 4 * M_PI;
@@ -344,6 +342,13 @@ double kl_comm_weight_integral(const kl_instance *w, unsigned dim) {
     s += kl_comm_weight_at(w, r) * pow(r, dim - 1) * (i == 0 || i == n ? 1 : i % 2 ? 4 : 2);
   }
   return surf * s / (3.0 * n) * R;
+}
+
+/* the plugin's closed form when it has one */
+double kl_comm_weight_integral(const kl_instance *w, unsigned dim) {
+  if (dim < 1 || dim > 3) return NAN;
+  double (*op)(void *, unsigned) = KL_OP(w, kl_comm_weight_ops, integral);
+  return op ? op(w->state, dim) : kl_comm_weight_quadrature(w, dim);
 }
 
 /* --------------------------------------------------------------- kernel */

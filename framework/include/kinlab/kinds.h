@@ -155,6 +155,9 @@ double kl_comm_weight_support(const kl_instance *w);
 /* int_{R^dim} psi(|z|) dz: the plugin's closed form, else the host's quadrature
  * (see integral above); NaN for dim outside 1..3. */
 double kl_comm_weight_integral(const kl_instance *w, unsigned dim);
+/* The host's quadrature alone (what integral() is checked against); NaN for an
+ * unbounded support or dim outside 1..3. */
+double kl_comm_weight_quadrature(const kl_instance *w, unsigned dim);
 /* Convenience: psi at one distance r (in units of eps). */
 double kl_comm_weight_at(const kl_instance *w, double r);
 

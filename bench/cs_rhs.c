@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
                                NULL, NULL, &init, &err);
   char yaml[256];
   snprintf(yaml, sizeof yaml,
-           "{type: cs_particles, d: 1, dim_x: 1, N: %ld, gamma: 1, psi: indicator, "
+           "{type: cs_particles, d: 1, dim_x: 1, N: %ld, gamma: 1, psi: psi_indicator, "
            "box_lo: [0], box_hi: [20], boundary: periodic}", N);
   if (!rc) rc = kl_instance_from_yaml(reg, KL_KIND_MODEL, yaml, 1, 1, init, NULL, &model, &err);
   size_t n = rc ? 0 : kl_model_size(model);

@@ -33,9 +33,11 @@ echo "== random batches, d = 2, N = 10^5"
 echo "== Cucker-Smale: paper 004 Table 1, gamma = 1, no snapshots"
 sed -e '/^variants:/,$d' "$top/examples/cs_table1.yaml" > "$tmp/cs1.yaml"
 for al in remap exact; do
-  "$k" run "$tmp/cs1.yaml" --set model.gamma=1 --set model.alignment=$al --set output.snapshots=false \
-    --out "$tmp/cs1-$al" --quiet &&
-    echo "alignment $al: wall $(tail -1 "$tmp/cs1-$al/timeseries.csv" | cut -d, -f7) s"
+  for t in 1 2; do
+    OMP_WAIT_POLICY=passive "$k" run "$tmp/cs1.yaml" --set model.gamma=1 --set model.alignment=$al \
+      --set output.snapshots=false --out "$tmp/cs1-$al-$t" --quiet --threads $t &&
+      echo "alignment $al, $t thread(s): wall $(tail -1 "$tmp/cs1-$al-$t/timeseries.csv" | cut -d, -f7) s"
+  done
 done
 if [ -x "$mpibuild/kinlab" ] && command -v mpirun >/dev/null 2>&1; then
   echo "== MPI: bench/mpi_coulomb3d.yaml, one thread per rank (wall_s, energy, dissipation)"

@@ -58,6 +58,10 @@ expect_fail negative_kernel '>= 0 \(A positive semi-definite\)|positive semi-def
 expect_fail wrong_power_law 'power_law gamma'
 expect_fail euler_as_rk4 'observed order'
 expect_fail bad_default 'refused by its own schema \(below minimum\)' 'no dimension 1..3 could be created'
+expect_fail negative_psi 'weight finite and >= 0' 'declared integral' # Simpson of -1 < 0
+expect_fail leaky_psi 'support R = 1 honoured'
+expect_fail asymmetric_psi 'distance only'
+expect_fail wrong_integral_psi 'declared integral'
 
 # The control passes: the broken ones fail for their fault, not the harness.
 "$kinlab" check-plugin "$modules/nonconforming.so" --name conforming_gaussian > "$scratch/ctl" 2>&1

@@ -28,6 +28,9 @@ EXTRA_DIST += tests/cli.sh
 # plugin of tests/modules/nonconforming.c for its fault.
 TESTS += tests/check_plugin.sh
 EXTRA_DIST += tests/check_plugin.sh
+# A user-written communication weight psi used by a cs_particles run.
+TESTS += tests/cs_user_psi.sh
+EXTRA_DIST += tests/cs_user_psi.sh
 
 # The committed JSON Schemas are up to date with the parameter tables.
 TESTS += tests/schemas_fresh.sh

@@ -21,6 +21,11 @@ tests_modules_dup_b_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_modules_abi_1_1_la_SOURCES = tests/modules/abi_1_1.c
 tests_modules_abi_1_1_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_modules_abi_1_1_la_LIBADD = -lm
+# A user's communication weight (tests/cs_user_psi.sh).
+check_LTLIBRARIES += tests/modules/user_psi.la
+tests_modules_user_psi_la_SOURCES = tests/modules/user_psi.c
+tests_modules_user_psi_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_modules_user_psi_la_LIBADD = -lm
 # One module per rule of kinds.h that the loader checks (broken_rule.c, RULE = N).
 check_LTLIBRARIES += tests/modules/broken_rule_1.la
 tests_modules_broken_rule_1_la_SOURCES = tests/modules/broken_rule.c
@@ -58,6 +63,10 @@ check_LTLIBRARIES += tests/modules/broken_rule_9.la
 tests_modules_broken_rule_9_la_SOURCES = tests/modules/broken_rule.c
 tests_modules_broken_rule_9_la_CPPFLAGS = $(AM_CPPFLAGS) -DRULE=9
 tests_modules_broken_rule_9_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+check_LTLIBRARIES += tests/modules/broken_rule_10.la
+tests_modules_broken_rule_10_la_SOURCES = tests/modules/broken_rule.c
+tests_modules_broken_rule_10_la_CPPFLAGS = $(AM_CPPFLAGS) -DRULE=10
+tests_modules_broken_rule_10_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 # Plugins that load but break their kind's contract, one way each, and a
 # conforming control (kinlab check-plugin, tests/check_plugin.sh).
 check_LTLIBRARIES += tests/modules/nonconforming.la

@@ -200,7 +200,7 @@ done
 r="$tmp/nohup"
 f0=$fail
 (trap '' HUP; exec "$kinlab" run "$tmp/v.yaml" --out "$r" --jobs 2 --quiet \
-   --set time.t_final=1 2> "$tmp/nohup.err") &
+   2> "$tmp/nohup.err") &
 pid=$!
 pids="$pids $pid"
 wait_rows "$r/a" "$r/b" || bad "nohup: the variants did not start"

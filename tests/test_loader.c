@@ -374,8 +374,9 @@ static void test_kind_rules(void) {
       "a model with invariant_names must provide invariants",
       "(integrator) breaks a rule of its kind: an integrator declares a REAL parameter 'dt'",
       "an integrator's parameter 'dt_max' (largest step), when declared, is a REAL",
-      "plugin 'broken_rule' (kernel): REQUIRED operation 'weight' is missing"};
-  for (int rule = 1; rule <= 9; rule++) {
+      "plugin 'broken_rule' (kernel): REQUIRED operation 'weight' is missing",
+      "plugin 'broken_rule' (comm_weight): REQUIRED operation 'support' is missing"};
+  for (int rule = 1; rule <= 10; rule++) {
     char name[32];
     snprintf(name, sizeof name, "broken_rule_%d", rule);
     expect_load_error(module(name), needles[rule]);

@@ -1,6 +1,6 @@
 /* test_plugin_threads.c - the [reentrant] operations of kinlab/kinds.h, for
  * every built-in plugin of the kinds that have them (mollifier, kernel,
- * initial): called from several OpenMP threads at once on one instance, each
+ * initial, comm_weight): called from several OpenMP threads at once on one instance, each
  * thread's results must be bit-identical to the same calls made serially.
  * Models call mollifier profile/separable and kernel weight inside parallel
  * regions (landau_particles' mollifier and pair sums); a plugin that keeps
@@ -54,6 +54,10 @@ static const struct {
     {"rosenbluth", KL_KIND_INITIAL, "{type: rosenbluth}", 3, 0},
     {"cs_patch", KL_KIND_INITIAL, "{type: cs_patch}", 1, 1},
     {"cs_gaussian", KL_KIND_INITIAL, "{type: cs_gaussian, x_profile: gaussian}", 1, 1},
+    {"psi_indicator", KL_KIND_COMM_WEIGHT, "{type: psi_indicator}", 1, 1},
+    {"psi_bump", KL_KIND_COMM_WEIGHT, "{type: psi_bump}", 1, 1},
+    {"psi_power_law", KL_KIND_COMM_WEIGHT, "{type: psi_power_law, beta: 1.3, ell: 0.7}", 1, 1},
+    {"psi_all_to_all", KL_KIND_COMM_WEIGHT, "{type: psi_all_to_all}", 1, 1},
 };
 #define N_CASES (sizeof cases / sizeof *cases)
 
@@ -105,6 +109,11 @@ static void run_chunk(const job *j, size_t c, double *out) {
     }
     break;
   }
+  case KL_KIND_COMM_WEIGHT: {
+    for (size_t i = 0; i < CHUNK; i++) r2[i] *= 0.1; /* r in [0, ~2.2): both sides of 1 */
+    kl_comm_weight_eval(j->inst, CHUNK, r2, o);
+    break;
+  }
   case KL_KIND_KERNEL: {
     kl_kernel_weight(j->inst, CHUNK, r2, o);
     kl_kernel_power_law(j->inst, o + CHUNK, o + CHUNK + 1);
@@ -130,8 +139,8 @@ static void run_chunk(const job *j, size_t c, double *out) {
 
 static void test_every_plugin_listed(void) {
   kl_registry *reg = kl_test_registry();
-  const int kinds[] = {KL_KIND_MOLLIFIER, KL_KIND_KERNEL, KL_KIND_INITIAL};
-  for (size_t k = 0; k < 3; k++) {
+  const int kinds[] = {KL_KIND_MOLLIFIER, KL_KIND_KERNEL, KL_KIND_INITIAL, KL_KIND_COMM_WEIGHT};
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
     const char *names[256];
     size_t n = kl_registry_names(reg, kinds[k], names, 256);
     CU_ASSERT(n > 0);

@@ -46,6 +46,7 @@ REDUCED = {
     "cs_homogeneous_strong": ["--set", "time.t_final=0.04", "--set", "time.output_every=0.02"],
     "cs_particles_vs_kinetic": ["--set", "variants.3.set={model.N: 2000}",
                                 "--set", "time.t_final=0.01", "--set", "time.output_every=0.005"],
+    "cs_particles_psi": ["--set", "time.t_final=0.01", "--set", "time.output_every=0.005"],
     "cs_table1": ["--set", "time.t_final=2e-4", "--set", "time.output_every=1e-4"],
     "gamma_regimes": ["--set", "model.n=4", "--set", "time.t_final=0.02",
                       "--set", "time.output_every=0.01"],

@@ -5,7 +5,7 @@
  * Each check prints one line, PASS or FAIL, with the number it measured and
  * the tolerance it allowed (or SKIP with the reason).  One file per kind
  * (mollifier.c, kernel.c, integrator.c, initial.c, model.c for models and
- * diagnostics); common.c holds the report, the thread-safety harness and the
+ * diagnostics, comm_weight.c); common.c holds the report, the thread-safety harness and the
  * schema check that every kind shares.
  */
 #ifndef KINLAB_CHECK_H
@@ -70,5 +70,6 @@ void kl_check_integrator(kl_check *c);
 void kl_check_initial(kl_check *c);
 void kl_check_model(kl_check *c);
 void kl_check_diagnostic(kl_check *c);
+void kl_check_comm_weight(kl_check *c);
 
 #endif

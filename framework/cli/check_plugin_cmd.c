@@ -15,6 +15,7 @@ static void (*const check_of_kind[KL_KIND_COUNT + 1])(kl_check *) = {
     [KL_KIND_MOLLIFIER] = kl_check_mollifier, [KL_KIND_KERNEL] = kl_check_kernel,
     [KL_KIND_MODEL] = kl_check_model,         [KL_KIND_INTEGRATOR] = kl_check_integrator,
     [KL_KIND_INITIAL] = kl_check_initial,     [KL_KIND_DIAGNOSTIC] = kl_check_diagnostic,
+    [KL_KIND_COMM_WEIGHT] = kl_check_comm_weight,
 };
 
 /* "{type: NAME, KEY: VALUE, ...}" from --set KEY=VALUE (VALUE is YAML). */
@@ -78,7 +79,7 @@ int kl_cli_check_plugin(int argc, char **argv) {
   int kind = 0;
   if (!code && kind_name && !(kind = kl_kind_from_name(kind_name))) {
     fprintf(stderr, "kinlab: error: --kind %s: expected one of mollifier, kernel, model, "
-                    "integrator, initial, diagnostic\n", kind_name);
+                    "integrator, initial, diagnostic, comm_weight\n", kind_name);
     code = EXIT_USAGE;
   }
   if (!code && argc - optind != 1) {

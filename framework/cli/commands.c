@@ -34,7 +34,7 @@ const kl_cli_command kl_cli_commands[] = {
      "list the plugins found (and their files), or describe one's parameters;\n"
      "--describe FILE.so describes every plugin of that module",
      "  --kind KIND        only plugins of KIND (mollifier, kernel, model,\n"
-     "                     integrator, initial, diagnostic)\n"
+     "                     integrator, initial, diagnostic, comm_weight)\n"
      "  --describe NAME    the parameters of plugin NAME and its module file\n"
      "                     (an unknown NAME: the closest name is suggested)\n"
      "  --describe FILE.so the plugins of the module FILE.so (a path with a /\n"

@@ -429,7 +429,7 @@ int kl_cli_plugins(int argc, char **argv) {
   int kind = 0;
   if (!rc && o.kind && !(kind = kl_kind_from_name(o.kind))) {
     fprintf(stderr, "kinlab: error: --kind %s: expected one of mollifier, kernel, model, "
-                    "integrator, initial, diagnostic\n", o.kind);
+                    "integrator, initial, diagnostic, comm_weight\n", o.kind);
     code = EXIT_USAGE;
   } else if (rc) {
     code = kl_cli_fail(&err);

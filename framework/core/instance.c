@@ -97,6 +97,10 @@ int kl_plugin_check_rules(const kl_plugin_info *info, const char *origin, kl_err
   case KL_KIND_DIAGNOSTIC:
     if (!KL_INFO_OP(info, kl_diagnostic_ops, columns)) missing = "columns";
     break;
+  case KL_KIND_COMM_WEIGHT:
+    if (!KL_INFO_OP(info, kl_comm_weight_ops, weight)) missing = "weight";
+    else if (!KL_INFO_OP(info, kl_comm_weight_ops, support)) missing = "support";
+    break;
   }
   const char *kind = kl_kind_name(info->kind);
   if (missing)
@@ -307,6 +311,44 @@ double kl_mollifier_eval(const kl_instance *m, unsigned d, double eps, const dou
   if (grad)
     for (unsigned k = 0; k < d; k++) grad[k] = g * z[k];
   return value;
+}
+
+/* ---------------------------------------------------------- comm_weight */
+void kl_comm_weight_eval(const kl_instance *w, size_t n, const double *r2, double *psi) {
+  KL_OP(w, kl_comm_weight_ops, weight)(w->state, n, r2, psi);
+}
+
+double kl_comm_weight_support(const kl_instance *w) {
+  return KL_OP(w, kl_comm_weight_ops, support)(w->state);
+}
+
+double kl_comm_weight_at(const kl_instance *w, double r) {
+  double r2 = r * r, psi;
+  kl_comm_weight_eval(w, 1, &r2, &psi);
+  return psi;
+}
+
+/* |S^{dim-1}| times the composite Simpson rule (4000 intervals) of psi(r) r^{dim-1}
+ * on [0, R]. */
+double kl_comm_weight_quadrature(const kl_instance *w, unsigned dim) {
+  if (dim < 1 || dim > 3) return NAN;
+  double R = kl_comm_weight_support(w);
+  if (!(R > 0) || !isfinite(R)) return NAN;
+  double surf = dim == 1 ? 2 : dim == 2 ? 2 * M_PI : 4 * M_PI;
+  const int n = 4000;
+  double s = 0;
+  for (int i = 0; i <= n; i++) {
+    double r = R * ((double)i / n);
+    s += kl_comm_weight_at(w, r) * pow(r, dim - 1) * (i == 0 || i == n ? 1 : i % 2 ? 4 : 2);
+  }
+  return surf * s / (3.0 * n) * R;
+}
+
+/* the plugin's closed form when it has one */
+double kl_comm_weight_integral(const kl_instance *w, unsigned dim) {
+  if (dim < 1 || dim > 3) return NAN;
+  double (*op)(void *, unsigned) = KL_OP(w, kl_comm_weight_ops, integral);
+  return op ? op(w->state, dim) : kl_comm_weight_quadrature(w, dim);
 }
 
 /* --------------------------------------------------------------- kernel */

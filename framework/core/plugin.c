@@ -58,7 +58,8 @@ struct kl_registry {
 #define MAX_PLUGINS_PER_MODULE 1024
 
 static const char *const kind_names[KL_KIND_COUNT + 1] = {
-    NULL, "mollifier", "kernel", "model", "integrator", "initial", "diagnostic"};
+    NULL, "mollifier", "kernel", "model", "integrator", "initial", "diagnostic",
+    "comm_weight"};
 
 const char *kl_kind_name(kl_kind kind) {
   return (kind >= 1 && kind <= KL_KIND_COUNT) ? kind_names[kind] : NULL;

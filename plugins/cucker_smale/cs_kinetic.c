@@ -48,10 +48,19 @@
  *                       sub-cycling CFL.
  *
  * State y: cell averages, index ((ix*nv[0] + i0)*nv[1] + i1)*nv[2] + i2 (kl_grid_view).
+ *
+ * Threads (OpenMP, `--threads`): transport splits the velocity rows into blocks, the
+ * alignment the x-columns; every entry is computed by one thread with the same
+ * arithmetic as in a serial sweep, and no sum crosses a block, so the results are the
+ * same bytes for any thread count (tests/test_cs_kinetic: 1, 2, 3 threads).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <kinlab/kinlab.h>
 
@@ -79,10 +88,7 @@ typedef struct cs_kinetic {
   double *nuJ, *cJ;  /* per-call transport coefficients */
   double *pad;       /* (nx + 4) * nvt scratch: old columns with ghosts */
   double *s0, *s1, *F0, *F1; /* slope and flux rows (nvt) */
-  double *col;       /* nvt scratch for the alignment */
-  double *wk;        /* per-direction weights, max nv */
-  double *rl;        /* 3 * max nv scratch for the remap alignment: line, image, slopes */
-  double *line;      /* nx + 4 scratch for sl */
+  size_t nvmax;      /* max nv over the directions (per-thread alignment scratch) */
   unsigned char *colnz; /* per x-cell: any nonzero value */
   size_t J0, nJ;        /* flattened velocity cells J0 .. J0+nJ-1 hold every nonzero value */
   double t_lo, t_hi;    /* time interval of the last part step (activity bookkeeping) */
@@ -141,8 +147,7 @@ static void destroy(void *state) {
   if (!s) return;
   for (int k = 0; k < 3; k++) free(s->vc[k]);
   free(s->v1J), free(s->nuJ), free(s->cJ), free(s->pad), free(s->s0), free(s->s1);
-  free(s->F0), free(s->F1), free(s->col), free(s->wk), free(s->line), free(s->colnz);
-  free(s->rl);
+  free(s->F0), free(s->F1), free(s->colnz);
   free(s);
 }
 
@@ -273,14 +278,11 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   s->s1 = malloc(s->nvt * sizeof(double));
   s->F0 = malloc(s->nvt * sizeof(double));
   s->F1 = malloc(s->nvt * sizeof(double));
-  s->col = malloc(s->nvt * sizeof(double));
-  s->wk = malloc(nvmax * sizeof(double));
-  s->rl = malloc(3 * nvmax * sizeof(double));
-  s->line = malloc((s->nx + 4) * sizeof(double));
+  s->nvmax = nvmax;
   s->colnz = malloc(s->nx);
   s->pad = s->dim_x ? malloc((s->nx + 4) * s->nvt * sizeof(double)) : NULL;
-  if (!s->v1J || !s->nuJ || !s->cJ || !s->s0 || !s->s1 || !s->F0 || !s->F1 || !s->col ||
-      !s->wk || !s->rl || !s->line || !s->colnz || (s->dim_x && !s->pad))
+  if (!s->v1J || !s->nuJ || !s->cJ || !s->s0 || !s->s1 || !s->F0 || !s->F1 || !s->colnz ||
+      (s->dim_x && !s->pad))
     goto nomem;
   s->vmax1 = 0;
   for (size_t J = 0; J < s->nvt; J++) {
@@ -412,24 +414,25 @@ static inline double limit(int lim, double a, double b) {
   return copysign(m, a);
 }
 
-/* slope row of column c of the padded array (pad col index pc) */
-static void slope_row(const cs_kinetic *s, const double *pad, size_t pc, double *out) {
-  const size_t n = s->nJ, st = s->nJ;
+/* slope row of column c of the padded array (pad col index pc), entries Ja .. Jb-1 */
+static void slope_row(const cs_kinetic *s, const double *pad, size_t pc, double *out, size_t Ja,
+                      size_t Jb) {
+  const size_t st = s->nJ;
   const double *a = pad + (pc - 1) * st, *b = pad + pc * st, *c = pad + (pc + 1) * st;
   if (s->transport == TR_UPWIND) {
-    memset(out, 0, n * sizeof *out);
+    memset(out + Ja, 0, (Jb - Ja) * sizeof *out);
     return;
   }
   if (s->limiter == LIM_MINMOD) {
 #pragma omp simd
-    for (size_t J = 0; J < n; J++) {
+    for (size_t J = Ja; J < Jb; J++) {
       double l = b[J] - a[J], r = c[J] - b[J];
       double m = kl_min_finite(fabs(l), fabs(r));
       out[J] = l * r > 0 ? copysign(m, l) : 0.0;
     }
   } else {
 #pragma omp simd
-    for (size_t J = 0; J < n; J++) {
+    for (size_t J = Ja; J < Jb; J++) {
       double l = b[J] - a[J], r = c[J] - b[J];
       double m = kl_min_finite(2 * kl_min_finite(fabs(l), fabs(r)), 0.5 * fabs(l + r));
       out[J] = l * r > 0 ? copysign(m, l) : 0.0;
@@ -437,14 +440,15 @@ static void slope_row(const cs_kinetic *s, const double *pad, size_t pc, double 
   }
 }
 
-/* flux row at the interface between pad columns pc and pc+1, given their slopes */
+/* flux row at the interface between pad columns pc and pc+1, given their slopes,
+ * entries Ja .. Jb-1 */
 static void flux_row(const cs_kinetic *s, const double *pad, size_t pc, const double *sl,
-                     const double *sr, double *F) {
+                     const double *sr, double *F, size_t Ja, size_t Jb) {
   const size_t n = s->nJ;
   const double *a = pad + pc * n, *b = pad + (pc + 1) * n, *nu = s->nuJ + s->J0,
                *c = s->cJ + s->J0;
 #pragma omp simd
-  for (size_t J = 0; J < n; J++) {
+  for (size_t J = Ja; J < Jb; J++) {
     double np = kl_max_finite(nu[J], 0.0), nm = kl_min_finite(nu[J], 0.0);
     F[J] = np * (a[J] + c[J] * sl[J]) + nm * (b[J] - c[J] * sr[J]);
   }
@@ -477,37 +481,58 @@ static int transport_muscl(cs_kinetic *s, double dt, double *y) {
     if (hi > (long)nx - 1) hi = (long)nx - 1;
   }
   /* pad column pc holds old column lo - 2 + pc, for pc = 0 .. (hi-lo) + 4 */
-  long m = hi - lo + 1;
-  for (long pc = 0; pc < m + 4; pc++) {
-    long c = lo - 2 + pc;
-    double *dst = s->pad + (size_t)pc * n;
-    if (c >= 0 && c < (long)nx) memcpy(dst, y + (size_t)c * N + J0, n * sizeof *dst);
-    else if (s->bc == BC_PERIODIC) memcpy(dst, y + wrap(s, c) * N + J0, n * sizeof *dst);
-    else memset(dst, 0, n * sizeof *dst);
-  }
-  double *sa = s->s0, *sb = s->s1, *Fl = s->F0, *Fr = s->F1;
-  const double tiny = s->flush_abs;
-  slope_row(s, s->pad, 1, sa);     /* slope of pad col 1 (column lo-1) */
-  slope_row(s, s->pad, 2, sb);     /* column lo */
-  flux_row(s, s->pad, 1, sa, sb, Fl); /* interface lo - 1/2 */
-  for (long k = 0; k < m; k++) {
-    size_t pc = (size_t)k + 2; /* pad column of column lo + k */
-    double *t = sa;
-    sa = sb, sb = t;
-    slope_row(s, s->pad, pc + 1, sb);
-    flux_row(s, s->pad, pc, sa, sb, Fr); /* interface (lo+k) + 1/2 */
-    double *out = y + (size_t)(lo + k) * N + J0;
-    const double *old = s->pad + pc * n;
-    double mx = 0;
-#pragma omp simd reduction(max : mx)
-    for (size_t J = 0; J < n; J++) {
-      double v = old[J] - (Fr[J] - Fl[J]);
-      v = fabs(v) < tiny ? 0.0 : v;
-      out[J] = v;
-      mx = kl_max_finite(mx, fabs(v));
+  const long m = hi - lo + 1;
+  memset(s->colnz + lo, 0, (size_t)m);
+  /* Every velocity row J is an independent 1-D problem: each thread sweeps all columns
+   * for its own block of rows (copy to pad, slopes, fluxes, update), with the same
+   * arithmetic per entry for any block split, so the result does not depend on the
+   * thread count.  Blocks are multiples of 8 rows (whole simd vectors). */
+#pragma omp parallel
+  {
+    size_t Ja = 0, Jb = n;
+#ifdef _OPENMP
+    size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+    size_t blk = ((n + nt - 1) / nt + 7) / 8 * 8;
+    Ja = t * blk < n ? t * blk : n;
+    Jb = Ja + blk < n ? Ja + blk : n;
+#endif
+    const size_t w = Jb - Ja;
+    for (long pc = 0; pc < m + 4 && w; pc++) {
+      long c = lo - 2 + pc;
+      double *dst = s->pad + (size_t)pc * n + Ja;
+      if (c >= 0 && c < (long)nx) memcpy(dst, y + (size_t)c * N + J0 + Ja, w * sizeof *dst);
+      else if (s->bc == BC_PERIODIC) memcpy(dst, y + wrap(s, c) * N + J0 + Ja, w * sizeof *dst);
+      else memset(dst, 0, w * sizeof *dst);
     }
-    s->colnz[lo + k] = mx > 0;
-    t = Fl, Fl = Fr, Fr = t;
+    double *sa = s->s0, *sb = s->s1, *Fl = s->F0, *Fr = s->F1;
+    const double tiny = s->flush_abs;
+    if (w) {
+      slope_row(s, s->pad, 1, sa, Ja, Jb);          /* slope of pad col 1 (column lo-1) */
+      slope_row(s, s->pad, 2, sb, Ja, Jb);          /* column lo */
+      flux_row(s, s->pad, 1, sa, sb, Fl, Ja, Jb); /* interface lo - 1/2 */
+    }
+    for (long k = 0; k < m && w; k++) {
+      size_t pc = (size_t)k + 2; /* pad column of column lo + k */
+      double *t = sa;
+      sa = sb, sb = t;
+      slope_row(s, s->pad, pc + 1, sb, Ja, Jb);
+      flux_row(s, s->pad, pc, sa, sb, Fr, Ja, Jb); /* interface (lo+k) + 1/2 */
+      double *out = y + (size_t)(lo + k) * N + J0;
+      const double *old = s->pad + pc * n;
+      double mx = 0;
+#pragma omp simd reduction(max : mx)
+      for (size_t J = Ja; J < Jb; J++) {
+        double v = old[J] - (Fr[J] - Fl[J]);
+        v = fabs(v) < tiny ? 0.0 : v;
+        out[J] = v;
+        mx = kl_max_finite(mx, fabs(v));
+      }
+      if (mx > 0) {
+#pragma omp atomic write
+        s->colnz[lo + k] = 1;
+      }
+      t = Fl, Fl = Fr, Fr = t;
+    }
   }
   return KL_OK;
 }
@@ -516,52 +541,73 @@ static int transport_muscl(cs_kinetic *s, double dt, double *y) {
  * (exact), then the limited MUSCL flux for the fractional part. */
 static int transport_sl(cs_kinetic *s, double dt, double *y) {
   const size_t n = s->nvt, nx = s->nx;
-  double *L = s->line; /* nx + 4 with two ghosts each side */
-  double *G = s->pad;  /* new row, reused */
-  for (size_t J = 0; J < n; J++) {
-    double nu = s->v1J[J] * dt / s->dx;
-    long k = (long)trunc(nu);
-    double fr = nu - (double)k, c = 0.5 * (1 - fabs(fr));
-    /* L[i + 2] = f at column i - k (the integer shift), ghosts by the boundary rule */
-    bool any = false;
-    for (long i = -2; i < (long)nx + 2; i++) {
-      long src = i - k;
-      double v;
-      if (src >= 0 && src < (long)nx) v = y[(size_t)src * n + J];
-      else if (s->bc == BC_PERIODIC) v = y[wrap(s, src) * n + J];
-      else v = 0;
-      L[i + 2] = v;
-      any |= v != 0;
+  bool nomem = false;
+  /* rows J are independent: each by one thread, with its own line scratch */
+#pragma omp parallel
+  {
+    double *L = malloc((2 * nx + 4) * sizeof *L); /* nx + 4 with two ghosts each side */
+    double *G = L ? L + nx + 4 : NULL;             /* new row */
+    if (!L) {
+#pragma omp atomic write
+      nomem = true;
     }
-    if (!any) continue;
-    for (long i = 0; i < (long)nx; i++) {
-      /* fluxes at i-1/2 and i+1/2 of the shifted row */
-      double Fm, Fp;
-      long p = i + 2;
-      if (fr >= 0) {
-        double sm = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p - 1] - L[p - 2], L[p] - L[p - 1]);
-        double sp = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p] - L[p - 1], L[p + 1] - L[p]);
-        Fm = fr * (L[p - 1] + c * sm);
-        Fp = fr * (L[p] + c * sp);
-      } else {
-        double sm = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p] - L[p - 1], L[p + 1] - L[p]);
-        double sp = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p + 1] - L[p], L[p + 2] - L[p + 1]);
-        Fm = fr * (L[p] - c * sm);
-        Fp = fr * (L[p + 1] - c * sp);
+#pragma omp for schedule(dynamic, 8)
+    for (long Jl = 0; Jl < (long)n; Jl++) {
+      const size_t J = (size_t)Jl;
+      if (!L) continue;
+      double nu = s->v1J[J] * dt / s->dx;
+      long k = (long)trunc(nu);
+      double fr = nu - (double)k, c = 0.5 * (1 - fabs(fr));
+      /* L[i + 2] = f at column i - k (the integer shift), ghosts by the boundary rule */
+      bool any = false;
+      for (long i = -2; i < (long)nx + 2; i++) {
+        long src = i - k;
+        double v;
+        if (src >= 0 && src < (long)nx) v = y[(size_t)src * n + J];
+        else if (s->bc == BC_PERIODIC) v = y[wrap(s, src) * n + J];
+        else v = 0;
+        L[i + 2] = v;
+        any |= v != 0;
       }
-      double v = L[p] - (Fp - Fm);
-      G[i] = fabs(v) < s->flush_abs ? 0.0 : v;
+      if (!any) continue;
+      for (long i = 0; i < (long)nx; i++) {
+        /* fluxes at i-1/2 and i+1/2 of the shifted row */
+        double Fm, Fp;
+        long p = i + 2;
+        if (fr >= 0) {
+          double sm = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p - 1] - L[p - 2], L[p] - L[p - 1]);
+          double sp = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p] - L[p - 1], L[p + 1] - L[p]);
+          Fm = fr * (L[p - 1] + c * sm);
+          Fp = fr * (L[p] + c * sp);
+        } else {
+          double sm = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p] - L[p - 1], L[p + 1] - L[p]);
+          double sp = s->transport == TR_UPWIND ? 0 : limit(s->limiter, L[p + 1] - L[p], L[p + 2] - L[p + 1]);
+          Fm = fr * (L[p] - c * sm);
+          Fp = fr * (L[p + 1] - c * sp);
+        }
+        double v = L[p] - (Fp - Fm);
+        G[i] = fabs(v) < s->flush_abs ? 0.0 : v;
+      }
+      for (size_t i = 0; i < nx; i++) y[i * n + J] = G[i];
     }
-    for (size_t i = 0; i < nx; i++) y[i * n + J] = G[i];
+    free(L);
+#pragma omp for
+    for (long i = 0; i < (long)nx; i++) s->colnz[i] = fmax_abs(y + (size_t)i * n, n) > 0;
   }
-  for (size_t i = 0; i < nx; i++) {
-    double mx = fmax_abs(y + i * n, n);
-    s->colnz[i] = mx > 0;
-  }
-  return KL_OK;
+  return nomem ? KL_ENOMEM : KL_OK;
 }
 
 /* ------------------------------------------------------------ alignment */
+/* Scratch of one thread of the alignment.  The x-columns are aligned independently, each
+ * one by one thread with the same arithmetic, so the result does not depend on the
+ * thread count or the schedule. */
+typedef struct align_scratch {
+  double *tmp;        /* nvt: the new column */
+  double *wk;         /* max nv: per-direction weights (remap: the marginal after) */
+  double *rl;         /* 3 max nv: remap line, image, slopes */
+  double refused_cfl; /* sub-step count a refused upwind step asked for */
+} align_scratch;
+
 /* Apply, along velocity direction k of one x-column g (nvt values), the linear
  * mass-splitting map with signed fractions w[j] (w > 0: mass moves to j-1).
  * |w| <= 1 everywhere: a three-point stencil; otherwise a general scatter. */
@@ -755,9 +801,9 @@ static double remap_stretch(double rate_dt, size_t n) {
 
 /* remap alignment along direction k of the column g (layout g[(o*nk + j)*inner + i]),
  * dilation about c = v_lo + xc dv by 1/stretch, followed by the momentum fix-up. */
-static void remap_dir(cs_kinetic *s, double *g, size_t outer, size_t nk, size_t inner, double xc,
-                      double stretch) {
-  double *line = s->rl, *img = line + nk, *sl = img + nk, *Gb = s->wk;
+static void remap_dir(const cs_kinetic *s, align_scratch *sc, double *g, size_t outer, size_t nk,
+                      size_t inner, double xc, double stretch) {
+  double *line = sc->rl, *img = line + nk, *sl = img + nk, *Gb = sc->wk;
   double defect = 0;
   memset(Gb, 0, nk * sizeof *Gb);
   for (size_t o = 0; o < outer; o++)
@@ -779,9 +825,9 @@ static void remap_dir(cs_kinetic *s, double *g, size_t outer, size_t nk, size_t 
  * the run endless, and one above UINT_MAX wrapped (to 0 for gamma = 1e300: no
  * alignment at all, and a completed run). */
 #define CS_MAX_SUBSTEPS 1e6
-static int substeps(cs_kinetic *s, double cfl, unsigned *nsub) {
+static int substeps(align_scratch *sc, double cfl, unsigned *nsub) {
   if (!(cfl <= CS_MAX_SUBSTEPS)) {
-    s->refused_cfl = cfl;
+    sc->refused_cfl = cfl;
     return KL_ELIMIT;
   }
   *nsub = cfl <= 1 ? 1 : (unsigned)ceil(cfl);
@@ -789,9 +835,9 @@ static int substeps(cs_kinetic *s, double cfl, unsigned *nsub) {
 }
 
 /* d = 1: work on the velocity range J0 .. J0+nJ-1 that holds all the mass. */
-static int align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
+static int align_column_1d(const cs_kinetic *s, align_scratch *sc, double dt, double *g) {
   const size_t n = s->nJ;
-  double *G = g + s->J0, *w = s->wk;
+  double *G = g + s->J0, *w = sc->wk, *tmp = sc->tmp;
   const double *v = s->vc[0] + s->J0, dv = s->dv[0];
   double m = 0, p = 0;
 #pragma omp simd reduction(+ : m, p)
@@ -799,7 +845,7 @@ static int align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
   if (!(m > 0)) return KL_OK;
   double u = p / m, rate = s->gamma * m * dv;
   if (s->alignment == AL_REMAP) {
-    remap_dir(s, G, 1, n, 1, (u - v[0]) / dv + 0.5, remap_stretch(rate * dt, n));
+    remap_dir(s, sc, G, 1, n, 1, (u - v[0]) / dv + 0.5, remap_stretch(rate * dt, n));
     return KL_OK;
   }
   if (s->alignment == AL_EXACT) {
@@ -813,7 +859,7 @@ static int align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
   double vr = (kl_max_finite(fabs(v[0] - u), fabs(v[n - 1] - u)) + dv) / dv;
   double cfl = rate * dt * vr;
   unsigned nsub;
-  if (substeps(s, cfl, &nsub)) return KL_ELIMIT;
+  if (substeps(sc, cfl, &nsub)) return KL_ELIMIT;
   double h = dt / nsub, c = rate * h / dv;
   for (unsigned it = 0; it < nsub; it++) {
     if (s->alignment == AL_UPWIND) {
@@ -834,8 +880,9 @@ static int align_column_1d(cs_kinetic *s, double dt, double *g, double *tmp) {
   return KL_OK;
 }
 
-static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
-  if (s->d == 1) return align_column_1d(s, dt, g, tmp);
+static int align_column(const cs_kinetic *s, align_scratch *sc, double dt, double *g) {
+  if (s->d == 1) return align_column_1d(s, sc, dt, g);
+  double *tmp = sc->tmp;
   const size_t n = s->nvt;
   /* rho, rho u with cell-centre velocities (exact moments of the piecewise constant f) */
   double rho = 0, mu[3] = {0, 0, 0};
@@ -869,7 +916,7 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
       size_t nk = s->nv[k], inner = 1, outer = 1;
       for (unsigned q = k + 1; q < 3; q++) inner *= s->nv[q];
       for (unsigned q = 0; q < k; q++) outer *= s->nv[q];
-      remap_dir(s, g, outer, nk, inner, (mu[k] - s->v_lo[k]) / s->dv[k],
+      remap_dir(s, sc, g, outer, nk, inner, (mu[k] - s->v_lo[k]) / s->dv[k],
                 remap_stretch(rate * dt, nk));
     }
     return KL_OK;
@@ -880,13 +927,13 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
       size_t nk = s->nv[k];
       double maxw = 0;
       for (size_t j = 0; j < nk; j++) {
-        s->wk[j] = one_minus_lambda * (s->vc[k][j] - mu[k]) / s->dv[k];
-        maxw = kl_max_finite(maxw, fabs(s->wk[j]));
+        sc->wk[j] = one_minus_lambda * (s->vc[k][j] - mu[k]) / s->dv[k];
+        maxw = kl_max_finite(maxw, fabs(sc->wk[j]));
       }
       /* u lies in [v_0, v_nk-1]; round-off must not push mass off the grid */
-      s->wk[0] = kl_min_finite(s->wk[0], 0.0);
-      s->wk[nk - 1] = kl_max_finite(s->wk[nk - 1], 0.0);
-      split_dir(s, k, g, s->wk, maxw <= 1, tmp, s->wk);
+      sc->wk[0] = kl_min_finite(sc->wk[0], 0.0);
+      sc->wk[nk - 1] = kl_max_finite(sc->wk[nk - 1], 0.0);
+      split_dir(s, k, g, sc->wk, maxw <= 1, tmp, sc->wk);
     }
     return KL_OK;
   }
@@ -898,14 +945,14 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
   }
   double cfl = rate * dt * vr * (s->alignment == AL_UPWIND ? 1.0 : (double)s->d);
   unsigned nsub;
-  if (substeps(s, cfl, &nsub)) return KL_ELIMIT;
+  if (substeps(sc, cfl, &nsub)) return KL_ELIMIT;
   double h = dt / nsub;
   for (unsigned it = 0; it < nsub; it++) {
     if (s->alignment == AL_UPWIND) {
       for (unsigned k = 0; k < s->d; k++) {
         for (size_t j = 0; j < s->nv[k]; j++)
-          s->wk[j] = rate * h * (s->vc[k][j] - mu[k]) / s->dv[k];
-        split_dir(s, k, g, s->wk, true, tmp, s->wk);
+          sc->wk[j] = rate * h * (s->vc[k][j] - mu[k]) / s->dv[k];
+        split_dir(s, k, g, sc->wk, true, tmp, sc->wk);
       }
     } else {
       /* interface speeds a_{j+1/2} = -rate (v_{j+1/2} - u), upwind value; all
@@ -936,16 +983,29 @@ static int align_column(cs_kinetic *s, double dt, double *g, double *tmp) {
   return KL_OK;
 }
 
+/* Every x-column by one thread (columns are independent).  A refused column stops the
+ * run; the lowest refused column is the one reported, as in a serial sweep. */
 static int alignment(cs_kinetic *s, double dt, double *y) {
   if (s->gamma == 0) return KL_OK;
-  double *tmp = malloc(s->nvt * sizeof *tmp);
-  if (!tmp) return KL_ENOMEM;
   int rc = KL_OK;
-  for (size_t ix = 0; ix < s->nx && !rc; ix++) {
-    if (!s->colnz[ix]) continue;
-    rc = align_column(s, dt, y + ix * s->nvt, tmp);
+  size_t first_bad = SIZE_MAX;
+  const long nx = (long)s->nx;
+#pragma omp parallel
+  {
+    align_scratch sc = {malloc(s->nvt * sizeof(double)), malloc(s->nvmax * sizeof(double)),
+                        malloc(3 * s->nvmax * sizeof(double)), 0};
+    bool have = sc.tmp && sc.wk && sc.rl;
+#pragma omp for schedule(dynamic, 8)
+    for (long ix = 0; ix < nx; ix++) {
+      if (!s->colnz[ix]) continue;
+      int r = have ? align_column(s, &sc, dt, y + (size_t)ix * s->nvt) : KL_ENOMEM;
+      if (r) {
+#pragma omp critical(cs_kinetic_alignment)
+        if ((size_t)ix < first_bad) first_bad = (size_t)ix, rc = r, s->refused_cfl = sc.refused_cfl;
+      }
+    }
+    free(sc.tmp), free(sc.wk), free(sc.rl);
   }
-  free(tmp);
   return rc;
 }
 

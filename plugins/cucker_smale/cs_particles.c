@@ -6,16 +6,21 @@
  * With M = 1 (the paper's empirical measure has mass 1) and N eps^dim_x = 1 this is
  * exactly (1.4): kappa/eps^d * (1/N) = kappa.  Its formal limit is (1.3) with
  * gamma = kappa int psi(|z|) dz and f of total mass M.
- *   psi = indicator  1_{r<1},                int psi = |B_1|  (2, pi, 4 pi/3)
- *   psi = bump       exp(1 - 1/(1 - r^2)),   int psi by quadrature
- *   psi = all_to_all psi == 1 over the whole box of volume V (homogeneous test): then
- *                    gamma = kappa V / eps^d and dv_i/dt = gamma (M/V) (vbar - v_i), i.e. the
- *                    rate gamma m of Theorem 2.3 with m = M/V the spatial density; with
- *                    dim_x = 0, V = 1 and m = M.  Particle velocities then follow
- *                    v_i(t) = vbar + e^{-gamma m t} (v_i(0) - vbar) exactly.
- * Give gamma or kappa (not both).  Pair sums use cell lists of side >= eps (O(N)) and
- * visit each pair once with equal and opposite contributions, so sum_i w v_i is kept to
- * round-off.  State y = [x (dim_x x N, SoA), v (d x N, SoA)].
+ * psi is a plugin of kind comm_weight (cs_psi.c has the built-ins; docs/writing-plugins.md):
+ *   psi_indicator   1_{r<1} (the default),  int psi = |B_1|  (2, pi, 4 pi/3)
+ *   psi_bump        exp(1 - 1/(1 - r^2)),   int psi by quadrature
+ *   psi_power_law   (1 + (r/ell)^2)^-beta, no cut-off: every pair interacts (O(N^2); in a
+ *                   periodic box through the minimum image)
+ *   psi_all_to_all  psi == 1 over the whole box of volume V (homogeneous test): then
+ *                   gamma = kappa V / eps^d and dv_i/dt = gamma (M/V) (vbar - v_i), i.e. the
+ *                   rate gamma m of Theorem 2.3 with m = M/V the spatial density; with
+ *                   dim_x = 0, V = 1 and m = M.  Particle velocities then follow
+ *                   v_i(t) = vbar + e^{-gamma m t} (v_i(0) - vbar) exactly.
+ * A psi that is not integrable must be constant (all-to-all, summed in O(N) through the
+ * mean); an integrable one gives gamma = kappa int psi.  Give gamma or kappa (not both).
+ * Pair sums use cell lists of side >= eps times psi's support (O(N)) and visit each pair
+ * once with equal and opposite contributions, so sum_i w v_i is kept to round-off.
+ * State y = [x (dim_x x N, SoA), v (d x N, SoA)].
  */
 #include <math.h>
 #include <stdint.h>
@@ -27,13 +32,13 @@
 #include "cs_cells.h"
 #include "cs_invariants.h"
 
-enum { PSI_INDICATOR, PSI_BUMP, PSI_ALL };
-
 typedef struct cs_particles {
   unsigned d, dim_x;
   size_t N;
   double M, w, gamma, kappa, eps, K; /* K = kappa / eps^dim_x (all_to_all: gamma / V) */
-  int psi;
+  const kl_instance *psi;            /* the communication weight (kind comm_weight) */
+  double psi_support;                /* its support radius, in units of eps */
+  bool mean_field;                   /* psi constant (not integrable): O(N) through the mean */
   bool periodic;
   double box_lo[3], box_len[3], V;
   uint64_t seed;
@@ -49,7 +54,7 @@ static const kl_param_spec params[] = {
     {"d", KL_PARAM_INT, "1", 1, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
      "velocity dimension"},
     {"dim_x", KL_PARAM_INT, "1", 0, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, "1",
-     "space dimension: 0 (homogeneous, psi = all_to_all only) or d"},
+     "space dimension: 0 (homogeneous, psi: psi_all_to_all only) or d"},
     {"N", KL_PARAM_INT, "1000", 2, 0, KL_PARAM_HAS_MIN | KL_PARAM_COUNT, NULL, "1", "number of particles"},
     {"mass", KL_PARAM_REAL, NULL, 0, 0,
      KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE, NULL, "1",
@@ -63,8 +68,9 @@ static const kl_param_spec params[] = {
      KL_PARAM_OPTIONAL | KL_PARAM_HAS_MIN | KL_PARAM_MIN_EXCLUSIVE | KL_PARAM_STEP_SIZE, NULL,
      "length",
      "interaction range (default from N eps^dim_x = 1)"},
-    {"psi", KL_PARAM_ENUM, "indicator", 0, 0, 0, "indicator|bump|all_to_all", NULL,
-     "communication weight psi(r), supported in r < 1 (all_to_all: psi == 1)"},
+    {"psi", KL_PARAM_PLUGIN, "{type: psi_indicator}", 0, 0, 0, "comm_weight", NULL,
+     "communication weight psi(r), r in units of epsilon: a comm_weight plugin (psi_indicator, "
+     "psi_bump, psi_power_law, psi_all_to_all, or your own)"},
     {"box_lo", KL_PARAM_REAL_LIST, "[0]", 0, 0, 0, NULL, "length",
      "lower corner of the space box (one value: all directions)"},
     {"box_hi", KL_PARAM_REAL_LIST, "[20]", 0, 0, 0, NULL, "length",
@@ -97,23 +103,16 @@ static void rng_seed(rng *r, uint64_t seed) {
 }
 
 /* ------------------------------------------------------------- psi */
-static inline double psi_eval(int psi, double r2) {
-  if (r2 >= 1) return 0;
-  if (psi == PSI_INDICATOR) return 1;
-  return exp(1 - 1 / (1 - r2));
-}
-
-static double psi_integral(int psi, unsigned dim) {
-  double surf = dim == 1 ? 2 : dim == 2 ? 2 * M_PI : 4 * M_PI; /* |S^{dim-1}| */
-  if (psi == PSI_INDICATOR) return surf / dim;
-  /* composite Simpson on [0, 1] of psi(r) r^{dim-1}; the integrand is C^inf */
-  const int n = 4000;
-  double s = 0;
-  for (int i = 0; i <= n; i++) {
-    double r = (double)i / n, f = psi_eval(psi, r * r) * pow(r, dim - 1);
-    s += f * (i == 0 || i == n ? 1 : i % 2 ? 4 : 2);
-  }
-  return surf * s / (3.0 * n);
+/* A psi that is not integrable is accepted only when it is a positive constant (the
+ * all-to-all coupling): its value, checked from r = 0 to 1e6; NaN otherwise. */
+static double constant_psi(const kl_instance *psi) {
+  static const double r2[] = {0, 0.25, 1, 4, 100, 1e6, 1e12};
+  double v[sizeof r2 / sizeof *r2];
+  size_t n = sizeof r2 / sizeof *r2;
+  kl_comm_weight_eval(psi, n, r2, v);
+  for (size_t i = 1; i < n; i++)
+    if (v[i] != v[0]) return NAN;
+  return v[0] > 0 && isfinite(v[0]) ? v[0] : NAN;
 }
 
 static void destroy(void *state) {
@@ -143,8 +142,31 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   s->dim_x = (unsigned)kl_params_int(p, "dim_x");
   s->N = (size_t)kl_params_int(p, "N");
   s->initial = setup->initial;
-  const char *ps = kl_params_string(p, "psi");
-  s->psi = !strcmp(ps, "indicator") ? PSI_INDICATOR : !strcmp(ps, "bump") ? PSI_BUMP : PSI_ALL;
+  s->psi = kl_params_plugin(p, "psi");
+  s->psi_support = kl_comm_weight_support(s->psi);
+  const char *ps = kl_instance_name(s->psi);
+  if (!(s->psi_support > 0)) {
+    rc = kl_params_error(err, KL_EINVAL, p, "psi",
+                         "'%s' declares the support radius %g: expected a positive radius (or "
+                         "INFINITY) from its support() (a plugin bug)",
+                         ps, s->psi_support);
+    goto fail;
+  }
+  /* integrable in dim_x (dim 1 for dim_x = 0: only "constant or not" matters there) */
+  double ipsi_unit = kl_comm_weight_integral(s->psi, s->dim_x ? s->dim_x : 1);
+  double psi0 = NAN;
+  if (!isfinite(ipsi_unit)) {
+    psi0 = constant_psi(s->psi);
+    if (isnan(psi0)) {
+      rc = kl_params_error(err, KL_EINVAL, p, "psi",
+                           "'%s' is not integrable in dimension %u (int psi = %g) and not "
+                           "constant: gamma = kappa int psi is undefined; use an integrable psi "
+                           "(psi_power_law: beta > %g) or psi_all_to_all",
+                           ps, s->dim_x ? s->dim_x : 1, ipsi_unit, 0.5 * (s->dim_x ? s->dim_x : 1));
+      goto fail;
+    }
+    s->mean_field = true;
+  }
   s->periodic = !strcmp(kl_params_string(p, "boundary"), "periodic");
   s->seed = (uint64_t)kl_params_int(p, "seed");
   if (s->dim_x != 0 && s->dim_x != s->d) {
@@ -153,9 +175,10 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
                          s->dim_x);
     goto fail;
   }
-  if (s->dim_x == 0 && s->psi != PSI_ALL) {
+  if (s->dim_x == 0 && !s->mean_field) {
     rc = kl_params_error(err, KL_EINVAL, p, "psi",
-                         "a spatially homogeneous run (dim_x = 0) needs psi: all_to_all, found %s",
+                         "a spatially homogeneous run (dim_x = 0) needs a constant psi "
+                         "(psi_all_to_all), found %s",
                          ps);
     goto fail;
   }
@@ -175,9 +198,9 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
       s->V *= s->box_len[k];
     }
   }
-  if (s->psi == PSI_ALL && s->dim_x && !s->periodic) {
+  if (s->mean_field && s->dim_x && !s->periodic) {
     rc = kl_params_error(err, KL_EINVAL, p, "boundary",
-                         "psi: all_to_all needs a periodic box (its volume defines gamma)");
+                         "psi: %s (constant) needs a periodic box (its volume defines gamma)", ps);
     goto fail;
   }
   /* total mass */
@@ -213,13 +236,13 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
     rc = kl_params_error(err, KL_EINVAL, p, "kappa", "give gamma or kappa, not both");
     goto fail;
   }
-  double ipsi = s->psi == PSI_ALL ? s->V / pow(s->eps, s->dim_x) : psi_integral(s->psi, s->dim_x);
+  double ipsi = s->mean_field ? psi0 * s->V / pow(s->eps, s->dim_x) : ipsi_unit;
   if (kl_params_is_set(p, "kappa")) s->kappa = kl_params_real(p, "kappa"), s->gamma = s->kappa * ipsi;
   else {
     s->gamma = kl_params_is_set(p, "gamma") ? kl_params_real(p, "gamma") : 1.0;
     s->kappa = s->gamma / ipsi;
   }
-  s->K = s->psi == PSI_ALL ? s->gamma / s->V : s->kappa / pow(s->eps, s->dim_x);
+  s->K = s->mean_field ? s->gamma / s->V : s->kappa / pow(s->eps, s->dim_x);
   s->wts = malloc(s->N * sizeof *s->wts);
   s->acc = malloc(s->N * s->d * sizeof *s->acc);
   s->vs = malloc(s->N * s->d * sizeof *s->vs);
@@ -314,7 +337,9 @@ static void pair_fn(void *ctx, size_t i, size_t j, const double *dx, double r2) 
   (void)dx;
   pair_ctx *c = ctx;
   const cs_particles *s = c->s;
-  double k = c->kw * psi_eval(s->psi, r2 * c->inv_e2);
+  double q = r2 * c->inv_e2, psi;
+  kl_comm_weight_eval(s->psi, 1, &q, &psi);
+  double k = c->kw * psi;
   if (k == 0) return;
   size_t N = s->N;
   for (unsigned q = 0; q < s->d; q++) {
@@ -334,7 +359,7 @@ static int rhs(void *state, double t, const double *y, double *dydt, kl_error *e
   /* dx/dt = v */
   for (unsigned k = 0; k < s->dim_x; k++) memcpy(dydt + k * N, v[k], N * sizeof *dydt);
   double *dv = dydt + s->dim_x * N;
-  if (s->psi == PSI_ALL) {
+  if (s->mean_field) {
     /* sum_j w (v_j - v_i) = M (vbar - v_i), O(N) */
     for (unsigned k = 0; k < s->d; k++) {
       double m = 0;
@@ -345,7 +370,9 @@ static int rhs(void *state, double t, const double *y, double *dydt, kl_error *e
     }
     return KL_OK;
   }
-  if (cs_cells_build(&s->cells, s->dim_x, s->periodic, s->box_lo, s->box_len, s->eps, N, x))
+  /* cut-off eps R (R = 1 for the built-in compact weights; infinite: every pair) */
+  if (cs_cells_build(&s->cells, s->dim_x, s->periodic, s->box_lo, s->box_len,
+                     s->eps * s->psi_support, N, x))
     return kl_error_set(err, KL_ENOMEM, "cs_particles: out of memory for the cell lists");
   pair_ctx c = {s, y + s->dim_x * N, s->acc, s->K * s->w, 1 / (s->eps * s->eps)};
   if (s->cells.brute) { /* all pairs, original order */

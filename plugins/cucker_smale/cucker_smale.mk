@@ -1,5 +1,6 @@
 # plugins/cucker_smale/cucker_smale.mk - kinetic Cucker-Smale with local alignment (paper 004): the grid
-# model cs_kinetic, the particle model cs_particles, initial data (cs_patch,
+# model cs_kinetic, the particle model cs_particles, communication weights (cs_psi),
+# initial data (cs_patch,
 # cs_gaussian), diagnostics (cs_grid, cs_exact_error, cs_moments) and their tests.
 # See Makefile.am and docs/cucker_smale.md.
 
@@ -17,6 +18,12 @@ plugins_cucker_smale_cs_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
 plugins_cucker_smale_cs_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_cucker_smale_cs_particles_la_LIBADD = $(PLUGIN_LIBADD)
 PLUGIN_BUILD_DIRS += $(abs_top_builddir)/plugins/cucker_smale/.libs
+
+# ---- communication weights psi (kind comm_weight)
+plugin_LTLIBRARIES += plugins/cucker_smale/cs_psi.la
+plugins_cucker_smale_cs_psi_la_SOURCES = plugins/cucker_smale/cs_psi.c
+plugins_cucker_smale_cs_psi_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_cucker_smale_cs_psi_la_LIBADD = $(PLUGIN_LIBADD)
 
 # ---- initial data
 plugin_LTLIBRARIES += plugins/cucker_smale/cs_initial.la

@@ -103,8 +103,16 @@ static const kl_integrator_ops ops = {sizeof ops, KL_INTEGRATOR_ADAPTIVE, order,
 static const kl_kernel_ops ops = {sizeof ops, NULL, gamma_zero, NULL, NULL};
 #define KIND KL_KIND_KERNEL
 #define PARAMS NULL
+#elif RULE == 10 /* a communication weight without its REQUIRED support */
+static void psi_one(void *s, size_t n, const double *r2, double *psi) {
+  (void)s, (void)r2;
+  for (size_t i = 0; i < n; i++) psi[i] = 1;
+}
+static const kl_comm_weight_ops ops = {sizeof ops, psi_one, NULL, NULL};
+#define KIND KL_KIND_COMM_WEIGHT
+#define PARAMS NULL
 #else
-#error "RULE must be 1..9"
+#error "RULE must be 1..10"
 #endif
 
 static const kl_plugin_info info = {KL_PLUGIN_HEADER, KIND, "broken_rule", "breaks a rule",

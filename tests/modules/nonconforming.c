@@ -13,6 +13,10 @@
  *   wrong_power_law       phi = r^-2 declared as r^-3         -> power_law gamma
  *   euler_as_rk4          explicit Euler declaring order 4    -> observed order
  *   bad_default           default -1 for a parameter >= 0     -> schema (and every create)
+ *   negative_psi          psi = -1 for r < 1                  -> psi >= 0
+ *   leaky_psi             support 1 declared, psi = 1 to r = 2 -> support honoured
+ *   asymmetric_psi        psi reads its batch position        -> distance only (symmetric)
+ *   wrong_integral_psi    the indicator declaring int = 2 |B| -> declared integral
  */
 #include <math.h>
 #include <string.h>
@@ -152,8 +156,44 @@ static const kl_plugin_info euler_as_rk4_info = {
     KL_PLUGIN_HEADER, KL_KIND_INTEGRATOR, "euler_as_rk4", "explicit Euler declaring order 4",
     euler_params, &euler_ops, NULL, NULL};
 
+/* ------------------------------------------------------ communication weights */
+static void negative_psi_weight(void *state, size_t n, const double *r2, double *psi) {
+  (void)state;
+  for (size_t i = 0; i < n; i++) psi[i] = r2[i] < 1 ? -1 : 0;
+}
+static void leaky_psi_weight(void *state, size_t n, const double *r2, double *psi) {
+  (void)state;
+  for (size_t i = 0; i < n; i++) psi[i] = r2[i] < 4 ? 1 : 0;
+}
+static void asymmetric_psi_weight(void *state, size_t n, const double *r2, double *psi) {
+  (void)state;
+  for (size_t i = 0; i < n; i++) psi[i] = r2[i] < 1 ? 1 + 1e-3 * (double)(i % 2) : 0;
+}
+static void indicator_psi_weight(void *state, size_t n, const double *r2, double *psi) {
+  (void)state;
+  for (size_t i = 0; i < n; i++) psi[i] = r2[i] < 1 ? 1 : 0;
+}
+static double unit_radius(void *state) {
+  (void)state;
+  return 1;
+}
+static double twice_ball(void *state, unsigned dim) {
+  (void)state;
+  return 2 * (dim == 1 ? 2 : dim == 2 ? M_PI : 4 * M_PI / 3);
+}
+#define PSI(NAME, WEIGHT, INTEGRAL, SUMMARY)                                                   \
+  static const kl_comm_weight_ops NAME##_ops = {sizeof(kl_comm_weight_ops), WEIGHT,            \
+                                                unit_radius, INTEGRAL};                        \
+  static const kl_plugin_info NAME##_info = {KL_PLUGIN_HEADER, KL_KIND_COMM_WEIGHT, #NAME,     \
+                                             SUMMARY, NULL, &NAME##_ops, NULL, NULL};
+PSI(negative_psi, negative_psi_weight, NULL, "psi = -1 for r < 1")
+PSI(leaky_psi, leaky_psi_weight, NULL, "support 1 declared, psi = 1 up to r = 2")
+PSI(asymmetric_psi, asymmetric_psi_weight, NULL, "psi depends on its position in the batch")
+PSI(wrong_integral_psi, indicator_psi_weight, twice_ball, "the indicator declaring int = 2 |B_1|")
+
 static const kl_plugin_info *const plugins[] = {
     &conforming_gaussian_info, &unnormalised_info, &wrong_gradient_info,  &lying_width_info,
     &short_cutoff_info,        &racy_gaussian_info, &negative_kernel_info, &wrong_power_law_info,
-    &euler_as_rk4_info,        &bad_default_info,   NULL};
+    &euler_as_rk4_info,        &bad_default_info,   &negative_psi_info,   &leaky_psi_info,
+    &asymmetric_psi_info,      &wrong_integral_psi_info, NULL};
 KL_PLUGIN_MODULE(plugins)

@@ -1,4 +1,4 @@
-/* kinlab/kinds.h - operations tables of the six plugin kinds and their wrappers.
+/* kinlab/kinds.h - operations tables of the seven plugin kinds and their wrappers.
  *
  * Every table starts with struct_size (sizeof the table the plugin was built
  * with) so new OPTIONAL operations can be appended: the host treats an
@@ -126,6 +126,40 @@ double kl_kernel_power_law_coefficient(const kl_instance *k);
 /* out = A(z) x in dimension d (reference implementation, for tests/diagnostics). */
 void kl_kernel_apply(const kl_instance *k, unsigned d, const double *z, const double *x,
                      double *out);
+
+/* ------------------------------------------------------------------------ */
+/* Communication weight (ABI 1.3): the radial weight psi(r) >= 0 with which  */
+/* Cucker-Smale agents at distance r (in units of the interaction range eps) */
+/* align their velocities.  Host checks: weight and support present.         */
+/* ------------------------------------------------------------------------ */
+typedef struct kl_comm_weight_ops {
+  uint32_t struct_size;
+  /* REQUIRED [reentrant].  psi[i] = psi(sqrt(r2[i])) for n squared distances
+   * r2[i] >= 0 (in units of eps): finite, >= 0, and 0 for r >= support().
+   * Models call it for every interacting pair. */
+  void (*weight)(void *state, size_t n, const double *r2, double *psi);
+  /* REQUIRED [main thread].  A radius R with psi(r) = 0 for every r >= R (the
+   * pair search stops there); INFINITY when psi has no bounded support (every
+   * pair interacts: O(N^2) pair sums). */
+  double (*support)(void *state);
+  /* OPTIONAL [main thread].  The integral of psi(|z|) over z in R^dim (dim =
+   * 1..3), in closed form; INFINITY when psi is not integrable there.  NULL:
+   * the host integrates the profile (composite Simpson with 4000 intervals on
+   * [0, support], exact to ~1e-14 for a smooth profile; NaN for an unbounded
+   * support). */
+  double (*integral)(void *state, unsigned dim);
+} kl_comm_weight_ops;
+
+void kl_comm_weight_eval(const kl_instance *w, size_t n, const double *r2, double *psi);
+double kl_comm_weight_support(const kl_instance *w);
+/* int_{R^dim} psi(|z|) dz: the plugin's closed form, else the host's quadrature
+ * (see integral above); NaN for dim outside 1..3. */
+double kl_comm_weight_integral(const kl_instance *w, unsigned dim);
+/* The host's quadrature alone (what integral() is checked against); NaN for an
+ * unbounded support or dim outside 1..3. */
+double kl_comm_weight_quadrature(const kl_instance *w, unsigned dim);
+/* Convenience: psi at one distance r (in units of eps). */
+double kl_comm_weight_at(const kl_instance *w, double r);
 
 /* ------------------------------------------------------------------------ */
 /* Initial data: f0(x, v), optionally an exact solution f(t, x, v).          */

@@ -29,9 +29,10 @@ extern "C" {
 #endif
 
 #define KL_ABI_MAJOR 1u /* incompatible changes bump this */
-#define KL_ABI_MINOR 2u /* additions at the end of tables bump this (1: mollifier separable;
+#define KL_ABI_MINOR 3u /* additions at the end of tables bump this (1: mollifier separable;
                            2: mollifier width, kernel power_law, initial mass and
-                           exact_parameter; kernel gamma no longer REQUIRED) */
+                           exact_parameter; kernel gamma no longer REQUIRED;
+                           3: the kind comm_weight) */
 
 #define KL_PLUGIN_ENTRY_SYMBOL "kinlab_plugin_entry"
 
@@ -41,9 +42,10 @@ typedef enum kl_kind {
   KL_KIND_MODEL = 3,
   KL_KIND_INTEGRATOR = 4,
   KL_KIND_INITIAL = 5,
-  KL_KIND_DIAGNOSTIC = 6
+  KL_KIND_DIAGNOSTIC = 6,
+  KL_KIND_COMM_WEIGHT = 7 /* ABI 1.3: a communication weight psi(r) (Cucker-Smale) */
 } kl_kind;
-#define KL_KIND_COUNT 6
+#define KL_KIND_COUNT 7
 
 const char *kl_kind_name(kl_kind kind);         /* "mollifier", ... or NULL */
 int kl_kind_from_name(const char *name);        /* kl_kind, or 0 if unknown */

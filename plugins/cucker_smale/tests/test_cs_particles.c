@@ -37,7 +37,7 @@ static void test_all_to_all_exact(void) {
       NULL, NULL);
   kl_instance *m =
       init ? kl_test_instance(KL_KIND_MODEL,
-                              "{type: cs_particles, d: 2, dim_x: 0, N: 500, psi: all_to_all, "
+                              "{type: cs_particles, d: 2, dim_x: 0, N: 500, psi: psi_all_to_all, "
                               "gamma: 1, seed: 7}",
                               d, 0, init, NULL)
            : NULL;
@@ -75,7 +75,7 @@ static void test_all_to_all_exact(void) {
   /* same seed, same sample */
   kl_instance *m2 = kl_test_instance(KL_KIND_MODEL,
                                      "{type: cs_particles, d: 2, dim_x: 0, N: 500, psi: "
-                                     "all_to_all, gamma: 1, seed: 7}",
+                                     "psi_all_to_all, gamma: 1, seed: 7}",
                                      d, 0, init, NULL);
   if (m2) {
     kl_model_initial(m2, &t, y, &err);
@@ -94,7 +94,7 @@ static void test_local_momentum(void) {
   kl_instance *m =
       init ? kl_test_instance(KL_KIND_MODEL,
                               "{type: cs_particles, d: 1, dim_x: 1, N: 4000, gamma: 1, "
-                              "psi: indicator, box_lo: [0], box_hi: [20]}",
+                              "psi: psi_indicator, box_lo: [0], box_hi: [20]}",
                               1, 1, init, NULL)
            : NULL;
   if (!m) {
@@ -234,7 +234,51 @@ static void test_moments_hand_computed(void) {
   }
 }
 
+
+/* The built-in communication weights (cs_psi.c) against values computed by hand:
+ * bump(0.5) = exp(1 - 1/0.75) = exp(-1/3); power law beta = 1.5, ell = 2: (1 + 1)^-1.5 at
+ * r = 2, 5^-1.5 at r = 4; integrals |B_1| = 2, pi, 4 pi/3 (indicator), pi^(d/2) ell^d
+ * Gamma(beta - d/2) / Gamma(beta) = 4 (d = 1), 8 pi (d = 2), infinite for beta <= d/2
+ * (power law), e int_{-1}^{1} exp(-1/(1 - x^2)) dx = 1.206900322437918 (bump, d = 1, from a
+ * 2e6-interval Simpson rule). */
+static void test_psi_hand_values(void) {
+  static const double r[] = {0, 0.5, 0.999, 1, 2, 4};
+  static const struct {
+    const char *yaml;
+    double psi[6], integral[3], tol;
+  } cases[] = {
+      {"{type: psi_indicator}", {1, 1, 1, 0, 0, 0}, {2, M_PI, 4 * M_PI / 3}, 1e-15},
+      {"{type: psi_bump}",
+       {1, 0.7165313105737893, exp(1 - 1 / (1 - 0.999 * 0.999)), 0, 0, 0},
+       {1.206900322437918, NAN, NAN}, 1e-12},
+      {"{type: psi_power_law, beta: 1.5, ell: 2}",
+       {1, pow(1.0625, -1.5), pow(1 + 0.999 * 0.999 / 4, -1.5), pow(1.25, -1.5),
+        0.3535533905932738, 0.08944271909999159},
+       {4, 8 * M_PI, INFINITY}, 1e-14},
+      {"{type: psi_all_to_all}", {1, 1, 1, 1, 1, 1}, {INFINITY, INFINITY, INFINITY}, 0},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    kl_instance *w = kl_test_instance(KL_KIND_COMM_WEIGHT, cases[c].yaml, 1, 1, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    for (size_t i = 0; i < 6; i++) {
+      double v = kl_comm_weight_at(w, r[i]), e = cases[c].psi[i];
+      if (!(fabs(v - e) <= cases[c].tol * fabs(e)))
+        printf("\n    %s at r = %g: %.17g, expected %.17g", cases[c].yaml, r[i], v, e);
+      CU_ASSERT(fabs(v - e) <= cases[c].tol * fabs(e));
+    }
+    for (unsigned d = 1; d <= 3; d++) {
+      double I = kl_comm_weight_integral(w, d), e = cases[c].integral[d - 1];
+      if (isnan(e)) continue;
+      bool ok = isinf(e) ? I == e : fabs(I - e) <= 1e-12 * e;
+      if (!ok) printf("\n    %s: integral in d = %u %.17g, expected %.17g", cases[c].yaml, d, I, e);
+      CU_ASSERT(ok);
+    }
+    kl_instance_free(w);
+  }
+}
+
 static CU_TestInfo tests[] = {{"all-to-all exact solution", test_all_to_all_exact},
+                              {"built-in psi against hand values", test_psi_hand_values},
                               {"local pair sum keeps momentum", test_local_momentum},
                               {"cell lists equal brute force", test_cells_vs_brute},
                               {"homogeneous needs all_to_all", test_homogeneous_needs_all_to_all},

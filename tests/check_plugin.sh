@@ -121,12 +121,12 @@ gaussian=$top_builddir/plugins/landau/.libs/gaussian.so
 [ $rc -eq 2 ] && grep -q "duplicate key 'scaling'" "$scratch/err" && ok \
   || bad "--set with a second key in its value exited $rc: $(cat "$scratch/err")"
 
-# A --set value the table accepts but create refuses (cs_kinetic needs 2 cells
+# A --set value the table accepts but create refuses (cs_kinetic needs 5 cells
 # a direction): the FAIL line names the --set values and create's reason, not
 # "its default parameters".
 cs_kinetic=$top_builddir/plugins/cucker_smale/.libs/cs_kinetic.so
 "$kinlab" check-plugin "$cs_kinetic" --set 'nv=[1]' > "$scratch/out" 2>&1; rc=$?
-[ $rc -eq 6 ] && grep -q "^FAIL  cs_kinetic  create with its parameters with the --set values .*at least 2 cells" \
+[ $rc -eq 6 ] && grep -q "^FAIL  cs_kinetic  create with its parameters with the --set values .*at least 5 cells" \
   "$scratch/out" && ok || { bad "cs_kinetic --set nv=[1] exited $rc:"; grep FAIL "$scratch/out"; }
 
 echo "check_plugin: $pass passed, $fail failed"

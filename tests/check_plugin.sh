@@ -129,5 +129,12 @@ cs_kinetic=$top_builddir/plugins/cucker_smale/.libs/cs_kinetic.so
 [ $rc -eq 6 ] && grep -q "^FAIL  cs_kinetic  create with its parameters with the --set values .*at least 5 cells" \
   "$scratch/out" && ok || { bad "cs_kinetic --set nv=[1] exited $rc:"; grep FAIL "$scratch/out"; }
 
+# A --set key only some plugins of a module declare: the error of the others
+# suggests --name with the module's plugins (issue 13).
+rk=$top_builddir/plugins/integrators/.libs/explicit_rk.so
+"$kinlab" check-plugin "$rk" --set rtol=1e-6 > "$scratch/out" 2> "$scratch/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "integrator euler has no parameter 'rtol'.*holds 5 plugins (euler, ssprk3, rk4, bs32, dopri54): check one with --name NAME" \
+  "$scratch/err" && ok || bad "explicit_rk --set rtol exited $rc: $(cat "$scratch/err")"
+
 echo "check_plugin: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -41,6 +41,7 @@ typedef struct cs_particles {
   double *dvd[3];
   cs_cells cells;
   kl_instance *initial;
+  const kl_params *params; /* the instance's own (for messages naming a key) */
   const char *names[8]; /* invariant columns (string literals) */
   size_t n_names;
 } cs_particles;
@@ -143,6 +144,7 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   s->dim_x = (unsigned)kl_params_int(p, "dim_x");
   s->N = (size_t)kl_params_int(p, "N");
   s->initial = setup->initial;
+  s->params = p;
   const char *ps = kl_params_string(p, "psi");
   s->psi = !strcmp(ps, "indicator") ? PSI_INDICATOR : !strcmp(ps, "bump") ? PSI_BUMP : PSI_ALL;
   s->periodic = !strcmp(kl_params_string(p, "boundary"), "periodic");
@@ -262,8 +264,11 @@ static int initial(void *state, double *t0, double *y, kl_error *err) {
     xl[k] = fmax(xl[k], s->box_lo[k]);
     xh[k] = fmin(xh[k], s->box_lo[k] + s->box_len[k]);
     if (!(xh[k] > xl[k]))
-      return kl_error_set(err, KL_EINVAL, "cs_particles: the support of f0 misses the box in x%u",
-                          k + 1);
+      return kl_params_error(err, KL_EINVAL, s->params, "box_hi",
+                             "the support of f0 (initial '%s') misses the space box [box_lo, "
+                             "box_hi] = [%g, %g] in x%u: move the initial data or widen the box",
+                             kl_instance_name(s->initial), s->box_lo[k],
+                             s->box_lo[k] + s->box_len[k], k + 1);
   }
   unsigned D = s->dim_x + s->d;
   double lo[6], hi[6];

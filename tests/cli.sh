@@ -69,6 +69,23 @@ else
   bad "kinlab bench --csv exited $?: $(tail -n 3 "$scratch/bench.csv")"
 fi
 
+# Threads x jobs: by default at most the available cores (no warning); an
+# explicit --threads or --jobs beyond them is warned about, not silent.
+cores=$(nproc)
+"$kinlab" run --quiet --out "$scratch/cores_default" --jobs 2 --set "sweep={model.n: [16, 20]}" \
+  > /dev/null 2> "$scratch/cores_default.err"
+"$kinlab" run --quiet --out "$scratch/cores_threads" --threads $((cores + 1)) \
+  > /dev/null 2> "$scratch/cores_threads.err"
+"$kinlab" run --quiet --out "$scratch/cores_jobs" --jobs $((cores + 1)) \
+  --set "sweep={model.n: [$(seq -s, 16 2 $((16 + 2 * cores)))]}" > /dev/null 2> "$scratch/cores_jobs.err"
+if ! grep -q "compete for the cores" "$scratch/cores_default.err" \
+   && grep -q "^kinlab: warning: --threads $((cores + 1)): 1 run at once x $((cores + 1)) threads = $((cores + 1)) threads on $cores available core" "$scratch/cores_threads.err" \
+   && grep -q "^kinlab: warning: --jobs $((cores + 1)): $((cores + 1)) runs at once x 1 thread = $((cores + 1)) threads on $cores available core" "$scratch/cores_jobs.err"; then
+  ok
+else
+  bad "oversubscription warnings: default: $(cat "$scratch/cores_default.err"); --threads: $(cat "$scratch/cores_threads.err"); --jobs: $(cat "$scratch/cores_jobs.err")"
+fi
+
 # cpu_s in summary.json (getrusage of the variant): the default experiment is
 # compute-bound, ~0.3 s of CPU on one thread, so cpu_s is clearly positive and
 # at most wall_s x threads (+ 50 ms for clock granularity); the same for

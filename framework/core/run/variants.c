@@ -8,6 +8,10 @@
  * each writes its checkpoint, no further variant is started, and the result
  * is KL_EINTERRUPTED listing the variants that did not complete.  Variant
  * processes die with the parent (PR_SET_PDEATHSIG: SIGTERM, i.e. a checkpoint). */
+#ifdef __linux__
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <sched.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -60,6 +64,55 @@ bool kl_experiment_output_dir(const kl_experiment *exp, const kl_run_options *op
          : opt && opt->out_dir   ? kl_pathf(buf, size, "%s", opt->out_dir)
          : d                     ? kl_pathf(buf, size, "%s", d)
                                  : kl_pathf(buf, size, "runs/%s", exp->name);
+}
+
+/* ------------------------------------------------------------ cores */
+/* Cores this process may run on: its affinity mask (taskset, a batch
+ * system's cpuset), not the machine's count. */
+static int available_cores(void) {
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+/* OMP_NUM_THREADS as a positive count (its first entry), or 0. */
+static int omp_env_threads(void) {
+  const char *e = getenv("OMP_NUM_THREADS");
+  char *end;
+  long v = e ? strtol(e, &end, 10) : 0;
+  return e && end != e && v > 0 && v <= 4096 ? (int)v : 0;
+}
+
+/* Threads of each variant process when jobs > 1 and --threads is not given:
+ * the cores shared out (at least 1), OMP_NUM_THREADS only lowering it, so
+ * that jobs x threads <= cores by default. */
+static int default_threads_per_job(int cores, int jobs) {
+  int per = cores / jobs > 0 ? cores / jobs : 1;
+  int env = omp_env_threads();
+  return env > 0 && env < per ? env : per;
+}
+
+/* An explicit --threads or --jobs that puts more threads than cores to work
+ * is the user's choice, but not a silent one: the processes compete for the
+ * cores (the results do not change, wall_s grows). */
+static void warn_oversubscribed(const kl_run_options *opt, int jobs, int threads, int cores) {
+  long total = (long)jobs * threads;
+  bool chosen = (opt->threads > 0 && total > cores) || (opt->jobs > 0 && jobs > cores);
+  if (!chosen || total <= cores) return;
+  char what[96];
+  if (opt->threads > 0 && opt->jobs > 0)
+    snprintf(what, sizeof what, "--jobs %d --threads %d", opt->jobs, opt->threads);
+  else if (opt->threads > 0) snprintf(what, sizeof what, "--threads %d", opt->threads);
+  else snprintf(what, sizeof what, "--jobs %d", opt->jobs);
+  fprintf(stderr,
+          "kinlab: warning: %s: %d run%s at once x %d thread%s = %ld threads on %d available "
+          "core%s: they compete for the cores (results unchanged, wall_s grows); by default "
+          "jobs x threads <= cores\n",
+          what, jobs, jobs == 1 ? "" : "s", threads, threads == 1 ? "" : "s", total, cores,
+          cores == 1 ? "" : "s");
 }
 
 /* ------------------------------------------------------------ outcomes */
@@ -463,16 +516,20 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
   if (opt->threads > 0) kl_set_threads(opt->threads);
   /* Variants run as separate processes, `jobs` at a time: each is
    * deterministic on its own, so the results do not depend on jobs. */
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  if (cores < 1) cores = 1;
-  int jobs = opt->jobs > 0 ? opt->jobs : (int)cores;
+  int cores = available_cores();
+  size_t to_run = 0;
+  for (size_t i = 0; i < n; i++) to_run += !skip[i];
+  int jobs = opt->jobs > 0 ? opt->jobs : cores;
   if ((size_t)jobs > n) jobs = (int)n;
   if (jobs < 1) jobs = 1;
   kl_run_options child_opt = *opt;
   if (jobs > 1) {
-    child_opt.quiet = true; /* one progress line per variant would interleave */
-    if (child_opt.threads <= 0) child_opt.threads = (int)(cores / jobs > 0 ? cores / jobs : 1);
+    child_opt.quiet = true; /* the parent draws their progress (progress.c) */
+    if (child_opt.threads <= 0) child_opt.threads = default_threads_per_job(cores, jobs);
   }
+  if (rank == 0 && to_run > 0)
+    warn_oversubscribed(opt, jobs, jobs > 1 ? child_opt.threads : (opt->threads > 0 ? opt->threads : 1),
+                        cores);
   /* Every variant set up (dry) before any computes or the run directory is
    * touched: a bad last variant is reported at once, and --force does not
    * remove a run for a configuration that cannot start. */

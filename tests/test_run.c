@@ -672,6 +672,26 @@ static void test_atomic_write_failure(void) {
   unlink(copy);
 }
 
+/* The progress board's line (progress.c, a --jobs run on a terminal): name,
+ * percentage, t / t_final, step, elapsed; "setting up" before the variant's
+ * first report (t NaN); cut to the terminal's width (a wrapped line would
+ * break the redraw in place). */
+size_t run_progress_format(char *buf, size_t size, const char *name, double t, double t_start,
+                           double t_final, uint64_t step, double elapsed, size_t width);
+static void test_progress_format(void) {
+  char buf[256];
+  size_t len = run_progress_format(buf, sizeof buf, "n=64", 0.5, 0, 2, 50, 3.2, 100);
+  CU_ASSERT_STRING_EQUAL(buf, "  n=64  [ 25%] t = 0.5 / 2  step 50  3 s");
+  CU_ASSERT_EQUAL(len, strlen(buf));
+  run_progress_format(buf, sizeof buf, "a", 1.5, 1, 2, 7, 0, 100); /* from a restart's t_start */
+  CU_ASSERT_STRING_EQUAL(buf, "  a  [ 50%] t = 1.5 / 2  step 7  0 s");
+  run_progress_format(buf, sizeof buf, "a", NAN, NAN, NAN, 0, 1, 100);
+  CU_ASSERT_STRING_EQUAL(buf, "  a  [  0%] setting up  1 s");
+  len = run_progress_format(buf, sizeof buf, "a-long-variant-name", 1, 0, 2, 1, 0, 20);
+  CU_ASSERT_EQUAL(len, 19);
+  CU_ASSERT_STRING_EQUAL(buf, "  a-long-variant-na");
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -690,10 +710,13 @@ int main(void) {
       {"restart of an adaptive run keeps its step size", test_restart_adaptive},
       {"a failed write is never renamed into place", test_atomic_write_failure},
       CU_TEST_INFO_NULL};
+  static CU_TestInfo progress_tests[] = {{"progress line format", test_progress_format},
+                                         CU_TEST_INFO_NULL};
   static CU_TestInfo sha_tests[] = {{"FIPS 180-4 examples", test_sha256_vectors},
                                     CU_TEST_INFO_NULL};
   static CU_SuiteInfo suites[] = {{"runner", NULL, NULL, NULL, NULL, tests},
                                   {"sha256", NULL, NULL, NULL, NULL, sha_tests},
+                                  {"progress", NULL, NULL, NULL, NULL, progress_tests},
                                   CU_SUITE_INFO_NULL};
   int rc = kl_test_main(suites);
   char cmd[4200];

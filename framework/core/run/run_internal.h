@@ -5,6 +5,7 @@
  *   schedule.c    output times
  *   observe.c     CSV columns, one output row, snapshot groups
  *   loop.c        the time loop: steps, stop conditions, progress line
+ *   progress.c    the progress board of variants run as processes
  *   checkpoint.c  checkpoint.h5 and restart from it
  *   summary.c     summary.json and config.resolved.yaml
  *   rundir.c      run directories: creation, the .kinlab-run marker, --force,
@@ -100,6 +101,40 @@ int run_loop(run_ctx *r, kl_error *stop_err, kl_error *err);
 int run_check_finite(run_ctx *r, kl_error *err);
 void run_progress_update(run_ctx *r, bool force);
 void run_progress_clear(void *ctx);
+
+/* progress.c: the progress board of a --jobs run (variants as processes). */
+typedef struct run_progress_slot run_progress_slot;
+/* In a variant process: publish progress into slot (NULL: nowhere). */
+void run_progress_set_slot(run_progress_slot *slot);
+void run_progress_publish(const run_ctx *r); /* called by run_progress_update */
+/* "  NAME  [ 42%] t = 0.42 / 1  step 84  3 s" into buf, at most width - 1
+ * characters (t NaN: "setting up"); returns its length. */
+size_t run_progress_format(char *buf, size_t size, const char *name, double t, double t_start,
+                           double t_final, uint64_t step, double elapsed, size_t width);
+typedef struct run_board_text {
+  char *text;
+  size_t len, cap;
+} run_board_text;
+typedef struct run_board {
+  bool on;
+  const kl_experiment *exp;
+  size_t n;                  /* variants */
+  run_progress_slot *slots;  /* n, shared with the variant processes */
+  size_t bytes;
+  double *started;           /* wall time each variant was launched */
+  run_board_text *pending;   /* per variant: its stderr not yet written */
+  size_t drawn;              /* lines on the terminal now */
+} run_board;
+/* Whether to show the board: stderr a terminal, not --quiet; the
+ * environment KINLAB_PROGRESS=always|never overrides the terminal test. */
+bool run_board_wanted(bool quiet);
+int run_board_open(run_board *b, const kl_experiment *exp, size_t n, kl_error *err);
+void run_board_close(run_board *b);
+run_progress_slot *run_board_slot(run_board *b, size_t i); /* reset, launch time now */
+void run_board_clear(run_board *b);
+void run_board_draw(run_board *b, const size_t *running, size_t n_running, size_t done,
+                    size_t failed);
+void run_board_forward(run_board *b, size_t i, int fd, bool at_eof);
 
 /* checkpoint.c */
 int run_identify_config(run_ctx *r, kl_error *err); /* before run_setup */

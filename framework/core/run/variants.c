@@ -215,7 +215,8 @@ static int stopped_result(const runner *R, bool dir_ready, kl_error *err) {
 /* ------------------------------------------------------------ processes */
 typedef struct child {
   pid_t pid;
-  int fd; /* read end of the pipe carrying the child's kl_error */
+  int fd;     /* read end of the pipe carrying the child's kl_error */
+  int err_fd; /* read end of its stderr while the progress board is shown, or -1 */
   size_t variant;
 } child;
 
@@ -326,18 +327,33 @@ static int dry_setup_in_child(const kl_experiment *exp, const kl_registry *reg, 
 /* Fork a process running variant i; the caller has blocked the stop signals
  * (old: the mask to restore in the child). */
 static int launch(runner *R, size_t i, bool restart, const kl_run_options *copt, child *ch,
-                  size_t running, const int wake[2], const sigset_t *old, kl_error *err) {
+                  size_t running, const int wake[2], const sigset_t *old, run_board *board,
+                  kl_error *err) {
   char dir[PATH_MAX];
   variant_dir(R, i, dir, sizeof dir);
-  int fds[2];
+  int fds[2], errp[2] = {-1, -1};
+  if (board->on && pipe(errp) != 0) return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  run_progress_slot *slot = run_board_slot(board, i);
   pid_t parent = getpid(), pid;
   int rc = fork_reporting(fds, &pid, err);
-  if (rc) return rc;
+  if (rc) {
+    if (errp[0] >= 0) close(errp[0]), close(errp[1]);
+    return rc;
+  }
   if (pid == 0) { /* the child runs one variant and reports its kl_error */
     kl_run_set_wake_fd(-1);
     close(wake[0]);
     close(wake[1]);
-    for (size_t k = 0; k < running; k++) close(ch[k].fd);
+    for (size_t k = 0; k < running; k++) {
+      close(ch[k].fd);
+      if (ch[k].err_fd >= 0) close(ch[k].err_fd);
+    }
+    if (errp[1] >= 0) { /* its messages reach the terminal through the parent's board */
+      dup2(errp[1], STDERR_FILENO);
+      close(errp[0]);
+      close(errp[1]);
+    }
+    run_progress_set_slot(slot);
     /* SIGTERM: the variant writes its checkpoint when the parent is gone. */
     if (!child_bound_to(parent, SIGTERM)) _exit(CHILD_NOT_STARTED);
     pthread_sigmask(SIG_SETMASK, old, NULL);
@@ -351,16 +367,25 @@ static int launch(runner *R, size_t i, bool restart, const kl_run_options *copt,
     (void)w;
     _exit(crc ? 1 : 0);
   }
-  ch[running] = (child){pid, fds[0], i};
+  if (errp[1] >= 0) {
+    close(errp[1]);
+    fcntl(errp[0], F_SETFL, fcntl(errp[0], F_GETFL) | O_NONBLOCK);
+  }
+  ch[running] = (child){pid, fds[0], errp[0], i};
   return KL_OK;
 }
 
-/* A variant process has reported (or closed its pipe): reap it, record it. */
-static void collect(runner *R, const child *c) {
+/* A variant process has reported (or closed its pipe): reap it, write what
+ * it left on its stderr pipe, record it. */
+static void collect(runner *R, const child *c, run_board *board) {
   kl_error e = {0, ""};
   ssize_t got = read_full(c->fd, &e, sizeof e);
   close(c->fd);
   int status = reap(c->pid);
+  if (c->err_fd >= 0) {
+    run_board_forward(board, c->variant, c->err_fd, true);
+    close(c->err_fd);
+  }
   if (got == 0 && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NOT_STARTED) return;
   if (got != (ssize_t)sizeof e) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_PLUGIN_CRASH) /* the handler said which */
@@ -387,14 +412,19 @@ static int run_processes(runner *R, const bool *skip, const bool *restart_from, 
                          const kl_run_options *copt, kl_error *err) {
   const size_t n = R->exp->n_runs;
   child *ch = calloc((size_t)jobs, sizeof *ch);
-  struct pollfd *pf = calloc((size_t)jobs + 1, sizeof *pf);
+  struct pollfd *pf = calloc(2 * (size_t)jobs + 1, sizeof *pf);
+  size_t *shown = calloc((size_t)jobs, sizeof *shown); /* the running variants, for the board */
   int wake[2] = {-1, -1};
   int rc = KL_OK;
-  if (!ch || !pf) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+  run_board board = {0};
+  if (!ch || !pf || !shown) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
   else if (pipe(wake) != 0) rc = kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  else if (run_board_wanted(R->opt->quiet)) rc = run_board_open(&board, R->exp, n, err);
   if (rc) {
+    if (wake[0] >= 0) close(wake[0]), close(wake[1]);
     free(ch);
     free(pf);
+    free(shown);
     return rc;
   }
   for (int k = 0; k < 2; k++) {
@@ -422,17 +452,31 @@ static int run_processes(runner *R, const bool *skip, const bool *restart_from, 
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         break;
       }
-      rc = launch(R, i, restart_from[i], copt, ch, running, wake, &old, err);
+      rc = launch(R, i, restart_from[i], copt, ch, running, wake, &old, &board, err);
       if (!rc) running++;
       pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     if (running == 0) break;
+    if (board.on) {
+      size_t done = 0;
+      for (size_t i = 0; i < n; i++) done += R->outcome[i] == COMPLETED || R->outcome[i] == FAILED;
+      for (size_t k = 0; k < running; k++) shown[k] = ch[k].variant;
+      run_board_draw(&board, shown, running, done, R->failed);
+    }
     pf[0] = (struct pollfd){wake[0], POLLIN, 0};
-    for (size_t k = 0; k < running; k++) pf[k + 1] = (struct pollfd){ch[k].fd, POLLIN, 0};
-    if (poll(pf, running + 1, -1) < 0) {
+    for (size_t k = 0; k < running; k++) {
+      pf[k + 1] = (struct pollfd){ch[k].fd, POLLIN, 0};
+      /* fd -1: poll ignores it */
+      pf[running + k + 1] = (struct pollfd){ch[k].err_fd, POLLIN, 0};
+    }
+    /* The board is redrawn at least every 0.25 s; without it, poll sleeps. */
+    if (poll(pf, 2 * running + 1, board.on ? 250 : -1) < 0) {
       if (errno == EINTR) continue;
       pf[1].revents = POLLIN; /* cannot poll: wait for the first child instead */
     }
+    for (size_t k = 0; k < running; k++)
+      if (ch[k].err_fd >= 0 && (pf[running + k + 1].revents & POLLIN))
+        run_board_forward(&board, ch[k].variant, ch[k].err_fd, false);
     if (pf[0].revents) {
       char drain[64];
       while (read(wake[0], drain, sizeof drain) > 0) {
@@ -440,15 +484,18 @@ static int run_processes(runner *R, const bool *skip, const bool *restart_from, 
     }
     for (size_t k = running; k-- > 0;)
       if (pf[k + 1].revents) {
-        collect(R, &ch[k]);
+        run_board_clear(&board); /* record() may print */
+        collect(R, &ch[k], &board);
         ch[k] = ch[--running];
       }
   }
+  run_board_close(&board);
   kl_run_set_wake_fd(-1);
   close(wake[0]);
   close(wake[1]);
   free(ch);
   free(pf);
+  free(shown);
   return rc;
 }
 

@@ -672,6 +672,51 @@ static void test_atomic_write_failure(void) {
   unlink(copy);
 }
 
+/* The drift check of declared-conserved invariants (observe.c): "sum" of
+ * test_decay is e^{-t} times its start (6): declared, it trips its class's
+ * bound at the first output time where 1 - e^{-lambda t} exceeds it, with
+ * exit 4 naming the invariant, the drift and the bound, the row kept. */
+static void test_conserved_drift(void) {
+  char dir[4200];
+  kl_error err;
+  /* truncation class, default bound 0.1: 1 - e^{-0.25} = 0.22 at t = 0.25 (Euler: 0.222) */
+  snprintf(dir, sizeof dir, "%s/drift_truncation", base_dir);
+  int rc = run_text(experiment_text(", sum_class: 2", ""), dir, false, NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "invariant 'sum', which model 'test_decay' keeps up "
+                                             "to the time integrator's error, drifted from 6 to"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "by t = 0.25 (relative drift 0.222"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "beyond time.max_drift_truncation = 0.1"));
+  CU_ASSERT_EQUAL(count_lines(dir, "timeseries.csv"), 3); /* header, t = 0, the drifted 0.25 */
+  /* the bound is inclusive-exclusive at its edge: 0.23 lets t = 0.25 pass, not t = 0.5 */
+  snprintf(dir, sizeof dir, "%s/drift_bound", base_dir);
+  rc = run_text(experiment_text(", sum_class: 2", ", max_drift_truncation: 0.23"), dir, false,
+                NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "by t = 0.5 "));
+  /* 0: no check */
+  snprintf(dir, sizeof dir, "%s/drift_off", base_dir);
+  rc = run_text(experiment_text(", sum_class: 2", ", max_drift_truncation: 0"), dir, false, NULL,
+                0, &err);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  /* round-off class, bound 1e-6: lambda = 1e-5 drifts 2.5e-6 by t = 0.25 */
+  snprintf(dir, sizeof dir, "%s/drift_roundoff", base_dir);
+  const char *slow[] = {"model.lambda=1e-5"};
+  rc = run_text(experiment_text(", sum_class: 1", ""), dir, false, slow, 1, &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "keeps to round-off"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "beyond time.max_drift_roundoff = 1e-06"));
+  /* not declared (the default): no check whatever the drift */
+  snprintf(dir, sizeof dir, "%s/drift_undeclared", base_dir);
+  rc = run_text(experiment_text("", ""), dir, false, NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  /* an undefined class is the plugin's error */
+  snprintf(dir, sizeof dir, "%s/drift_bad_class", base_dir);
+  rc = run_text(experiment_text(", sum_class: 3", ""), dir, false, NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_EPLUGIN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "conservation class 3 of invariant 'sum'"));
+}
+
 /* The progress board's line (progress.c, a --jobs run on a terminal): name,
  * percentage, t / t_final, step, elapsed; "setting up" before the variant's
  * first report (t NaN); cut to the terminal's width (a wrapped line would
@@ -709,6 +754,7 @@ int main(void) {
       {"run directory lock", test_run_dir_lock},
       {"restart of an adaptive run keeps its step size", test_restart_adaptive},
       {"a failed write is never renamed into place", test_atomic_write_failure},
+      {"a declared-conserved invariant that drifts stops the run", test_conserved_drift},
       CU_TEST_INFO_NULL};
   static CU_TestInfo progress_tests[] = {{"progress line format", test_progress_format},
                                          CU_TEST_INFO_NULL};

@@ -392,6 +392,14 @@ static size_t invariant_names(void *state, const char *const **names) {
   return s->n_names;
 }
 
+/* Weights are constant and every pair's contributions are equal and
+ * opposite (all_to_all: sum_i w (vbar - v_i) = 0): mass and momentum to
+ * round-off, whatever the boundary. */
+static void conservation(void *state, kl_conservation *classes) {
+  const cs_particles *s = state;
+  cs_conservation(classes, s->d, true, true);
+}
+
 static int invariants(void *state, double t, const double *y, double *out, kl_error *err) {
   (void)t, (void)err;
   cs_particles *s = state;
@@ -430,7 +438,8 @@ static const kl_model_ops ops = {sizeof(kl_model_ops),
                                  view,
                                  invariant_names,
                                  invariants,
-                                 NULL};
+                                 NULL,
+                                 conservation};
 
 static const kl_plugin_info info = {
     KL_PLUGIN_HEADER,

@@ -1107,6 +1107,17 @@ static int lp_invariants(void *state, double t, const double *y, double *values,
   return KL_OK;
 }
 
+/* Constant weights; antisymmetric pairs with A(z)z = 0 (also inside random
+ * batches): mass and momentum to round-off, the energy up to the time
+ * integrator's error (exactly in the semi-discrete system). */
+static void lp_conservation(void *state, kl_conservation *classes) {
+  const lp_state *s = state;
+  size_t q = 0;
+  classes[q++] = KL_CONSERVED_ROUNDOFF;
+  for (unsigned a = 0; a < s->d; a++) classes[q++] = KL_CONSERVED_ROUNDOFF;
+  classes[q] = KL_CONSERVED_TRUNCATION;
+}
+
 static const kl_model_ops lp_ops = {
     .struct_size = sizeof(kl_model_ops),
     .size = lp_size,
@@ -1116,6 +1127,7 @@ static const kl_model_ops lp_ops = {
     .invariant_names = lp_invariant_names,
     .invariants = lp_invariants,
     .check_dt = lp_check_dt,
+    .conservation = lp_conservation,
 };
 
 static const kl_plugin_info lp_info = {

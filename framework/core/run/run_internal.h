@@ -45,6 +45,11 @@ typedef struct run_ctx {
   size_t rows;          /* rows written to timeseries.csv */
   /* columns */
   size_t n_cols, n_inv;
+  /* drift check of the conserved invariants (observe.c) */
+  kl_conservation *inv_class; /* n_inv, from the model */
+  double *inv0;               /* values at the start (or at the restart point) */
+  bool have_inv0;
+  double max_drift[3];        /* by kl_conservation; 0: no check */
   char **col_names;
   double *row;
   size_t *diag_col_start;
@@ -90,6 +95,9 @@ int run_setup_output_times(run_ctx *r, kl_error *err);
 int run_setup_columns(run_ctx *r, kl_error *err);
 int run_write_csv_header(run_ctx *r, kl_error *err);
 int run_observe(run_ctx *r, kl_error *err);
+/* The invariants' reference values for the drift check, from the state now
+ * (a restart: the restored state). */
+int run_drift_reference(run_ctx *r, kl_error *err);
 
 /* loop.c */
 bool kl_run_stop_requested(void);

@@ -29,9 +29,10 @@ extern "C" {
 #endif
 
 #define KL_ABI_MAJOR 1u /* incompatible changes bump this */
-#define KL_ABI_MINOR 2u /* additions at the end of tables bump this (1: mollifier separable;
+#define KL_ABI_MINOR 3u /* additions at the end of tables bump this (1: mollifier separable;
                            2: mollifier width, kernel power_law, initial mass and
-                           exact_parameter; kernel gamma no longer REQUIRED) */
+                           exact_parameter; kernel gamma no longer REQUIRED;
+                           3: model conservation) */
 
 #define KL_PLUGIN_ENTRY_SYMBOL "kinlab_plugin_entry"
 

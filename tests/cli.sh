@@ -88,9 +88,9 @@ if grep -q $'\x1b\\[3A\r\x1b\\[J' "$scratch/board.err" \
    && grep -qx "kinlab: 0 of 2 variants done, 2 running" "$scratch/board.txt" \
    && grep -qE "^  n=32  \[  0%\] setting up  0 s$" "$scratch/board.txt" \
    && grep -qE "^  n=(32|40)  \[ *[0-9]+%\] t = [0-9.e+-]+ / 2  step [0-9]+  [0-9]+ s$" "$scratch/board.txt" \
-   && [ "$(grep -c "warning" "$scratch/board.txt")" = 2 ] \
-   && awk -v esc=$'\x1b' '/warning/ { if (index($0, esc "[J") == 0 && !prev) bad = 1 }
-        { prev = ($0 ~ /warning/) } END { exit bad }' "$scratch/board.err" \
+   && [ "$(grep -c "warning: variant" "$scratch/board.txt")" = 2 ] \
+   && awk -v esc=$'\x1b' '/warning: variant/ { if (index($0, esc "[J") == 0 && !prev) bad = 1 }
+        { prev = ($0 ~ /warning: variant/) } END { exit bad }' "$scratch/board.err" \
    && [ "$(grep -c "^kinlab: warning: variant 'n=\(32\|40\)': model: box = 6 is set" "$scratch/board.txt")" = 2 ] \
    && ! grep -q $'\x1b' "$scratch/board_pipe.err" && ! grep -q "variants done" "$scratch/board_pipe.err" \
    && [ "$(grep -c "warning: variant" "$scratch/board_pipe.err")" = 2 ] \
@@ -103,7 +103,7 @@ fi
 # Threads x jobs: by default at most the available cores (no warning); an
 # explicit --threads or --jobs beyond them is warned about, not silent.
 cores=$(nproc)
-"$kinlab" run --quiet --out "$scratch/cores_default" --jobs 2 --set "sweep={model.n: [16, 20]}" \
+"$kinlab" run --quiet --out "$scratch/cores_default" --set "sweep={model.n: [16, 20]}" \
   > /dev/null 2> "$scratch/cores_default.err"
 "$kinlab" run --quiet --out "$scratch/cores_threads" --threads $((cores + 1)) \
   > /dev/null 2> "$scratch/cores_threads.err"

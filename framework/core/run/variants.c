@@ -419,7 +419,11 @@ static int run_processes(runner *R, const bool *skip, const bool *restart_from, 
   run_board board = {0};
   if (!ch || !pf || !shown) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
   else if (pipe(wake) != 0) rc = kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
-  else if (run_board_wanted(R->opt->quiet)) rc = run_board_open(&board, R->exp, n, err);
+  else if (run_board_wanted(R->opt->quiet)) {
+    kl_error berr;
+    if (run_board_open(&board, R->exp, n, &berr)) /* a display, not worth failing the run for */
+      fprintf(stderr, "kinlab: warning: no progress display: %s\n", berr.message);
+  }
   if (rc) {
     if (wake[0] >= 0) close(wake[0]), close(wake[1]);
     free(ch);

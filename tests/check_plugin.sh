@@ -125,13 +125,20 @@ gaussian=$top_builddir/plugins/landau/.libs/gaussian.so
 [ $rc -eq 2 ] && grep -q "duplicate key 'scaling'" "$scratch/err" && ok \
   || bad "--set with a second key in its value exited $rc: $(cat "$scratch/err")"
 
-# A --set value the table accepts but create refuses (cs_kinetic needs 2 cells
+# A --set value the table accepts but create refuses (cs_kinetic needs 5 cells
 # a direction): the FAIL line names the --set values and create's reason, not
 # "its default parameters".
 cs_kinetic=$top_builddir/plugins/cucker_smale/.libs/cs_kinetic.so
 "$kinlab" check-plugin "$cs_kinetic" --set 'nv=[1]' > "$scratch/out" 2>&1; rc=$?
-[ $rc -eq 6 ] && grep -q "^FAIL  cs_kinetic  create with its parameters with the --set values .*at least 2 cells" \
+[ $rc -eq 6 ] && grep -q "^FAIL  cs_kinetic  create with its parameters with the --set values .*at least 5 cells" \
   "$scratch/out" && ok || { bad "cs_kinetic --set nv=[1] exited $rc:"; grep FAIL "$scratch/out"; }
+
+# A --set key only some plugins of a module declare: the error of the others
+# suggests --name with the module's plugins (issue 13).
+rk=$top_builddir/plugins/integrators/.libs/explicit_rk.so
+"$kinlab" check-plugin "$rk" --set rtol=1e-6 > "$scratch/out" 2> "$scratch/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "integrator euler has no parameter 'rtol'.*holds 5 plugins (euler, ssprk3, rk4, bs32, dopri54): check one with --name NAME" \
+  "$scratch/err" && ok || bad "explicit_rk --set rtol exited $rc: $(cat "$scratch/err")"
 
 echo "check_plugin: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -85,6 +85,53 @@ for opts in "--tree-degree 5" "--no-direct" "--tree --tree-theta 1" "--tree --no
   "$kinlab" bench --n 64 --no-rhs $opts > /dev/null 2>&1
   [ $? -eq 1 ] && ok || bad "bench $opts: expected a usage error (exit 1)"
 done
+# The progress board of a --jobs run: on a terminal only (KINLAB_PROGRESS=always
+# stands in for one here); an aggregate line and one line per running variant,
+# redrawn in place; the children's warnings (naming their variant) on lines of
+# their own, written after the board is cleared (or right after another such
+# line), never into it; off when not a terminal and under --quiet.
+board_run() { # OUT_NAME [ENV...]: a 2-variant --jobs 2 run (~1 s: boards redrawn) whose variants warn
+  local out=$1; shift
+  env "$@" "$kinlab" run --out "$scratch/$out" --jobs 2 --set "sweep={model.n: [32, 40]}" \
+    --set model.box=6 --set model.box_tail_tol=1e-6 > /dev/null 2> "$scratch/$out.err"
+}
+board_run board KINLAB_PROGRESS=always
+board_run board_pipe
+KINLAB_PROGRESS=always "$kinlab" run --quiet --out "$scratch/board_quiet" --jobs 2 \
+  --set "sweep={model.n: [16, 20]}" 2> "$scratch/board_quiet.err" > /dev/null
+sed 's/\x1b\[[0-9]*[AJ]//g; s/\r//g' "$scratch/board.err" > "$scratch/board.txt"
+if grep -q $'\x1b\\[3A\r\x1b\\[J' "$scratch/board.err" \
+   && grep -qx "kinlab: 0 of 2 variants done, 2 running" "$scratch/board.txt" \
+   && grep -qE "^  n=32  \[  0%\] setting up  0 s$" "$scratch/board.txt" \
+   && grep -qE "^  n=(32|40)  \[ *[0-9]+%\] t = [0-9.e+-]+ / 2  step [0-9]+  [0-9]+ s$" "$scratch/board.txt" \
+   && [ "$(grep -c "warning: variant" "$scratch/board.txt")" = 2 ] \
+   && awk -v esc=$'\x1b' '/warning: variant/ { if (index($0, esc "[J") == 0 && !prev) bad = 1 }
+        { prev = ($0 ~ /warning: variant/) } END { exit bad }' "$scratch/board.err" \
+   && [ "$(grep -c "^kinlab: warning: variant 'n=\(32\|40\)': model: box = 6 is set" "$scratch/board.txt")" = 2 ] \
+   && ! grep -q $'\x1b' "$scratch/board_pipe.err" && ! grep -q "variants done" "$scratch/board_pipe.err" \
+   && [ "$(grep -c "warning: variant" "$scratch/board_pipe.err")" = 2 ] \
+   && ! grep -q "variants done" "$scratch/board_quiet.err"; then
+  ok
+else
+  bad "progress board: $(cat -v "$scratch/board.err" | head -20); piped: $(cat -v "$scratch/board_pipe.err")"
+fi
+
+# Threads x jobs: by default at most the available cores (no warning); an
+# explicit --threads or --jobs beyond them is warned about, not silent.
+cores=$(nproc)
+"$kinlab" run --quiet --out "$scratch/cores_default" --set "sweep={model.n: [16, 20]}" \
+  > /dev/null 2> "$scratch/cores_default.err"
+"$kinlab" run --quiet --out "$scratch/cores_threads" --threads $((cores + 1)) \
+  > /dev/null 2> "$scratch/cores_threads.err"
+"$kinlab" run --quiet --out "$scratch/cores_jobs" --jobs $((cores + 1)) \
+  --set "sweep={model.n: [$(seq -s, 16 2 $((16 + 2 * cores)))]}" > /dev/null 2> "$scratch/cores_jobs.err"
+if ! grep -q "compete for the cores" "$scratch/cores_default.err" \
+   && grep -q "^kinlab: warning: --threads $((cores + 1)): 1 run at once x $((cores + 1)) threads = $((cores + 1)) threads on $cores available core" "$scratch/cores_threads.err" \
+   && grep -q "^kinlab: warning: --jobs $((cores + 1)): $((cores + 1)) runs at once x 1 thread = $((cores + 1)) threads on $cores available core" "$scratch/cores_jobs.err"; then
+  ok
+else
+  bad "oversubscription warnings: default: $(cat "$scratch/cores_default.err"); --threads: $(cat "$scratch/cores_threads.err"); --jobs: $(cat "$scratch/cores_jobs.err")"
+fi
 
 # cpu_s in summary.json (getrusage of the variant): the default experiment is
 # compute-bound, ~0.3 s of CPU on one thread, so cpu_s is clearly positive and

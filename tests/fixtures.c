@@ -14,6 +14,7 @@ typedef struct decay {
   bool blowup;
   long stop_after_rhs; /* > 0: request a stop after that many rhs calls */
   long calls;
+  long sum_class; /* kl_conservation declared for the column "sum" */
   kl_instance *initial;
 } decay;
 
@@ -22,6 +23,8 @@ static const kl_param_spec decay_params[] = {
     {"lambda", KL_PARAM_REAL, "1", 0, 0, 0, NULL, "1/s", "decay rate"},
     {"blowup", KL_PARAM_BOOL, "false", 0, 0, 0, NULL, NULL, "y' = y^2 instead"},
     {"stop_after_rhs", KL_PARAM_INT, "0", 0, 0, KL_PARAM_HAS_MIN, NULL, NULL, "test hook"},
+    {"sum_class", KL_PARAM_INT, "0", 0, 3, KL_PARAM_HAS_MIN | KL_PARAM_HAS_MAX, NULL, NULL,
+     "conservation class declared for 'sum' (3: an invalid one)"},
     KL_PARAM_END};
 
 static int decay_create(const kl_setup *s, void **state, kl_error *err) {
@@ -30,6 +33,7 @@ static int decay_create(const kl_setup *s, void **state, kl_error *err) {
   m->lambda = kl_params_real(s->params, "lambda");
   m->blowup = kl_params_bool(s->params, "blowup");
   m->stop_after_rhs = kl_params_int(s->params, "stop_after_rhs");
+  m->sum_class = kl_params_int(s->params, "sum_class");
   m->initial = s->initial;
   *state = m;
   return KL_OK;
@@ -72,9 +76,14 @@ static int decay_invariants(void *s, double t, const double *y, double *v, kl_er
   v[1] = y[0] + y[1] + y[2];
   return KL_OK;
 }
+/* "sum" decays as e^{-lambda t}: declared conserved, it drifts by
+ * 1 - e^{-lambda t} (relative to its initial value, the largest declared). */
+static void decay_conservation(void *s, kl_conservation *classes) {
+  classes[1] = (kl_conservation)((decay *)s)->sum_class;
+}
 static const kl_model_ops decay_ops = {sizeof(kl_model_ops), decay_size, decay_initial, decay_rhs,
                                        NULL, NULL, NULL, NULL, decay_view, decay_inv_names,
-                                       decay_invariants, NULL};
+                                       decay_invariants, NULL, decay_conservation};
 static const kl_plugin_info decay_info = {KL_PLUGIN_HEADER, KL_KIND_MODEL, "test_decay",
                                           "y' = -lambda y", decay_params, &decay_ops,
                                           decay_create, decay_destroy};

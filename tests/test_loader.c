@@ -419,7 +419,7 @@ static void test_kind_rules_at_create(void) {
                                               no_columns, NULL, NULL};
   static const kl_model_ops model_ops = {sizeof(kl_model_ops), model_size, model_initial,
                                          model_rhs, NULL, NULL, NULL, NULL, model_view, NULL,
-                                         NULL, NULL};
+                                         NULL, NULL, NULL};
   static const kl_plugin_info infos[] = {
       {KL_PLUGIN_HEADER, KL_KIND_DIAGNOSTIC, "cols_no_observe", "", NULL, &diag_cols, NULL, NULL},
       {KL_PLUGIN_HEADER, KL_KIND_DIAGNOSTIC, "no_cols_no_observe", "", NULL, &diag_none, NULL,

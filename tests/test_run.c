@@ -672,6 +672,71 @@ static void test_atomic_write_failure(void) {
   unlink(copy);
 }
 
+/* The drift check of declared-conserved invariants (observe.c): "sum" of
+ * test_decay is e^{-t} times its start (6): declared, it trips its class's
+ * bound at the first output time where 1 - e^{-lambda t} exceeds it, with
+ * exit 4 naming the invariant, the drift and the bound, the row kept. */
+static void test_conserved_drift(void) {
+  char dir[4200];
+  kl_error err;
+  /* truncation class, default bound 0.1: 1 - e^{-0.25} = 0.22 at t = 0.25 (Euler: 0.222) */
+  snprintf(dir, sizeof dir, "%s/drift_truncation", base_dir);
+  int rc = run_text(experiment_text(", sum_class: 2", ""), dir, false, NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "invariant 'sum', which model 'test_decay' keeps up "
+                                             "to the time integrator's error, drifted from 6 to"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "by t = 0.25 (relative drift 0.222"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "beyond time.max_drift_truncation = 0.1"));
+  CU_ASSERT_EQUAL(count_lines(dir, "timeseries.csv"), 3); /* header, t = 0, the drifted 0.25 */
+  /* the bound is inclusive-exclusive at its edge: 0.23 lets t = 0.25 pass, not t = 0.5 */
+  snprintf(dir, sizeof dir, "%s/drift_bound", base_dir);
+  rc = run_text(experiment_text(", sum_class: 2", ", max_drift_truncation: 0.23"), dir, false,
+                NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "by t = 0.5 "));
+  /* 0: no check */
+  snprintf(dir, sizeof dir, "%s/drift_off", base_dir);
+  rc = run_text(experiment_text(", sum_class: 2", ", max_drift_truncation: 0"), dir, false, NULL,
+                0, &err);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  /* round-off class, bound 1e-6: lambda = 1e-5 drifts 2.5e-6 by t = 0.25 */
+  snprintf(dir, sizeof dir, "%s/drift_roundoff", base_dir);
+  const char *slow[] = {"model.lambda=1e-5"};
+  rc = run_text(experiment_text(", sum_class: 1", ""), dir, false, slow, 1, &err);
+  CU_ASSERT_EQUAL(rc, KL_ENUMERIC);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "keeps to round-off"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "beyond time.max_drift_roundoff = 1e-06"));
+  /* not declared (the default): no check whatever the drift */
+  snprintf(dir, sizeof dir, "%s/drift_undeclared", base_dir);
+  rc = run_text(experiment_text("", ""), dir, false, NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_OK);
+  /* an undefined class is the plugin's error */
+  snprintf(dir, sizeof dir, "%s/drift_bad_class", base_dir);
+  rc = run_text(experiment_text(", sum_class: 3", ""), dir, false, NULL, 0, &err);
+  CU_ASSERT_EQUAL(rc, KL_EPLUGIN);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "conservation class 3 of invariant 'sum'"));
+}
+
+/* The progress board's line (progress.c, a --jobs run on a terminal): name,
+ * percentage, t / t_final, step, elapsed; "setting up" before the variant's
+ * first report (t NaN); cut to the terminal's width (a wrapped line would
+ * break the redraw in place). */
+size_t run_progress_format(char *buf, size_t size, const char *name, double t, double t_start,
+                           double t_final, uint64_t step, double elapsed, size_t width);
+static void test_progress_format(void) {
+  char buf[256];
+  size_t len = run_progress_format(buf, sizeof buf, "n=64", 0.5, 0, 2, 50, 3.2, 100);
+  CU_ASSERT_STRING_EQUAL(buf, "  n=64  [ 25%] t = 0.5 / 2  step 50  3 s");
+  CU_ASSERT_EQUAL(len, strlen(buf));
+  run_progress_format(buf, sizeof buf, "a", 1.5, 1, 2, 7, 0, 100); /* from a restart's t_start */
+  CU_ASSERT_STRING_EQUAL(buf, "  a  [ 50%] t = 1.5 / 2  step 7  0 s");
+  run_progress_format(buf, sizeof buf, "a", NAN, NAN, NAN, 0, 1, 100);
+  CU_ASSERT_STRING_EQUAL(buf, "  a  [  0%] setting up  1 s");
+  len = run_progress_format(buf, sizeof buf, "a-long-variant-name", 1, 0, 2, 1, 0, 20);
+  CU_ASSERT_EQUAL(len, 19);
+  CU_ASSERT_STRING_EQUAL(buf, "  a-long-variant-na");
+}
+
 int main(void) {
   if (!mkdtemp(base_dir)) return 1;
   static CU_TestInfo tests[] = {
@@ -689,11 +754,15 @@ int main(void) {
       {"run directory lock", test_run_dir_lock},
       {"restart of an adaptive run keeps its step size", test_restart_adaptive},
       {"a failed write is never renamed into place", test_atomic_write_failure},
+      {"a declared-conserved invariant that drifts stops the run", test_conserved_drift},
       CU_TEST_INFO_NULL};
+  static CU_TestInfo progress_tests[] = {{"progress line format", test_progress_format},
+                                         CU_TEST_INFO_NULL};
   static CU_TestInfo sha_tests[] = {{"FIPS 180-4 examples", test_sha256_vectors},
                                     CU_TEST_INFO_NULL};
   static CU_SuiteInfo suites[] = {{"runner", NULL, NULL, NULL, NULL, tests},
                                   {"sha256", NULL, NULL, NULL, NULL, sha_tests},
+                                  {"progress", NULL, NULL, NULL, NULL, progress_tests},
                                   CU_SUITE_INFO_NULL};
   int rc = kl_test_main(suites);
   char cmd[4200];

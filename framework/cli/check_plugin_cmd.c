@@ -110,6 +110,21 @@ int kl_cli_check_plugin(int argc, char **argv) {
     free(sets);
     return code;
   }
+  /* A --set meant for one plugin of a module holding several: say how to
+   * check that one alone. */
+  char others[512] = "";
+  size_t n_selected = 0, used = 0;
+  for (size_t i = 0; i < kl_registry_count(alone); i++) {
+    const kl_plugin_info *p = kl_registry_at(alone, i);
+    if ((kind && (int)p->kind != kind) || (name && strcmp(name, p->name))) continue;
+    int w = snprintf(others + used, sizeof others - used, "%s%s", n_selected ? ", " : "", p->name);
+    if (w > 0 && (size_t)w < sizeof others - used) used += (size_t)w;
+    n_selected++;
+  }
+  char name_hint[640] = "";
+  if (n_selected > 1)
+    snprintf(name_hint, sizeof name_hint, "; %s holds %zu plugins (%s): check one with --name NAME",
+             file, n_selected, others);
   unsigned checked = 0, failed_plugins = 0;
   for (size_t i = 0; i < kl_registry_count(alone); i++) {
     const kl_plugin_info *mine = kl_registry_at(alone, i);
@@ -141,17 +156,17 @@ int kl_cli_check_plugin(int argc, char **argv) {
         unknown = key;
         const char *near = kl_did_you_mean(key, names, n_names);
         fprintf(stderr, "kinlab: error: --set %s: %s %s has no parameter '%s'%s%s%s (kinlab "
-                        "plugins --describe %s)\n", sets[k], kl_kind_name(mine->kind), mine->name,
+                        "plugins --describe %s)%s\n", sets[k], kl_kind_name(mine->kind), mine->name,
                 key, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "",
-                mine->name);
+                mine->name, name_hint);
         code = EXIT_INPUT;
       }
     }
     if (unknown) continue;
     if (missing) {
       fprintf(stderr, "kinlab: error: %s %s: parameter '%s' has no default: give it with --set "
-                      "%s=VALUE (kinlab plugins --describe %s)\n", kl_kind_name(mine->kind),
-              mine->name, missing->name, missing->name, mine->name);
+                      "%s=VALUE (kinlab plugins --describe %s)%s\n", kl_kind_name(mine->kind),
+              mine->name, missing->name, missing->name, mine->name, n_sets ? name_hint : "");
       code = EXIT_INPUT;
       continue;
     }

@@ -40,6 +40,13 @@ const kl_param_spec kl_time_specs[] = {
      "endless; raise it for a run that needs more."},
     {"max_outputs", KL_PARAM_INT, "10000000", 1, 0, KL_PARAM_HAS_MIN, NULL, "1",
      "Refuse more than this many output times; raise it for a run that needs more."},
+    {"max_drift_roundoff", KL_PARAM_REAL, "1e-6", 0, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "Stop (exit 4) when an invariant the model keeps to round-off (mass, momentum) has "
+     "drifted from its initial value by more than this at an output time, relative to the "
+     "largest initial magnitude of the model's conserved invariants (0: no check)."},
+    {"max_drift_truncation", KL_PARAM_REAL, "0.1", 0, 0, KL_PARAM_HAS_MIN, NULL, "1",
+     "The same for an invariant the model keeps up to the time integrator's error (the "
+     "Landau particles' energy) (0: no check)."},
     KL_PARAM_END};
 
 const kl_param_spec kl_output_specs[] = {

@@ -507,6 +507,14 @@ int kl_model_check_dt(const kl_instance *m, double dt, kl_error *err) {
   return op ? op(m->state, dt, err) : KL_OK;
 }
 
+void kl_model_conservation(const kl_instance *m, kl_conservation *classes) {
+  const char *const *names;
+  size_t n = kl_model_invariant_names(m, &names);
+  for (size_t i = 0; i < n; i++) classes[i] = KL_NOT_CONSERVED;
+  void (*op)(void *, kl_conservation *) = KL_OP(m, kl_model_ops, conservation);
+  if (op) op(m->state, classes);
+}
+
 /* ----------------------------------------------------------- integrator */
 unsigned kl_integrator_order(const kl_instance *i) {
   return KL_OP(i, kl_integrator_ops, order)(i->state);

@@ -26,6 +26,7 @@ framework_core_libkinlab_la_SOURCES = \
 	framework/core/run/rundir.c \
 	framework/core/run/run.c \
 	framework/core/run/variants.c \
+	framework/core/run/progress.c \
 	framework/core/run/run_internal.h \
 	framework/core/default_experiment.c \
 	framework/core/internal.h \

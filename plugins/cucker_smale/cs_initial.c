@@ -45,8 +45,9 @@ static const kl_param_spec patch_params[] = {
 static int patch_create(const kl_setup *setup, void **state, kl_error *err) {
   const kl_params *p = setup->params;
   if (setup->dim_x > 1)
-    return kl_error_set(err, KL_EINVAL, "initial 'cs_patch' (%s): dim_x = %u not supported (0 or 1)",
-                        kl_params_path(p), setup->dim_x);
+    return kl_params_error(err, KL_EINVAL, p, "type",
+                           "initial 'cs_patch' supports dim_x = 0 or 1, the model has dim_x = %u",
+                           setup->dim_x);
   patch_state *s = calloc(1, sizeof *s);
   if (!s) return kl_error_set(err, KL_ENOMEM, "out of memory");
   s->dim_x = setup->dim_x, s->d = setup->dim_v, s->nd = s->dim_x + s->d;
@@ -155,14 +156,25 @@ static const kl_param_spec gauss_params[] = {
 static int gauss_create(const kl_setup *setup, void **state, kl_error *err) {
   const kl_params *p = setup->params;
   if (setup->dim_x > 1)
-    return kl_error_set(err, KL_EINVAL,
-                        "initial 'cs_gaussian' (%s): dim_x = %u not supported (0 or 1)",
-                        kl_params_path(p), setup->dim_x);
+    return kl_params_error(err, KL_EINVAL, p, "type",
+                           "initial 'cs_gaussian' supports dim_x = 0 or 1, the model has dim_x = %u",
+                           setup->dim_x);
   gauss_state *s = calloc(1, sizeof *s);
   if (!s) return kl_error_set(err, KL_ENOMEM, "out of memory");
   s->dim_x = setup->dim_x, s->d = setup->dim_v;
   s->mass = kl_params_real(p, "mass");
   s->sigma = kl_params_real(p, "sigma");
+  /* The density's peak mass (2 pi sigma^2)^(-d/2) must be a finite double:
+   * beyond, every cell or sample of f0 is NaN or Inf. */
+  double peak = s->mass * pow(2 * M_PI * s->sigma * s->sigma, -0.5 * s->d);
+  if (!(s->sigma * s->sigma > 0) || !isfinite(s->sigma * s->sigma) || !isfinite(peak)) {
+    double sigma = s->sigma;
+    free(s);
+    return kl_params_error(err, KL_EINVAL, p, "sigma",
+                           "expected a sigma whose density peak mass (2 pi sigma^2)^(-d/2) "
+                           "(d = %u) is a finite double, found %g",
+                           setup->dim_v, sigma);
+  }
   const double *vals;
   size_t n = kl_params_real_list(p, "mean", &vals);
   if (n > s->d) {

@@ -61,12 +61,19 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <unistd.h>
 
 #include <kinlab/kinlab.h>
 
 #include "../common/simd_math.h" /* kl_max_finite: fmax stayed a libm call in the simd loops */
 #include "cs_gauss.h"
 #include "cs_invariants.h"
+
+/* Fewest velocity cells per direction: a cell's update by the limited
+ * reconstructions (remap/muscl slopes from i-1..i+1, fluxes at both faces)
+ * reads cells i-2..i+2, so on fewer than 5 cells no cell has its stencil
+ * inside the grid and every update is made of boundary rules. */
+#define CS_MIN_VELOCITY_CELLS 5
 
 enum { BC_PERIODIC, BC_INFLOW_ZERO };
 enum { TR_UPWIND, TR_MUSCL, TR_SL };
@@ -168,6 +175,27 @@ static int read_dir_list(const kl_params *p, const char *key, unsigned d, double
   return KL_OK;
 }
 
+/* A grid whose arrays alone exceed the machine's memory is refused before
+ * anything is allocated or filled: malloc of it may succeed (overcommit) and
+ * filling it would page for minutes (nv: [1e9] made `kinlab validate` hang).
+ * Counted: the state (nx x nvt, the framework's), the 8 velocity rows of
+ * scratch and, with transport, the padded copy ((nx + 4) x nvt). */
+static int check_grid_fits(const cs_kinetic *s, const kl_params *p, kl_error *err) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return KL_OK;
+  double nvt = (double)s->nv[0] * (double)s->nv[1] * (double)s->nv[2], nx = (double)s->nx;
+  double need = (nx + 8 + (s->dim_x ? nx + 4 : 0)) * nvt * sizeof(double);
+  double memory = (double)pages * (double)page;
+  if (need <= memory) return KL_OK;
+  const double GiB = 1024.0 * 1024 * 1024;
+  bool by_nv = kl_params_is_set(p, "nv");
+  return kl_params_error(err, KL_EINVAL, p, by_nv ? "nv" : "dv",
+                         "a grid of %zu x %zu x %zu velocity cells%s would need %.3g GiB, more "
+                         "than this machine's memory (%.3g GiB): use fewer cells (%s)",
+                         s->nv[0], s->nv[1], s->nv[2], s->dim_x ? " per x-cell" : "", need / GiB,
+                         memory / GiB, by_nv ? "smaller nv" : "larger dv");
+}
+
 static int create(const kl_setup *setup, void **state, kl_error *err) {
   const kl_params *p = setup->params;
   cs_kinetic *s = calloc(1, sizeof *s);
@@ -230,9 +258,16 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
         rc = kl_params_error(err, KL_EINVAL, p, "nv", "expected integers, found %g", dvl[k]);
         goto fail;
       }
-      if (dvl[k] < 2) { /* checked here, so the error names nv and not v_hi */
+      if (dvl[k] < CS_MIN_VELOCITY_CELLS) { /* checked here, so the error names nv and not v_hi */
         rc = kl_params_error(err, KL_EINVAL, p, "nv",
-                             "expected at least 2 cells in direction %u, found %g", k + 1, dvl[k]);
+                             "expected at least %d cells in direction %u (a cell's update reads "
+                             "two neighbours on each side), found %g",
+                             CS_MIN_VELOCITY_CELLS, k + 1, dvl[k]);
+        goto fail;
+      }
+      if (!(dvl[k] <= 0x1p53)) { /* beyond any memory; (size_t) of it would be undefined */
+        rc = kl_params_error(err, KL_EINVAL, p, "nv", "expected at most 2^53 cells in direction "
+                             "%u, found %g", k + 1, dvl[k]);
         goto fail;
       }
       s->nv[k] = (size_t)dvl[k];
@@ -241,25 +276,28 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
     if ((rc = read_dir_list(p, "dv", s->d, dvl, err))) goto fail;
     for (unsigned k = 0; k < s->d; k++) {
       double r = (vh[k] - vl[k]) / dvl[k];
-      s->nv[k] = (size_t)(r + 0.5);
-      if (s->nv[k] < 2 || fabs(r - (double)s->nv[k]) > 1e-6 * r) {
+      s->nv[k] = r <= 0x1p53 ? (size_t)(r + 0.5) : 0;
+      if (s->nv[k] < CS_MIN_VELOCITY_CELLS || fabs(r - (double)s->nv[k]) > 1e-6 * r) {
         rc = kl_params_error(err, KL_EINVAL, p, "dv",
-                             "expected dv dividing v_hi - v_lo = %g into >= 2 cells, found %g",
-                             vh[k] - vl[k], dvl[k]);
+                             "expected dv dividing v_hi - v_lo = %g into >= %d cells (and at "
+                             "most 2^53), found %g",
+                             vh[k] - vl[k], CS_MIN_VELOCITY_CELLS, dvl[k]);
         goto fail;
       }
     }
   }
   for (unsigned k = 0; k < s->d; k++) {
-    if (!(vh[k] > vl[k]) || s->nv[k] < 2) {
+    if (!(vh[k] > vl[k]) || s->nv[k] < CS_MIN_VELOCITY_CELLS) {
       rc = kl_params_error(err, KL_EINVAL, p, "v_hi",
-                           "expected v_hi > v_lo and at least 2 cells in direction %u", k + 1);
+                           "expected v_hi > v_lo and at least %d cells in direction %u",
+                           CS_MIN_VELOCITY_CELLS, k + 1);
       goto fail;
     }
     s->v_lo[k] = vl[k];
     s->dv[k] = (vh[k] - vl[k]) / (double)s->nv[k];
   }
   for (unsigned k = s->d; k < 3; k++) s->nv[k] = 1, s->v_lo[k] = 0, s->dv[k] = 1;
+  if ((rc = check_grid_fits(s, p, err))) goto fail;
   s->nvt = s->nv[0] * s->nv[1] * s->nv[2];
   s->n = s->nx * s->nvt;
   size_t nvmax = s->nv[0] > s->nv[1] ? s->nv[0] : s->nv[1];
@@ -1087,6 +1125,15 @@ static size_t invariant_names(void *state, const char *const **names) {
   return s->n_names;
 }
 
+/* Flux form: mass to round-off, unless it flows out through an inflow_zero
+ * x boundary; momentum too, except with upwind_interface alignment (kept to
+ * show the drift, see the top of this file). */
+static void conservation(void *state, kl_conservation *classes) {
+  const cs_kinetic *s = state;
+  bool closed = s->dim_x == 0 || s->bc == BC_PERIODIC;
+  cs_conservation(classes, s->d, closed, closed && s->alignment != AL_UPWIND_INTERFACE);
+}
+
 static int invariants(void *state, double t, const double *y, double *out, kl_error *err) {
   (void)t, (void)err;
   cs_kinetic *s = state;
@@ -1134,7 +1181,8 @@ static const kl_model_ops ops = {sizeof(kl_model_ops),
                                  view,
                                  invariant_names,
                                  invariants,
-                                 check_dt};
+                                 check_dt,
+                                 conservation};
 
 static const kl_plugin_info info = {
     KL_PLUGIN_HEADER,

@@ -46,6 +46,7 @@ typedef struct cs_particles {
   double *dvd[3];
   cs_cells cells;
   kl_instance *initial;
+  const kl_params *params; /* the instance's own (for messages naming a key) */
   const char *names[8]; /* invariant columns (string literals) */
   size_t n_names;
 } cs_particles;
@@ -142,6 +143,7 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   s->dim_x = (unsigned)kl_params_int(p, "dim_x");
   s->N = (size_t)kl_params_int(p, "N");
   s->initial = setup->initial;
+  s->params = p;
   s->psi = kl_params_plugin(p, "psi");
   s->psi_support = kl_comm_weight_support(s->psi);
   const char *ps = kl_instance_name(s->psi);
@@ -285,8 +287,11 @@ static int initial(void *state, double *t0, double *y, kl_error *err) {
     xl[k] = fmax(xl[k], s->box_lo[k]);
     xh[k] = fmin(xh[k], s->box_lo[k] + s->box_len[k]);
     if (!(xh[k] > xl[k]))
-      return kl_error_set(err, KL_EINVAL, "cs_particles: the support of f0 misses the box in x%u",
-                          k + 1);
+      return kl_params_error(err, KL_EINVAL, s->params, "box_hi",
+                             "the support of f0 (initial '%s') misses the space box [box_lo, "
+                             "box_hi] = [%g, %g] in x%u: move the initial data or widen the box",
+                             kl_instance_name(s->initial), s->box_lo[k],
+                             s->box_lo[k] + s->box_len[k], k + 1);
   }
   unsigned D = s->dim_x + s->d;
   double lo[6], hi[6];
@@ -414,6 +419,14 @@ static size_t invariant_names(void *state, const char *const **names) {
   return s->n_names;
 }
 
+/* Weights are constant and every pair's contributions are equal and
+ * opposite (all_to_all: sum_i w (vbar - v_i) = 0): mass and momentum to
+ * round-off, whatever the boundary. */
+static void conservation(void *state, kl_conservation *classes) {
+  const cs_particles *s = state;
+  cs_conservation(classes, s->d, true, true);
+}
+
 static int invariants(void *state, double t, const double *y, double *out, kl_error *err) {
   (void)t, (void)err;
   cs_particles *s = state;
@@ -452,7 +465,8 @@ static const kl_model_ops ops = {sizeof(kl_model_ops),
                                  view,
                                  invariant_names,
                                  invariants,
-                                 NULL};
+                                 NULL,
+                                 conservation};
 
 static const kl_plugin_info info = {
     KL_PLUGIN_HEADER,

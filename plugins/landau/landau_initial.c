@@ -30,17 +30,18 @@ static double norm2(unsigned d, const double *v) {
 
 static int need_dim(const kl_setup *setup, const char *name, unsigned lo, unsigned hi,
                     kl_error *err) {
+  /* The model's dimension is not a key of this table: name the choice of
+   * initial data (initial.type), which does not fit it. */
   if (setup->dim_x != 0)
-    return kl_error_set(err, KL_EINVAL,
-                        "initial '%s' (%s): spatially homogeneous data only, but the model has "
-                        "dim_x = %u",
-                        name, kl_params_path(setup->params), setup->dim_x);
+    return kl_params_error(err, KL_EINVAL, setup->params, "type",
+                           "initial '%s' is spatially homogeneous data only, but the model has "
+                           "dim_x = %u",
+                           name, setup->dim_x);
   if (setup->dim_v < lo || setup->dim_v > hi)
-    return kl_error_set(err, KL_EINVAL,
-                        "initial '%s' (%s): velocity dimension d = %u is not supported "
-                        "(expected %u%s%u)",
-                        name, kl_params_path(setup->params), setup->dim_v, lo,
-                        hi == lo + 1 ? " or " : " to ", hi);
+    return kl_params_error(err, KL_EINVAL, setup->params, "type",
+                           "initial '%s' supports velocity dimension d = %u%s%u, the model has "
+                           "d = %u",
+                           name, lo, hi == lo + 1 ? " or " : " to ", hi, setup->dim_v);
   return KL_OK;
 }
 
@@ -396,6 +397,19 @@ static int rosenbluth_create(const kl_setup *setup, void **state, kl_error *err)
   s->d = setup->dim_v;
   s->sigma = kl_params_real(setup->params, "sigma");
   s->S = kl_params_real(setup->params, "S");
+  /* f0 divides by sigma^2 and S^2: both must be finite, nonzero doubles, or
+   * every value of f0 is NaN, Inf or 0. */
+  const char *bad = !(s->sigma * s->sigma > 0) || !isfinite(s->sigma * s->sigma) ? "sigma"
+                    : !(s->S * s->S > 0) || !isfinite(s->S * s->S)               ? "S"
+                                                                                 : NULL;
+  if (bad) {
+    double v = kl_params_real(setup->params, bad);
+    free(s);
+    return kl_params_error(err, KL_EINVAL, setup->params, bad,
+                           "expected %s whose square is a finite, nonzero double (about 1e-154 "
+                           "to 1e154), found %g",
+                           bad, v);
+  }
   *state = s;
   return KL_OK;
 }

@@ -68,27 +68,27 @@ static const kl_mollifier_ops ops = {sizeof ops, profile, NULL, NULL, NULL};
 #define PARAMS NULL
 #elif RULE == 2 /* a model that declares no `d` */
 static const kl_model_ops ops = {sizeof ops, size, initial, rhs, NULL, NULL, NULL, NULL, view,
-                                 NULL, NULL, NULL};
+                                 NULL, NULL, NULL, NULL};
 #define KIND KL_KIND_MODEL
 #define PARAMS NULL
 #elif RULE == 3 /* a model whose `d` is a REAL */
 static const kl_model_ops ops = {sizeof ops, size, initial, rhs, NULL, NULL, NULL, NULL, view,
-                                 NULL, NULL, NULL};
+                                 NULL, NULL, NULL, NULL};
 #define KIND KL_KIND_MODEL
 #define PARAMS d_real
 #elif RULE == 4 /* a model whose `dim_x` is a REAL */
 static const kl_model_ops ops = {sizeof ops, size, initial, rhs, NULL, NULL, NULL, NULL, view,
-                                 NULL, NULL, NULL};
+                                 NULL, NULL, NULL, NULL};
 #define KIND KL_KIND_MODEL
 #define PARAMS dim_x_real
 #elif RULE == 5 /* split parts but neither part_step nor part_rhs */
 static const kl_model_ops ops = {sizeof ops, size, initial, NULL, n_parts, NULL, NULL, NULL, view,
-                                 NULL, NULL, NULL};
+                                 NULL, NULL, NULL, NULL};
 #define KIND KL_KIND_MODEL
 #define PARAMS d_int
 #elif RULE == 6 /* invariant names without invariants */
 static const kl_model_ops ops = {sizeof ops, size, initial, rhs, NULL, NULL, NULL, NULL, view,
-                                 invariant_names, NULL, NULL};
+                                 invariant_names, NULL, NULL, NULL};
 #define KIND KL_KIND_MODEL
 #define PARAMS d_int
 #elif RULE == 7 /* an integrator that declares no `dt` */

@@ -66,6 +66,7 @@ void run_progress_clear(void *ctx) {
 }
 
 void run_progress_update(run_ctx *r, bool force) {
+  run_progress_publish(r); /* to the parent's board, in a variant process */
   if (!r->progress) return;
   double now = kl_wall_now();
   if (!force && now - r->last_progress < 0.25) return;

@@ -62,7 +62,55 @@ int run_setup_columns(run_ctx *r, kl_error *err) {
   r->diag_col_start[r->n_diags] = r->n_cols;
   if (rc) return rc;
   r->row = calloc(r->n_cols, sizeof *r->row);
-  return r->row ? KL_OK : kl_error_set(err, KL_ENOMEM, "out of memory");
+  r->inv_class = calloc(r->n_inv + 1, sizeof *r->inv_class);
+  r->inv0 = calloc(r->n_inv + 1, sizeof *r->inv0);
+  if (!r->row || !r->inv_class || !r->inv0) return kl_error_set(err, KL_ENOMEM, "out of memory");
+  kl_model_conservation(r->model, r->inv_class);
+  for (size_t i = 0; i < r->n_inv; i++)
+    if ((unsigned)r->inv_class[i] > KL_CONSERVED_TRUNCATION)
+      return kl_error_set(err, KL_EPLUGIN, "model '%s': conservation class %d of invariant '%s': "
+                          "expected KL_NOT_CONSERVED, KL_CONSERVED_ROUNDOFF or "
+                          "KL_CONSERVED_TRUNCATION", kl_instance_name(r->model),
+                          (int)r->inv_class[i], r->col_names[KL_RUN_N_BASE_COLUMNS + i]);
+  return KL_OK;
+}
+
+int run_drift_reference(run_ctx *r, kl_error *err) {
+  int rc = kl_model_invariants(r->model, r->t, r->y, r->inv0, err);
+  if (rc) return kl_error_prefix(err, "model '%s' invariants", kl_instance_name(r->model));
+  r->have_inv0 = true;
+  return KL_OK;
+}
+
+/* A conserved invariant (as the model declares it) that has drifted beyond
+ * its class's bound: the scheme or the step is broken (a numerical failure,
+ * exit 4), not a result.  Drifts are relative to the largest initial
+ * magnitude of the declared invariants (a momentum starting at 0 has no
+ * scale of its own). */
+static int check_drift(const run_ctx *r, const double *inv, kl_error *err) {
+  double scale = 0;
+  for (size_t i = 0; i < r->n_inv; i++)
+    if (r->inv_class[i] != KL_NOT_CONSERVED && fabs(r->inv0[i]) > scale) scale = fabs(r->inv0[i]);
+  if (!(scale > 0)) scale = 1;
+  for (size_t i = 0; i < r->n_inv; i++) {
+    kl_conservation c = r->inv_class[i];
+    double bound = r->max_drift[c];
+    if (c == KL_NOT_CONSERVED || !(bound > 0)) continue;
+    double drift = fabs(inv[i] - r->inv0[i]) / scale;
+    if (drift <= bound) continue;
+    bool roundoff = c == KL_CONSERVED_ROUNDOFF;
+    return kl_error_set(err, KL_ENUMERIC,
+                        "numerical failure: invariant '%s', which model '%s' keeps %s, drifted "
+                        "from %.17g to %.17g by t = %.17g (relative drift %.3g, relative to "
+                        "%.6g), beyond time.%s = %g; outputs up to t are kept in %s. Reduce dt, "
+                        "check the parameters, or raise time.%s",
+                        r->col_names[KL_RUN_N_BASE_COLUMNS + i], kl_instance_name(r->model),
+                        roundoff ? "to round-off" : "up to the time integrator's error",
+                        r->inv0[i], inv[i], r->t, drift, scale,
+                        roundoff ? "max_drift_roundoff" : "max_drift_truncation", bound, r->dir,
+                        roundoff ? "max_drift_roundoff" : "max_drift_truncation");
+  }
+  return KL_OK;
 }
 
 int run_write_csv_header(run_ctx *r, kl_error *err) {
@@ -174,6 +222,14 @@ int run_observe(run_ctx *r, kl_error *err) {
       r->last_snapshot = k;
     }
     if (rc) kl_error_prefix(err, "writing %s/snapshots.h5 at t = %.17g", r->dir, r->t);
+  }
+  /* After the row is written: the drifted values stay in timeseries.csv. */
+  const double *inv = row + KL_RUN_N_BASE_COLUMNS;
+  if (!rc && !r->have_inv0) {
+    memcpy(r->inv0, inv, r->n_inv * sizeof *inv);
+    r->have_inv0 = true;
+  } else if (!rc) {
+    rc = check_drift(r, inv, err);
   }
   return rc;
 }

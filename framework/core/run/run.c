@@ -41,6 +41,8 @@ static int open_outputs(run_ctx *r, bool restart, kl_error *err) {
   r->cpu_start = kl_cpu_now();
   r->progress = !r->opt->quiet && isatty(STDERR_FILENO);
   if (restart && (rc = run_restore_checkpoint(r, err))) return rc;
+  /* The drift check of a restarted run counts from the restored state. */
+  if (restart && (rc = run_drift_reference(r, err))) return rc;
   if (r->snapshots) {
     kl_run_path(path, sizeof path, r->dir, "snapshots.h5", err);
     if (restart && kl_file_exists(path)) rc = kl_h5_reopen_copy(path, path, &r->h5, err);

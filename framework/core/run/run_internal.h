@@ -5,6 +5,7 @@
  *   schedule.c    output times
  *   observe.c     CSV columns, one output row, snapshot groups
  *   loop.c        the time loop: steps, stop conditions, progress line
+ *   progress.c    the progress board of variants run as processes
  *   checkpoint.c  checkpoint.h5 and restart from it
  *   summary.c     summary.json and config.resolved.yaml
  *   rundir.c      run directories: creation, the .kinlab-run marker, --force,
@@ -44,6 +45,11 @@ typedef struct run_ctx {
   size_t rows;          /* rows written to timeseries.csv */
   /* columns */
   size_t n_cols, n_inv;
+  /* drift check of the conserved invariants (observe.c) */
+  kl_conservation *inv_class; /* n_inv, from the model */
+  double *inv0;               /* values at the start (or at the restart point) */
+  bool have_inv0;
+  double max_drift[3];        /* by kl_conservation; 0: no check */
   char **col_names;
   double *row;
   size_t *diag_col_start;
@@ -89,6 +95,9 @@ int run_setup_output_times(run_ctx *r, kl_error *err);
 int run_setup_columns(run_ctx *r, kl_error *err);
 int run_write_csv_header(run_ctx *r, kl_error *err);
 int run_observe(run_ctx *r, kl_error *err);
+/* The invariants' reference values for the drift check, from the state now
+ * (a restart: the restored state). */
+int run_drift_reference(run_ctx *r, kl_error *err);
 
 /* loop.c */
 bool kl_run_stop_requested(void);
@@ -100,6 +109,40 @@ int run_loop(run_ctx *r, kl_error *stop_err, kl_error *err);
 int run_check_finite(run_ctx *r, kl_error *err);
 void run_progress_update(run_ctx *r, bool force);
 void run_progress_clear(void *ctx);
+
+/* progress.c: the progress board of a --jobs run (variants as processes). */
+typedef struct run_progress_slot run_progress_slot;
+/* In a variant process: publish progress into slot (NULL: nowhere). */
+void run_progress_set_slot(run_progress_slot *slot);
+void run_progress_publish(const run_ctx *r); /* called by run_progress_update */
+/* "  NAME  [ 42%] t = 0.42 / 1  step 84  3 s" into buf, at most width - 1
+ * characters (t NaN: "setting up"); returns its length. */
+size_t run_progress_format(char *buf, size_t size, const char *name, double t, double t_start,
+                           double t_final, uint64_t step, double elapsed, size_t width);
+typedef struct run_board_text {
+  char *text;
+  size_t len, cap;
+} run_board_text;
+typedef struct run_board {
+  bool on;
+  const kl_experiment *exp;
+  size_t n;                  /* variants */
+  run_progress_slot *slots;  /* n, shared with the variant processes */
+  size_t bytes;
+  double *started;           /* wall time each variant was launched */
+  run_board_text *pending;   /* per variant: its stderr not yet written */
+  size_t drawn;              /* lines on the terminal now */
+} run_board;
+/* Whether to show the board: stderr a terminal, not --quiet; the
+ * environment KINLAB_PROGRESS=always|never overrides the terminal test. */
+bool run_board_wanted(bool quiet);
+int run_board_open(run_board *b, const kl_experiment *exp, size_t n, kl_error *err);
+void run_board_close(run_board *b);
+run_progress_slot *run_board_slot(run_board *b, size_t i); /* reset, launch time now */
+void run_board_clear(run_board *b);
+void run_board_draw(run_board *b, const size_t *running, size_t n_running, size_t done,
+                    size_t failed);
+void run_board_forward(run_board *b, size_t i, int fd, bool at_eof);
 
 /* checkpoint.c */
 int run_identify_config(run_ctx *r, kl_error *err); /* before run_setup */

@@ -126,6 +126,8 @@ int run_setup(run_ctx *r, kl_error *err) {
   r->checkpoint_every = kl_params_int(tp, "checkpoint_every");
   r->snapshots = kl_params_bool(op, "snapshots");
   r->snapshot_every = kl_params_int(op, "snapshot_every");
+  r->max_drift[KL_CONSERVED_ROUNDOFF] = kl_params_real(tp, "max_drift_roundoff");
+  r->max_drift[KL_CONSERVED_TRUNCATION] = kl_params_real(tp, "max_drift_truncation");
   if (r->snapshot_every < 1) r->snapshot_every = 1;
   return run_setup_columns(r, err);
 }
@@ -169,6 +171,8 @@ void run_free(run_ctx *r) {
   for (size_t i = 0; i < r->n_cols; i++) free(r->col_names[i]);
   free(r->col_names);
   free(r->row);
+  free(r->inv_class);
+  free(r->inv0);
   free(r->diag_col_start);
   free(r->outputs);
   free(r->y);

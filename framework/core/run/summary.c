@@ -284,6 +284,17 @@ static int check_summary(const kl_json *doc, const char *path, kl_error *err) {
                         "%s:%u:%u: member \"status\": expected \"completed\" or a kinlab failure "
                         "(\"numerical failure\", \"limit reached\", ...), found \"%s\"",
                         path, st->line, st->col, st->string);
+  /* Only the two rules write_resolution writes: compare and kinlab-plot would
+   * otherwise treat a key under an unknown rule as some resolution. */
+  const kl_json *res = get(doc, SM_RESOLUTION);
+  for (size_t i = 0; res && i < res->n; i++) {
+    const kl_json *rule = &res->items[i];
+    if (strcmp(rule->string, "step") && strcmp(rule->string, "count"))
+      return kl_error_set(err, KL_EINVAL,
+                          "%s:%u:%u: member \"resolution\": key \"%s\": expected the rule "
+                          "\"step\" or \"count\", found \"%s\"",
+                          path, rule->line, rule->col, res->keys[i], rule->string);
+  }
   double t0 = number(doc, SM_T_START), t = number(doc, SM_T), t1 = number(doc, SM_T_FINAL);
   if (!isnan(t) && ((!isnan(t0) && t < t0) || (!isnan(t1) && t > t1))) {
     const kl_json *m = get(doc, SM_T);

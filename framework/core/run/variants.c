@@ -8,6 +8,10 @@
  * each writes its checkpoint, no further variant is started, and the result
  * is KL_EINTERRUPTED listing the variants that did not complete.  Variant
  * processes die with the parent (PR_SET_PDEATHSIG: SIGTERM, i.e. a checkpoint). */
+#ifdef __linux__
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <sched.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -60,6 +64,55 @@ bool kl_experiment_output_dir(const kl_experiment *exp, const kl_run_options *op
          : opt && opt->out_dir   ? kl_pathf(buf, size, "%s", opt->out_dir)
          : d                     ? kl_pathf(buf, size, "%s", d)
                                  : kl_pathf(buf, size, "runs/%s", exp->name);
+}
+
+/* ------------------------------------------------------------ cores */
+/* Cores this process may run on: its affinity mask (taskset, a batch
+ * system's cpuset), not the machine's count. */
+static int available_cores(void) {
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+/* OMP_NUM_THREADS as a positive count (its first entry), or 0. */
+static int omp_env_threads(void) {
+  const char *e = getenv("OMP_NUM_THREADS");
+  char *end;
+  long v = e ? strtol(e, &end, 10) : 0;
+  return e && end != e && v > 0 && v <= 4096 ? (int)v : 0;
+}
+
+/* Threads of each variant process when jobs > 1 and --threads is not given:
+ * the cores shared out (at least 1), OMP_NUM_THREADS only lowering it, so
+ * that jobs x threads <= cores by default. */
+static int default_threads_per_job(int cores, int jobs) {
+  int per = cores / jobs > 0 ? cores / jobs : 1;
+  int env = omp_env_threads();
+  return env > 0 && env < per ? env : per;
+}
+
+/* An explicit --threads or --jobs that puts more threads than cores to work
+ * is the user's choice, but not a silent one: the processes compete for the
+ * cores (the results do not change, wall_s grows). */
+static void warn_oversubscribed(const kl_run_options *opt, int jobs, int threads, int cores) {
+  long total = (long)jobs * threads;
+  bool chosen = (opt->threads > 0 && total > cores) || (opt->jobs > 0 && jobs > cores);
+  if (!chosen || total <= cores) return;
+  char what[96];
+  if (opt->threads > 0 && opt->jobs > 0)
+    snprintf(what, sizeof what, "--jobs %d --threads %d", opt->jobs, opt->threads);
+  else if (opt->threads > 0) snprintf(what, sizeof what, "--threads %d", opt->threads);
+  else snprintf(what, sizeof what, "--jobs %d", opt->jobs);
+  fprintf(stderr,
+          "kinlab: warning: %s: %d run%s at once x %d thread%s = %ld threads on %d available "
+          "core%s: they compete for the cores (results unchanged, wall_s grows); by default "
+          "jobs x threads <= cores\n",
+          what, jobs, jobs == 1 ? "" : "s", threads, threads == 1 ? "" : "s", total, cores,
+          cores == 1 ? "" : "s");
 }
 
 /* ------------------------------------------------------------ outcomes */
@@ -162,7 +215,8 @@ static int stopped_result(const runner *R, bool dir_ready, kl_error *err) {
 /* ------------------------------------------------------------ processes */
 typedef struct child {
   pid_t pid;
-  int fd; /* read end of the pipe carrying the child's kl_error */
+  int fd;     /* read end of the pipe carrying the child's kl_error */
+  int err_fd; /* read end of its stderr while the progress board is shown, or -1 */
   size_t variant;
 } child;
 
@@ -277,18 +331,33 @@ static int dry_setup_in_child(const kl_experiment *exp, const kl_registry *reg, 
 /* Fork a process running variant i; the caller has blocked the stop signals
  * (old: the mask to restore in the child). */
 static int launch(runner *R, size_t i, bool restart, const kl_run_options *copt, child *ch,
-                  size_t running, const int wake[2], const sigset_t *old, kl_error *err) {
+                  size_t running, const int wake[2], const sigset_t *old, run_board *board,
+                  kl_error *err) {
   char dir[PATH_MAX];
   variant_dir(R, i, dir, sizeof dir);
-  int fds[2];
+  int fds[2], errp[2] = {-1, -1};
+  if (board->on && pipe(errp) != 0) return kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  run_progress_slot *slot = run_board_slot(board, i);
   pid_t parent = getpid(), pid;
   int rc = fork_reporting(fds, &pid, err);
-  if (rc) return rc;
+  if (rc) {
+    if (errp[0] >= 0) close(errp[0]), close(errp[1]);
+    return rc;
+  }
   if (pid == 0) { /* the child runs one variant and reports its kl_error */
     kl_run_set_wake_fd(-1);
     close(wake[0]);
     close(wake[1]);
-    for (size_t k = 0; k < running; k++) close(ch[k].fd);
+    for (size_t k = 0; k < running; k++) {
+      close(ch[k].fd);
+      if (ch[k].err_fd >= 0) close(ch[k].err_fd);
+    }
+    if (errp[1] >= 0) { /* its messages reach the terminal through the parent's board */
+      dup2(errp[1], STDERR_FILENO);
+      close(errp[0]);
+      close(errp[1]);
+    }
+    run_progress_set_slot(slot);
     /* SIGTERM: the variant writes its checkpoint when the parent is gone. */
     if (!child_bound_to(parent, SIGTERM)) _exit(CHILD_NOT_STARTED);
     pthread_sigmask(SIG_SETMASK, old, NULL);
@@ -302,16 +371,25 @@ static int launch(runner *R, size_t i, bool restart, const kl_run_options *copt,
     (void)w;
     _exit(crc ? 1 : 0);
   }
-  ch[running] = (child){pid, fds[0], i};
+  if (errp[1] >= 0) {
+    close(errp[1]);
+    fcntl(errp[0], F_SETFL, fcntl(errp[0], F_GETFL) | O_NONBLOCK);
+  }
+  ch[running] = (child){pid, fds[0], errp[0], i};
   return KL_OK;
 }
 
-/* A variant process has reported (or closed its pipe): reap it, record it. */
-static void collect(runner *R, const child *c) {
+/* A variant process has reported (or closed its pipe): reap it, write what
+ * it left on its stderr pipe, record it. */
+static void collect(runner *R, const child *c, run_board *board) {
   kl_error e = {0, ""};
   ssize_t got = read_full(c->fd, &e, sizeof e);
   close(c->fd);
   int status = reap(c->pid);
+  if (c->err_fd >= 0) {
+    run_board_forward(board, c->variant, c->err_fd, true);
+    close(c->err_fd);
+  }
   if (got == 0 && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NOT_STARTED) return;
   if (got != (ssize_t)sizeof e) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_PLUGIN_CRASH) /* the handler said which */
@@ -338,14 +416,23 @@ static int run_processes(runner *R, const bool *skip, const bool *restart_from, 
                          const kl_run_options *copt, kl_error *err) {
   const size_t n = R->exp->n_runs;
   child *ch = calloc((size_t)jobs, sizeof *ch);
-  struct pollfd *pf = calloc((size_t)jobs + 1, sizeof *pf);
+  struct pollfd *pf = calloc(2 * (size_t)jobs + 1, sizeof *pf);
+  size_t *shown = calloc((size_t)jobs, sizeof *shown); /* the running variants, for the board */
   int wake[2] = {-1, -1};
   int rc = KL_OK;
-  if (!ch || !pf) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
+  run_board board = {0};
+  if (!ch || !pf || !shown) rc = kl_error_set(err, KL_ENOMEM, "out of memory");
   else if (pipe(wake) != 0) rc = kl_error_set(err, KL_EIO, "pipe: %s", strerror(errno));
+  else if (run_board_wanted(R->opt->quiet)) {
+    kl_error berr;
+    if (run_board_open(&board, R->exp, n, &berr)) /* a display, not worth failing the run for */
+      fprintf(stderr, "kinlab: warning: no progress display: %s\n", berr.message);
+  }
   if (rc) {
+    if (wake[0] >= 0) close(wake[0]), close(wake[1]);
     free(ch);
     free(pf);
+    free(shown);
     return rc;
   }
   for (int k = 0; k < 2; k++) {
@@ -373,17 +460,31 @@ static int run_processes(runner *R, const bool *skip, const bool *restart_from, 
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         break;
       }
-      rc = launch(R, i, restart_from[i], copt, ch, running, wake, &old, err);
+      rc = launch(R, i, restart_from[i], copt, ch, running, wake, &old, &board, err);
       if (!rc) running++;
       pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     if (running == 0) break;
+    if (board.on) {
+      size_t done = 0;
+      for (size_t i = 0; i < n; i++) done += R->outcome[i] == COMPLETED || R->outcome[i] == FAILED;
+      for (size_t k = 0; k < running; k++) shown[k] = ch[k].variant;
+      run_board_draw(&board, shown, running, done, R->failed);
+    }
     pf[0] = (struct pollfd){wake[0], POLLIN, 0};
-    for (size_t k = 0; k < running; k++) pf[k + 1] = (struct pollfd){ch[k].fd, POLLIN, 0};
-    if (poll(pf, running + 1, -1) < 0) {
+    for (size_t k = 0; k < running; k++) {
+      pf[k + 1] = (struct pollfd){ch[k].fd, POLLIN, 0};
+      /* fd -1: poll ignores it */
+      pf[running + k + 1] = (struct pollfd){ch[k].err_fd, POLLIN, 0};
+    }
+    /* The board is redrawn at least every 0.25 s; without it, poll sleeps. */
+    if (poll(pf, 2 * running + 1, board.on ? 250 : -1) < 0) {
       if (errno == EINTR) continue;
       pf[1].revents = POLLIN; /* cannot poll: wait for the first child instead */
     }
+    for (size_t k = 0; k < running; k++)
+      if (ch[k].err_fd >= 0 && (pf[running + k + 1].revents & POLLIN))
+        run_board_forward(&board, ch[k].variant, ch[k].err_fd, false);
     if (pf[0].revents) {
       char drain[64];
       while (read(wake[0], drain, sizeof drain) > 0) {
@@ -391,15 +492,18 @@ static int run_processes(runner *R, const bool *skip, const bool *restart_from, 
     }
     for (size_t k = running; k-- > 0;)
       if (pf[k + 1].revents) {
-        collect(R, &ch[k]);
+        run_board_clear(&board); /* record() may print */
+        collect(R, &ch[k], &board);
         ch[k] = ch[--running];
       }
   }
+  run_board_close(&board);
   kl_run_set_wake_fd(-1);
   close(wake[0]);
   close(wake[1]);
   free(ch);
   free(pf);
+  free(shown);
   return rc;
 }
 
@@ -467,16 +571,20 @@ int kl_experiment_run(kl_experiment *exp, kl_registry *reg, const kl_run_options
   if (opt->threads > 0) kl_set_threads(opt->threads);
   /* Variants run as separate processes, `jobs` at a time: each is
    * deterministic on its own, so the results do not depend on jobs. */
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  if (cores < 1) cores = 1;
-  int jobs = opt->jobs > 0 ? opt->jobs : (int)cores;
+  int cores = available_cores();
+  size_t to_run = 0;
+  for (size_t i = 0; i < n; i++) to_run += !skip[i];
+  int jobs = opt->jobs > 0 ? opt->jobs : cores;
   if ((size_t)jobs > n) jobs = (int)n;
   if (jobs < 1) jobs = 1;
   kl_run_options child_opt = *opt;
   if (jobs > 1) {
-    child_opt.quiet = true; /* one progress line per variant would interleave */
-    if (child_opt.threads <= 0) child_opt.threads = (int)(cores / jobs > 0 ? cores / jobs : 1);
+    child_opt.quiet = true; /* the parent draws their progress (progress.c) */
+    if (child_opt.threads <= 0) child_opt.threads = default_threads_per_job(cores, jobs);
   }
+  if (rank == 0 && to_run > 0)
+    warn_oversubscribed(opt, jobs, jobs > 1 ? child_opt.threads : (opt->threads > 0 ? opt->threads : 1),
+                        cores);
   /* Every variant set up (dry) before any computes or the run directory is
    * touched: a bad last variant is reported at once, and --force does not
    * remove a run for a configuration that cannot start. */

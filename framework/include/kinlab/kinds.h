@@ -248,6 +248,15 @@ typedef enum kl_split_scheme { KL_SPLIT_LIE = 1, KL_SPLIT_STRANG = 2 } kl_split_
  * experiment's integrator over part_rhs instead. */
 #define KL_USE_INTEGRATOR 100
 
+/* How a model keeps one of its invariants (kl_model_ops.conservation), and
+ * so which bound of the run's drift check applies to it. */
+typedef enum kl_conservation {
+  KL_NOT_CONSERVED = 0,       /* no promise (entropy, f_min, a dissipated energy)      */
+  KL_CONSERVED_ROUNDOFF = 1,  /* kept to round-off by the scheme: time.max_drift_roundoff */
+  KL_CONSERVED_TRUNCATION = 2 /* conserved by the equation, kept up to the time
+                                 integrator's error: time.max_drift_truncation          */
+} kl_conservation;
+
 typedef struct kl_model_ops {
   uint32_t struct_size;
   /* REQUIRED.  Length of the state vector y. */
@@ -277,6 +286,12 @@ typedef struct kl_model_ops {
   /* OPTIONAL.  Refuse (KL_EINVAL with the reason) or accept a time step, e.g. a
    * CFL bound of a transport scheme.  NULL: every dt is accepted. */
   int (*check_dt)(void *state, double dt, kl_error *err);
+  /* OPTIONAL (ABI 1.3).  How each of the invariant_names is kept, one
+   * kl_conservation per name into classes (the host zeroes it first); it
+   * may depend on the parameters (mass leaves through an outflow boundary).
+   * The run stops (exit 4) when a declared invariant drifts beyond its
+   * class's bound.  NULL: nothing declared, no check. */
+  void (*conservation)(void *state, kl_conservation *classes);
 } kl_model_ops;
 
 size_t kl_model_size(const kl_instance *m);
@@ -294,6 +309,9 @@ size_t kl_model_invariant_names(const kl_instance *m, const char *const **names)
 int kl_model_invariants(const kl_instance *m, double t, const double *y, double *values,
                         kl_error *err);
 int kl_model_check_dt(const kl_instance *m, double dt, kl_error *err);
+/* classes[i] for invariant i (kl_model_invariant_names), all KL_NOT_CONSERVED
+ * for a model without the operation. */
+void kl_model_conservation(const kl_instance *m, kl_conservation *classes);
 
 /* ------------------------------------------------------------------------ */
 /* Integrator: advances an ODE system (gsl_odeiv2_system style).             */

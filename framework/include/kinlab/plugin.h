@@ -32,7 +32,7 @@ extern "C" {
 #define KL_ABI_MINOR 3u /* additions at the end of tables bump this (1: mollifier separable;
                            2: mollifier width, kernel power_law, initial mass and
                            exact_parameter; kernel gamma no longer REQUIRED;
-                           3: the kind comm_weight) */
+                           3: the kind comm_weight, model conservation) */
 
 #define KL_PLUGIN_ENTRY_SYMBOL "kinlab_plugin_entry"
 

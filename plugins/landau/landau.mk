@@ -41,7 +41,7 @@ plugins_landau_landau_particles_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS)
 # ---- stochastic binary collisions (landau_binary)
 plugin_LTLIBRARIES += plugins/landau/landau_binary.la
 plugins_landau_landau_binary_la_SOURCES = plugins/landau/landau_binary.c \
-	plugins/landau/landau_rng.h plugins/landau/landau_box.h
+	plugins/landau/landau_rng.h plugins/landau/landau_box.h plugins/landau/landau_setup.h
 plugins_landau_landau_binary_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_landau_landau_binary_la_LIBADD = $(PLUGIN_LIBADD)
 

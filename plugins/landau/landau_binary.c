@@ -36,12 +36,14 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <kinlab/kinlab.h>
 
 #include "landau_box.h"
+#include "landau_setup.h"
 #include "landau_rng.h"
 
 /* Beyond this kappa dt a pair's direction is drawn uniformly (see above). */
@@ -116,10 +118,6 @@ static size_t ipow(size_t b, unsigned e) {
   return r;
 }
 
-static double initial_density(void *ctx, const double *v) {
-  return kl_initial_density(ctx, NULL, v);
-}
-
 /* The sampling box half-width (the `box` key, or the tail rule). */
 static int sampling_box(const kl_setup *setup, unsigned d, double *L, kl_error *err) {
   const kl_params *p = setup->params;
@@ -127,25 +125,10 @@ static int sampling_box(const kl_setup *setup, unsigned d, double *L, kl_error *
     *L = kl_params_real(p, "box");
     return KL_OK;
   }
-  double lo[3], hi[3];
-  if (kl_initial_support(setup->initial, NULL, NULL, lo, hi) != KL_OK)
-    return kl_params_error(err, KL_EINVAL, p, "box",
-                           "initial data '%s' give no support box: set box (samples are drawn "
-                           "in [-box, box]^d)",
-                           kl_instance_name(setup->initial));
-  double S = 0;
-  for (unsigned k = 0; k < d; k++) S = fmax(S, fmax(fabs(lo[k]), fabs(hi[k])));
-  lb_box box;
-  const int brc = lb_choose_box(d, initial_density, (void *)setup->initial, S,
-                                kl_params_real(p, "box_tail_tol"), 0, 2, &box);
-  if (brc == -1) return kl_error_set(err, KL_ENOMEM, "out of memory (default sampling box)");
-  if (brc)
-    return kl_params_error(err, KL_EINVAL, p, "box",
-                           "initial data '%s' have no positive, finite mass and temperature in "
-                           "their support [-%g, %g]^%u: set box",
-                           kl_instance_name(setup->initial), S, S, d);
-  *L = box.L;
-  return KL_OK;
+  lb_box box = {0};
+  int rc = ls_default_box(setup, d, kl_params_real(p, "box_tail_tol"), 0, 2, &box, err);
+  if (!rc) *L = box.L;
+  return rc;
 }
 
 /* N equal-weight samples of f0: systematic resampling of the cell masses of an
@@ -317,16 +300,12 @@ static int lbc_create(const kl_setup *setup, void **state, kl_error *err) {
 
   s->kern = kl_params_plugin(p, "kernel");
   s->C = d == 2 ? 1.0 / 16 : 1.0 / 24;
-  double C = s->C, gamma = 0, exact_gamma, exact_C;
+  double C = s->C, gamma = 0;
   if (s->kern && kl_kernel_power_law(s->kern, &C, &gamma) != KL_OK) C = gamma = NAN;
-  if (kl_initial_has_exact(setup->initial) &&
-      kl_initial_exact_parameter(setup->initial, "landau_gamma", &exact_gamma) == KL_OK &&
-      kl_initial_exact_parameter(setup->initial, "landau_C", &exact_C) == KL_OK &&
-      !(gamma == exact_gamma && fabs(C - exact_C) <= 1e-12 * fabs(exact_C)))
-    kl_logf(setup->log, KL_LOG_WARN,
-            "%s: the exact solution of initial '%s' solves the Landau equation with gamma = %g, "
-            "C = %g only; this kernel has gamma = %g, C = %g",
-            kl_params_path(p), kl_instance_name(setup->initial), exact_gamma, exact_C, gamma, C);
+  char kernel_is[64];
+  if (isnan(C)) snprintf(kernel_is, sizeof kernel_is, "is not a power law");
+  else snprintf(kernel_is, sizeof kernel_is, "has gamma = %g, C = %g", gamma, C);
+  ls_warn_exact_kernel(setup, C, gamma, kernel_is);
 
   s->moll = kl_params_plugin(p, "mollifier");
   rc = reconstruction_eps(s, p, err);
@@ -477,17 +456,8 @@ static int lbc_invariants(void *state, double t, const double *y, double *values
   const lbc_state *s = state;
   const unsigned d = s->d;
   const size_t N = s->N;
-  double mass = 0, mom[3] = {0, 0, 0}, energy = 0, m4 = 0;
-  for (size_t i = 0; i < N; i++) {
-    double r2 = 0;
-    for (unsigned a = 0; a < d; a++) {
-      mom[a] += s->w[i] * y[a * N + i];
-      r2 += y[a * N + i] * y[a * N + i];
-    }
-    mass += s->w[i];
-    energy += s->w[i] * r2;
-    m4 += s->w[i] * r2 * r2;
-  }
+  double mass, mom[3], energy, m4;
+  ls_moments(d, N, s->w, y, &mass, mom, &energy, &m4);
   size_t q = 0;
   values[q++] = mass;
   for (unsigned a = 0; a < d; a++) values[q++] = mom[a];

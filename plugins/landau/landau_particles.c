@@ -45,6 +45,7 @@
 #include <kinlab/kinlab.h>
 
 #include "landau_box.h"
+#include "landau_setup.h"
 #include "landau_pairs.h"
 
 enum { COLL_FULL, COLL_RANDOM_BATCH, COLL_NONE };
@@ -221,11 +222,6 @@ static size_t ipow(size_t b, unsigned e) {
   return r;
 }
 
-/* lb_density_fn of the initial plugin (spatially homogeneous: x = NULL) */
-static double initial_density(void *ctx, const double *v) {
-  return kl_initial_density(ctx, NULL, v);
-}
-
 static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   const kl_params *p = setup->params;
   int rc = KL_OK;
@@ -248,32 +244,11 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
               "choose the box only when box is absent)",
               kl_params_path(p), s->L);
   } else {
-    double lo[3], hi[3];
-    if (kl_initial_support(setup->initial, NULL, NULL, lo, hi) != KL_OK) {
-      rc = kl_params_error(err, KL_EINVAL, p, "box",
-                           "initial data '%s' gives no support box: set box (the mesh is "
-                           "[-box, box]^d)",
-                           kl_instance_name(setup->initial));
-      goto fail;
-    }
-    double S = 0; /* the tail quadrature's cube [-S, S]^d holds the support */
-    for (unsigned k = 0; k < d; k++) S = fmax(S, fmax(fabs(lo[k]), fabs(hi[k])));
     const bool fixed = kl_params_is_set(p, "box_tail_tol");
-    lb_box box;
-    const int brc = lb_choose_box(d, initial_density, (void *)setup->initial, S,
-                                  fixed ? kl_params_real(p, "box_tail_tol") : 0,
-                                  kl_params_real(p, "box_tail_coeff"), s->n, &box);
-    if (brc == -1) {
-      rc = kl_error_set(err, KL_ENOMEM, "out of memory (default box)");
-      goto fail;
-    }
-    if (brc) {
-      rc = kl_params_error(err, KL_EINVAL, p, "box",
-                           "initial data '%s' have no positive, finite mass and temperature in their "
-                           "support [-%g, %g]^%u: set box (the mesh is [-box, box]^d)",
-                           kl_instance_name(setup->initial), S, S, d);
-      goto fail;
-    }
+    lb_box box = {0};
+    rc = ls_default_box(setup, d, fixed ? kl_params_real(p, "box_tail_tol") : 0,
+                        kl_params_real(p, "box_tail_coeff"), s->n, &box, err);
+    if (rc) goto fail;
     s->L = box.L;
     kl_logf(setup->log, KL_LOG_INFO,
             "landau_particles: box L = %.6g from the tail tolerance %.3g (%s): beyond "
@@ -374,19 +349,7 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   char kernel_is[64]; /* for messages */
   if (s->gc == G_PLUGIN) snprintf(kernel_is, sizeof kernel_is, "is not a power law");
   else snprintf(kernel_is, sizeof kernel_is, "has gamma = %g, C = %g", s->gamma, s->C);
-  /* Initial data that are an exact solution only for one Landau kernel say
-   * which (bkw: gamma = 0, C = 1/16 or 1/24); their exact() does not hold for
-   * another.  Asked of the plugin, never guessed from its name. */
-  double exact_gamma, exact_C;
-  if (kl_initial_has_exact(setup->initial) &&
-      kl_initial_exact_parameter(setup->initial, "landau_gamma", &exact_gamma) == KL_OK &&
-      kl_initial_exact_parameter(setup->initial, "landau_C", &exact_C) == KL_OK &&
-      !(s->gamma == exact_gamma && fabs(s->C - exact_C) <= 1e-12 * fabs(exact_C)))
-    kl_logf(setup->log, KL_LOG_WARN,
-            "%s: the exact solution of initial '%s' solves the Landau equation with "
-            "gamma = %g, C = %g only; this kernel %s",
-            kl_params_path(p), kl_instance_name(setup->initial), exact_gamma, exact_C,
-            kernel_is);
+  ls_warn_exact_kernel(setup, s->C, s->gamma, kernel_is);
 
   /* ---- particles at the cell centres */
   s->w = malloc(s->M * sizeof *s->w);
@@ -1168,17 +1131,8 @@ static int lp_invariants(void *state, double t, const double *y, double *values,
         s->warned_outside = true;
         break;
       }
-  double mass = 0, mom[3] = {0, 0, 0}, energy = 0, m4 = 0;
-  for (size_t i = 0; i < N; i++) {
-    double r2 = 0;
-    for (unsigned a = 0; a < d; a++) {
-      mom[a] += s->w[i] * y[a * N + i];
-      r2 += y[a * N + i] * y[a * N + i];
-    }
-    mass += s->w[i];
-    energy += s->w[i] * r2;
-    m4 += s->w[i] * r2 * r2;
-  }
+  double mass, mom[3], energy, m4;
+  ls_moments(d, N, s->w, y, &mass, mom, &energy, &m4);
   /* The scheme conserves energy up to the integrator's error (exactly in the
    * semi-discrete system): a large drift is an unstable step, whose particles
    * then fly off the mesh -- a result, however finite, that must not count. */

@@ -317,8 +317,10 @@ static int lp_create(const kl_setup *setup, void **state, kl_error *err) {
   s->log = setup->log;
   /* The default eps = epsilon_coeff h^epsilon_power is CHWW's rule for the
    * Gaussian's variance: warn unless this blob's variance per component is
-   * eps (compare widths, never names; an explicit epsilon is the user's word). */
-  if (!kl_params_is_set(p, "epsilon")) {
+   * eps (compare widths, never names).  An explicit epsilon, or an explicit
+   * epsilon_power (a law of the user's own, e.g. 0.99 for a length), is the
+   * user's word: no warning on every variant. */
+  if (!kl_params_is_set(p, "epsilon") && !kl_params_is_set(p, "epsilon_power")) {
     const double width = kl_mollifier_width(s->moll, d, s->eps);
     if (!(fabs(width - s->eps) <= 1e-12 * s->eps)) {
       char what[96];

@@ -50,6 +50,12 @@ REDUCED = {
     "cs_table1": ["--set", "time.t_final=2e-4", "--set", "time.output_every=1e-4"],
     "gamma_regimes": ["--set", "model.n=4", "--set", "time.t_final=0.02",
                       "--set", "time.output_every=0.01"],
+    "landau_methods_coulomb": ["--set", "variants.0.set={model.n: 5}",
+                               "--set", "variants.1.set={model.n: 6}",
+                               "--set", "variants.2.set={model: {type: landau_binary, d: 3, "
+                               "N: 2000, kernel: {type: power_law, gamma: -3, C: 0.5, "
+                               "regime: coulomb}}, integrator: {type: euler, dt: 0.01}}",
+                               "--set", "time.t_final=0.1", "--set", "time.output_every=0.05"],
     "landau_binary_bkw": ["--set", "sweep={model.N: [200, 400], model.seed: [1, 2]}",
                           "--set", "time.t_final=0.05", "--set", "time.output_every=0.025"],
     "mollifiers": ["--set", "model.n=4", "--set", "time.t_final=0.02",

@@ -80,6 +80,13 @@ if "$kinlab" bench --n 4000 --no-rhs --reps 1 --threads 1 --naive-n 100 --tree -
 else
   bad "kinlab bench --tree exited $?: $(tail -n 3 "$scratch/bench_tree.txt")"
 fi
+# The pair-sum kernels of bench live in the landau_particles module (bench/bench.h):
+# without it on the plugin path bench says so (exit 3), it does not time nothing.
+KINLAB_PLUGIN_PATH= KINLAB_PLUGINDIR="$scratch/no-plugins" "$kinlab" bench --n 64 --no-rhs \
+  --reps 1 > /dev/null 2> "$scratch/bench_noplug.err"
+rc=$?
+[ $rc -eq 3 ] && grep -q "landau_particles plugin module" "$scratch/bench_noplug.err" && ok \
+  || bad "bench without the plugin: exit $rc, $(cat "$scratch/bench_noplug.err")"
 for opts in "--tree-degree 5" "--no-direct" "--tree --tree-theta 1" "--tree --no-pairs"; do
   # shellcheck disable=SC2086
   "$kinlab" bench --n 64 --no-rhs $opts > /dev/null 2>&1

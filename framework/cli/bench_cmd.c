@@ -5,6 +5,7 @@
  * (landau_tree.h) with its error on sampled targets, the mollifier sums and a
  * full right-hand side of landau_particles, and print one table.  See
  * docs/performance.md. */
+#include <dlfcn.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "../../bench/bench.h"
 #include "cli.h"
 #include "internal.h" /* kl_csv_field, kl_wall_now */
+#include "kinlab/host.h"
 
 /* Largest --n (and --naive-n, --batch): 10^9 particles need 10^9 x 8 x 11 bytes. */
 #define BENCH_MAX_N 1000000000L
@@ -110,6 +112,39 @@ static void print_rows(const row *r, size_t nr, bool csv, unsigned d, double gam
   printf("\npairs/s counts unordered pairs N(N-1)/2 resolved per second for every row\n"
          "(the naive loop evaluates each twice); GFLOP/s counts the flops of\n"
          "docs/performance.md; a model row's pairs are those of its pair sum.\n");
+}
+
+/* The pair-sum kernels exported by the landau_particles module found on the
+ * plugin path (bench/bench.h), or NULL with a message.  *handle keeps the
+ * module open while they run (dlclose it after). */
+static const kl_bench_pairs_ops *bench_pair_kernels(void **handle) {
+  *handle = NULL;
+  kl_error err = {0, ""};
+  kl_registry *reg = kl_registry_new();
+  int rc = reg ? kl_registry_load_default_path(reg, &err) : KL_ENOMEM;
+  const char *file = NULL;
+  for (size_t i = 0; !rc && i < kl_registry_count(reg) && !file; i++)
+    if (!strcmp(kl_registry_at(reg, i)->name, KL_BENCH_PAIRS_MODEL))
+      file = kl_registry_origin(reg, i);
+  const kl_bench_pairs_ops *ops = NULL;
+  if (file && (*handle = dlopen(file, RTLD_NOW | RTLD_LOCAL)))
+    ops = (const kl_bench_pairs_ops *)dlsym(*handle, KL_BENCH_PAIRS_SYMBOL);
+  if (!ops || ops->struct_size < sizeof *ops)
+    fprintf(stderr,
+            "kinlab: error: bench: the pair-sum kernels come from the %s plugin module, %s%s%s\n",
+            KL_BENCH_PAIRS_MODEL,
+            rc ? "but the plugin path failed to load: " : !file ? "which is not on the plugin "
+                                                                  "path (KINLAB_PLUGIN_PATH)"
+                                                : "which has no benchmark table (another "
+                                                  "version?): ",
+            rc ? err.message : "", rc || !file ? "" : file);
+  if ((!ops || ops->struct_size < sizeof *ops) && *handle) {
+    dlclose(*handle);
+    *handle = NULL;
+    ops = NULL;
+  }
+  kl_registry_free(reg);
+  return ops;
 }
 
 /* Time kl_model_rhs of a landau_particles instance. */
@@ -299,6 +334,9 @@ int kl_cli_bench(int argc, char **argv) {
   threads = 1;
 #endif
   const double C = d == 2 ? 1.0 / 16 : 1.0 / 24;
+  void *kernels_module;
+  const kl_bench_pairs_ops *K = bench_pair_kernels(&kernels_module);
+  if (!K) return EXIT_PLUGIN;
   const bool polynomial = gamma == 0 || gamma == 2; /* A(z) polynomial: moments exist */
   const size_t n = (size_t)N;
   double *v = malloc(d * n * sizeof *v), *F = malloc(d * n * sizeof *F),
@@ -326,12 +364,12 @@ int kl_cli_bench(int argc, char **argv) {
   double tree_s = NAN, tree_err = NAN, tree_ref = NAN, tree_near = 0, tree_far = 0;
   if (no_pairs || no_direct) {
     double t0;
-    if (kl_bench_fast_pairs(d, 2, C, gamma, v, F, w, o1, 1, &t0, &fpp, false))
+    if (K->fast(d, 2, C, gamma, v, F, w, o1, 1, &t0, &fpp, false))
       return bench_nomem("the pair sum's blocks", 0);
     if (no_pairs) goto model_rows;
     goto tree_row;
   }
-  if (kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o1, reps, &fast_s, &fpp, false))
+  if (K->fast(d, n, C, gamma, v, F, w, o1, reps, &fast_s, &fpp, false))
     return bench_nomem("the pair sum's blocks", 0);
   /* naive: on the first naive_n particles (stride naive_n arrays) */
   double *vm = malloc(d * m * sizeof *vm), *Fm = malloc(d * m * sizeof *Fm);
@@ -341,7 +379,7 @@ int kl_cli_bench(int argc, char **argv) {
     memcpy(Fm + a * m, F + a * n, m * sizeof *Fm);
   }
   double a0 = kl_wall_now();
-  kl_bench_naive_pairs(d, m, C, gamma, vm, Fm, w, o2);
+  K->naive(d, m, C, gamma, vm, Fm, w, o2);
   /* naive flops per ordered pair: z d, dF d, |z|^2 2d-1, z.dF 2d-1, phi 3 (sqrt,
    * pow, mul: one each), acc += w phi (r2 dF - sz z) 6 per component */
   const double naive_fpp = d + d + (2 * d - 1) + (2 * d - 1) + 3 + 6 * d;
@@ -362,7 +400,7 @@ int kl_cli_bench(int argc, char **argv) {
   if (polynomial) { /* gamma = 0 or 2: the exact O(N) moment expansion too */
     double mom_s = NAN, unused;
     double *o3 = malloc(d * n * sizeof *o3);
-    if (!o3 || kl_bench_fast_pairs(d, n, C, gamma, v, F, w, o3, reps, &mom_s, &unused, true))
+    if (!o3 || K->fast(d, n, C, gamma, v, F, w, o3, reps, &mom_s, &unused, true))
       return bench_nomem("the moment expansion", d * n * sizeof *o3);
     for (size_t i = 0; i < d * n; i++) {
       double e = fabs(o3[i] - o1[i]);
@@ -380,11 +418,11 @@ tree_row:
     double *o3 = malloc(d * n * sizeof *o3), *ref = malloc(d * ns * sizeof *ref);
     size_t *idx = malloc(ns * sizeof *idx);
     if (!o3 || !ref || !idx ||
-        kl_bench_tree_pairs(d, n, C, gamma, v, F, w, o3, reps, (unsigned)tree_degree,
+        K->tree(d, n, C, gamma, v, F, w, o3, reps, (unsigned)tree_degree,
                             tree_theta, (size_t)tree_leaf, &tree_s, &tree_near, &tree_far))
       return bench_nomem("the treecode", d * n * sizeof *o3);
     for (size_t k = 0; k < ns; k++) idx[k] = k * n / ns;
-    kl_bench_sample_pairs(d, n, C, gamma, v, F, w, ns, idx, ref);
+    K->sample(d, n, C, gamma, v, F, w, ns, idx, ref);
     double emax = 0, umax = 0;
     for (size_t k = 0; k < ns; k++) {
       double e2 = 0, u2 = 0;
@@ -478,5 +516,6 @@ model_rows:;
   free(w);
   free(o1);
   free(o2);
+  dlclose(kernels_module);
   return 0;
 }

@@ -32,11 +32,15 @@ plugins_landau_landau_initial_la_LIBADD = $(PLUGIN_LIBADD)
 plugin_LTLIBRARIES += plugins/landau/landau_particles.la
 plugins_landau_landau_particles_la_SOURCES = plugins/landau/landau_particles.c \
 	plugins/landau/landau_pairs.h plugins/landau/landau_tree.h plugins/landau/landau_box.h \
+	plugins/landau/landau_setup.h \
 	plugins/common/simd_math.h
 plugins_landau_landau_particles_la_CPPFLAGS = $(AM_CPPFLAGS) $(MVEC_CPPFLAGS)
 plugins_landau_landau_particles_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno
-plugins_landau_landau_particles_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_landau_landau_particles_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS)
+# The module also exports the kernels of `kinlab bench` (bench/bench.h).
+plugins_landau_landau_particles_la_SOURCES += bench/fast_pairs.c bench/bench.h
+plugins_landau_landau_particles_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
+	-export-symbols-regex '^kinlab_(plugin_entry|bench_landau_pairs)$$'
+plugins_landau_landau_particles_la_LIBADD = $(PLUGIN_LIBADD) $(MVEC_LIBS) bench/libklnaive.la
 
 # ---- stochastic binary collisions (landau_binary)
 plugin_LTLIBRARIES += plugins/landau/landau_binary.la

@@ -291,8 +291,10 @@ static int bkw_error_observe(void *state, const kl_observation *obs, double *val
   const size_t n = (size_t)s->points, total = ipow(n, d);
   const double dv = 2 * s->box / (double)n, lo = -s->box + 0.5 * dv;
   const double R = kl_mollifier_cutoff(pv->mollifier, d, pv->eps, 1e-12);
-  size_t side = isfinite(R) ? (size_t)(2 * R / dv) + 2 : n;
-  if (side > n) side = n;
+  /* compared as a double: a cut-off far beyond the grid (eps = 1e300) must not
+   * be converted to size_t (out of range: a tiny scratch, overrun) */
+  const double reach = 2 * R / dv + 2;
+  const size_t side = reach < (double)n ? (size_t)reach : n;
   size_t cap = ipow(side, d);
   if (cap > s->scratch) {
     free(s->r2);

@@ -156,6 +156,12 @@ static int sample_initial(lbc_state *s, const kl_setup *setup, double L, long n,
     const double f = kl_initial_density(setup->initial, NULL, v);
     if (!(f >= 0) || !isfinite(f)) {
       free(cum);
+      if (kl_params_is_set(p, "box")) /* the user's box reaches where f0 overflows */
+        return kl_params_error(err, KL_EINVAL, p, "box",
+                               "initial '%s': density %g at v = (%g, %g%s) of the sampling "
+                               "mesh is not finite and >= 0: expected a smaller box",
+                               kl_instance_name(setup->initial), f, v[0], v[1],
+                               d == 3 ? ", ..." : "");
       return kl_error_set(err, KL_EINVAL,
                           "initial '%s': density %g at v = (%g, %g%s) is not finite and >= 0",
                           kl_instance_name(setup->initial), f, v[0], v[1], d == 3 ? ", ..." : "");

@@ -188,6 +188,10 @@ static void norm_relative(const norm_sums *n, double f1, double f2, double finf,
  * head of the file): built once per eps. */
 enum { STENCIL_MAX_POINTS = 4000000 };
 static const double STENCIL_RTOL = 1e-10;
+/* The lattice must also resolve f, not only G^eps: at most this many grid
+ * spacings of the diagnostic (a blob of eps = 1e300 met its mass check with a
+ * spacing of 1e149 and G^eps * f came out as 0.12 f). */
+static const double STENCIL_MAX_SPACING = 8;
 
 static int smoothing_stencil(bkw_error_state *s, const kl_particle_view *pv, kl_error *err) {
   if (s->q_eps == pv->eps) return KL_OK;
@@ -197,9 +201,17 @@ static int smoothing_stencil(bkw_error_state *s, const kl_particle_view *pv, kl_
     return kl_error_set(err, KL_EINVAL,
                         "bkw_error split: the mollifier has no finite cut-off radius (eps = %g)",
                         pv->eps);
+  const double dv = 2 * s->box / (double)s->points;
   for (double delta = R / 2;; delta /= 2) {
     const long half = (long)floor(R / delta);
     const size_t side = (size_t)(2 * half + 1), count = ipow(side, d);
+    if (count > STENCIL_MAX_POINTS && delta > STENCIL_MAX_SPACING * dv)
+      return kl_error_set(err, KL_EINVAL,
+                          "bkw_error split: the mollifier (eps = %g, cut-off radius %g) is so "
+                          "much wider than the grid spacing %g that the convolution G^eps * f "
+                          "needs more than %d lattice points: expected a smaller eps, or "
+                          "split: false",
+                          pv->eps, R, dv, STENCIL_MAX_POINTS);
     if (count > STENCIL_MAX_POINTS)
       return kl_error_set(err, KL_EINVAL,
                           "bkw_error split: the mollifier (eps = %g) is not resolved by a "
@@ -231,7 +243,7 @@ static int smoothing_stencil(bkw_error_state *s, const kl_particle_view *pv, kl_
     double sum = 0;
     for (size_t q = 0; q < m; q++) sum += omega[q];
     sum *= pow(delta, (double)d);
-    if (fabs(sum - 1) <= STENCIL_RTOL) {
+    if (fabs(sum - 1) <= STENCIL_RTOL && delta <= STENCIL_MAX_SPACING * dv) {
       for (size_t q = 0; q < m; q++) omega[q] *= pow(delta, (double)d) / sum;
       free(s->q_z);
       free(s->q_omega);

@@ -821,9 +821,18 @@ static int variant_errors(cmp *c, size_t i, const char *ref_dir, kl_error *err) 
       c->ref_grid = grid;
     }
   }
+  const size_t own_snaps = lv.n, ref_snaps = lr.n;
   snap_list_free(&lv);
   snap_list_free(&lr);
   if (rc) return rc;
+  /* a run without snapshots (output.snapshots: false) was reported as "no
+   * common output time" of a file that does not exist */
+  if (!common && c->ref_mode != REF_FINEST && (!own_snaps || !ref_snaps))
+    return kl_error_set(err, KL_EINVAL,
+                        "%s: no snapshots (was output.snapshots false?): errors against a "
+                        "reference compare the snapshots of both runs; expected snapshots.h5 "
+                        "with output groups",
+                        !own_snaps ? pv : pr);
   if (!common && c->ref_mode != REF_FINEST)
     return kl_error_set(err, KL_EINVAL,
                         "%s and reference %s/snapshots.h5: no common output time (expected the "

@@ -80,6 +80,9 @@ def main():
                     v /= float(r[a.relative_to])
         except (ValueError, KeyError) as e:
             sys.exit(f"ensemble_error: variant {r['variant']}: no number for {e}")
+        except ZeroDivisionError:  # was a traceback
+            sys.exit(f"ensemble_error: variant {r['variant']}: --relative-to {a.relative_to} "
+                     "is 0: expected a nonzero column")
         groups.setdefault(tuple(r[k] for k in keys), []).append(v)
     what = a.column or f"({a.difference[0]} - {a.difference[1]})"
     what += f" / {a.relative_to}" if a.relative_to else ""

@@ -8,7 +8,7 @@
 check_LTLIBRARIES += tests/bad_inputs/modules/fail_create.la \
 	tests/bad_inputs/modules/crash_create.la \
 	tests/bad_inputs/modules/shadow_power_law.la \
-	tests/bad_inputs/modules/bad_columns.la
+	tests/bad_inputs/modules/bad_columns.la tests/bad_inputs/modules/bad_psi.la
 tests_bad_inputs_modules_fail_create_la_SOURCES = tests/bad_inputs/modules/fail_create.c
 tests_bad_inputs_modules_fail_create_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_bad_inputs_modules_fail_create_la_LIBADD = $(PLUGIN_LIBADD)
@@ -21,6 +21,9 @@ tests_bad_inputs_modules_shadow_power_law_la_LIBADD = $(PLUGIN_LIBADD)
 tests_bad_inputs_modules_bad_columns_la_SOURCES = tests/bad_inputs/modules/bad_columns.c
 tests_bad_inputs_modules_bad_columns_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_bad_inputs_modules_bad_columns_la_LIBADD = $(PLUGIN_LIBADD)
+tests_bad_inputs_modules_bad_psi_la_SOURCES = tests/bad_inputs/modules/bad_psi.c
+tests_bad_inputs_modules_bad_psi_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_bad_inputs_modules_bad_psi_la_LIBADD = $(PLUGIN_LIBADD) -lm
 
 TESTS += tests/bad_inputs.sh
 # The fuzz sources are listed one by one: a directory named like the phony

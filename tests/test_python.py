@@ -311,6 +311,18 @@ class Examples(unittest.TestCase):
         # reference errors of comparison.csv
         self.assertTrue(os.path.isfile(os.path.join(out, "convergence_model.n.png")), p.stdout)
 
+    def test_ensemble_error_relative_to_zero(self):
+        """bench/ensemble_error.py --relative-to a column that is 0 (the binary
+        method's mass_drift) is an error naming it, not a traceback."""
+        run = RUNS["landau_binary_bkw"][0]
+        p = subprocess.run([sys.executable, os.path.join(TOP, "bench", "ensemble_error.py"), run,
+                            "m4_error", "--relative-to", "mass_drift"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("--relative-to mass_drift is 0", p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+
     def test_series_styles_distinct(self):
         """More than 10 series stay distinguishable: colour and marker
         together differ for 110 series, the line style beyond."""

@@ -101,7 +101,11 @@ int kl_cli_check_threads(const char *what, int threads) {
   fprintf(stderr,
           "kinlab: error: %s: cannot start %d threads (only %d could: %s); the memory or "
           "process limits (ulimit -v, ulimit -u) allow fewer: use --threads %d or less\n",
-          what, threads, started + 1, strerror(e), started + 1 > 1 ? (started + 1) / 2 : 1);
+          what, threads, started + 1, strerror(e),
+          /* half what started, within --threads' own range (it advised 16225) */
+          started + 1 > 2 * KL_CLI_MAX_THREADS ? KL_CLI_MAX_THREADS
+          : started + 1 > 1                    ? (started + 1) / 2
+                                               : 1);
   return EXIT_INPUT;
 }
 

@@ -157,6 +157,15 @@ static int create(const kl_setup *setup, void **state, kl_error *err) {
   /* integrable in dim_x (dim 1 for dim_x = 0: only "constant or not" matters there) */
   double ipsi_unit = kl_comm_weight_integral(s->psi, s->dim_x ? s->dim_x : 1);
   double psi0 = NAN;
+  /* a weight of integral <= 0 (a negative psi, or a plugin's integral() of the
+   * wrong sign) turned kappa = gamma / int psi negative: anti-alignment, exit 0 */
+  if (!isnan(ipsi_unit) && !(ipsi_unit > 0)) {
+    rc = kl_params_error(err, KL_EINVAL, p, "psi",
+                         "'%s' has int psi = %g in dimension %u: expected a positive integral "
+                         "(a weight psi >= 0, not 0 everywhere; kinlab check-plugin tests it)",
+                         ps, ipsi_unit, s->dim_x ? s->dim_x : 1);
+    goto fail;
+  }
   if (!isfinite(ipsi_unit)) {
     psi0 = constant_psi(s->psi);
     if (isnan(psi0)) {

@@ -188,6 +188,10 @@ static void norm_relative(const norm_sums *n, double f1, double f2, double finf,
  * head of the file): built once per eps. */
 enum { STENCIL_MAX_POINTS = 4000000 };
 static const double STENCIL_RTOL = 1e-10;
+/* The lattice must also resolve f, not only G^eps: at most this many grid
+ * spacings of the diagnostic (a blob of eps = 1e300 met its mass check with a
+ * spacing of 1e149 and G^eps * f came out as 0.12 f). */
+static const double STENCIL_MAX_SPACING = 8;
 
 static int smoothing_stencil(bkw_error_state *s, const kl_particle_view *pv, kl_error *err) {
   if (s->q_eps == pv->eps) return KL_OK;
@@ -197,9 +201,17 @@ static int smoothing_stencil(bkw_error_state *s, const kl_particle_view *pv, kl_
     return kl_error_set(err, KL_EINVAL,
                         "bkw_error split: the mollifier has no finite cut-off radius (eps = %g)",
                         pv->eps);
+  const double dv = 2 * s->box / (double)s->points;
   for (double delta = R / 2;; delta /= 2) {
     const long half = (long)floor(R / delta);
     const size_t side = (size_t)(2 * half + 1), count = ipow(side, d);
+    if (count > STENCIL_MAX_POINTS && delta > STENCIL_MAX_SPACING * dv)
+      return kl_error_set(err, KL_EINVAL,
+                          "bkw_error split: the mollifier (eps = %g, cut-off radius %g) is so "
+                          "much wider than the grid spacing %g that the convolution G^eps * f "
+                          "needs more than %d lattice points: expected a smaller eps, or "
+                          "split: false",
+                          pv->eps, R, dv, STENCIL_MAX_POINTS);
     if (count > STENCIL_MAX_POINTS)
       return kl_error_set(err, KL_EINVAL,
                           "bkw_error split: the mollifier (eps = %g) is not resolved by a "
@@ -231,7 +243,7 @@ static int smoothing_stencil(bkw_error_state *s, const kl_particle_view *pv, kl_
     double sum = 0;
     for (size_t q = 0; q < m; q++) sum += omega[q];
     sum *= pow(delta, (double)d);
-    if (fabs(sum - 1) <= STENCIL_RTOL) {
+    if (fabs(sum - 1) <= STENCIL_RTOL && delta <= STENCIL_MAX_SPACING * dv) {
       for (size_t q = 0; q < m; q++) omega[q] *= pow(delta, (double)d) / sum;
       free(s->q_z);
       free(s->q_omega);
@@ -291,8 +303,10 @@ static int bkw_error_observe(void *state, const kl_observation *obs, double *val
   const size_t n = (size_t)s->points, total = ipow(n, d);
   const double dv = 2 * s->box / (double)n, lo = -s->box + 0.5 * dv;
   const double R = kl_mollifier_cutoff(pv->mollifier, d, pv->eps, 1e-12);
-  size_t side = isfinite(R) ? (size_t)(2 * R / dv) + 2 : n;
-  if (side > n) side = n;
+  /* compared as a double: a cut-off far beyond the grid (eps = 1e300) must not
+   * be converted to size_t (out of range: a tiny scratch, overrun) */
+  const double reach = 2 * R / dv + 2;
+  const size_t side = reach < (double)n ? (size_t)reach : n;
   size_t cap = ipow(side, d);
   if (cap > s->scratch) {
     free(s->r2);
@@ -431,7 +445,7 @@ typedef struct sm_state {
   kl_instance *model;
   const kl_instance *kern; /* the model's kernel; NULL: phi = C */
   double C;
-  bool have_exact;         /* f0 is a mixture and the model has a Landau kernel */
+  bool have_exact;         /* f0 is a mixture, not one Maxwellian; the model has a kernel */
   double exact[3][3];      /* exact dP/dt at f0 */
   bool measured;           /* t0_error computed */
   double t0_error;
@@ -483,6 +497,19 @@ static bool read_mixture(const kl_instance *init, unsigned d, size_t *K, double 
   return true;
 }
 
+/* True when the components of positive weight are one isotropic Maxwellian. */
+static bool mixture_is_one_maxwellian(unsigned d, size_t K, const double *w,
+                                      const double (*m)[3], const double (*T)[3]) {
+  size_t first = K;
+  for (size_t k = 0; k < K; k++) {
+    if (w[k] == 0) continue;
+    if (first == K) first = k;
+    for (unsigned a = 0; a < d; a++)
+      if (m[k][a] != m[first][a] || T[k][a] != T[first][0]) return false;
+  }
+  return true;
+}
+
 static int sm_create(const kl_setup *setup, void **state, kl_error *err) {
   if (setup->dim_v < 2 || setup->dim_v > 3 || setup->dim_x != 0)
     return kl_error_set(err, KL_EINVAL,
@@ -523,6 +550,13 @@ static int rate_create(const kl_setup *setup, void **state, kl_error *err) {
   if (!(check >= 0 && check <= 1e-10)) {
     free(s);
     *state = NULL;
+    if (check == -2)
+      return kl_error_set(err, KL_EINVAL,
+                          "diagnostic second_moment_rate (%s): a Maxwellian of initial '%s' is "
+                          "too narrow (min temperature) against its spread (mean distances, max "
+                          "temperature) for the quadrature of the exact rate (more than %d "
+                          "radial panels): expected temperatures closer to each other",
+                          path, kl_instance_name(setup->initial), LRATE_MAX_PANELS);
     if (check < 0) return kl_error_set(err, KL_ENOMEM, "out of memory (second_moment_rate)");
     return kl_error_set(err, KL_ENUMERIC,
                         "diagnostic second_moment_rate (%s): the quadrature of the exact rate "
@@ -530,8 +564,16 @@ static int rate_create(const kl_setup *setup, void **state, kl_error *err) {
                         "1e-10)",
                         path, check);
   }
-  s->have_exact = true;
   s->log = setup->log;
+  /* one Maxwellian (components of weight 0 aside, or all alike) is an
+   * equilibrium: the exact rate is 0 and a relative error would divide
+   * quadrature round-off (weight1: 0 reported 6.5e11) */
+  s->have_exact = !mixture_is_one_maxwellian(s->d, K, w, m, T);
+  if (!s->have_exact)
+    kl_logf(setup->log, KL_LOG_WARN,
+            "diagnostic second_moment_rate (%s): initial '%s' is a single isotropic "
+            "Maxwellian, an equilibrium whose exact rate is 0: p_rate_t0_error is NaN",
+            path, kl_instance_name(setup->initial));
   return KL_OK;
 }
 

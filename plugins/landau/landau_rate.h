@@ -30,7 +30,7 @@
 typedef void (*lrate_phi_fn)(void *ctx, size_t n, const double *r2, double *phi);
 
 enum { LRATE_GL = 8, LRATE_GRADED = 30, LRATE_ANGLES_2D = 256, LRATE_COS_3D = 48,
-       LRATE_AZIMUTH_3D = 96 };
+       LRATE_AZIMUTH_3D = 96, LRATE_MAX_PANELS = 2048 };
 
 /* Gauss-Legendre nodes and weights on [-1, 1] (Newton on P_n from the
  * Chebyshev guess; to round-off for n <= 64). */
@@ -55,7 +55,8 @@ static inline void lrate_gauss_legendre(int n, double *x, double *w) {
 
 /* out += scale * E_{u ~ N(mu, diag(s))}[phi(|u|) (|u|^2 I - d u u^T)] (d x d,
  * row-major in out[3][3]).  Returns |mass - 1| of the Gaussian on the same
- * nodes, or -1 when out of memory. */
+ * nodes, -1 when out of memory, -2 when the Gaussian is too narrow for the
+ * nodes (more than LRATE_MAX_PANELS radial panels). */
 static inline double lrate_gaussian_term(unsigned d, const double *mu, const double *s,
                                          lrate_phi_fn phi, void *ctx, double scale,
                                          double out[3][3]) {
@@ -65,6 +66,10 @@ static inline double lrate_gaussian_term(unsigned d, const double *mu, const dou
     m2 += mu[a] * mu[a];
   }
   const double R = sqrt(m2) + 12 * sqrt(smax), width = 0.5 * sqrt(smin);
+  /* beyond LRATE_MAX_PANELS the Gaussian is narrower than the angular nodes
+   * resolve (the self-check would fail), and the count grows without bound
+   * (temperatures [1e-12, 1]: minutes; 1e-300: not a size_t) */
+  if (!(R / width <= LRATE_MAX_PANELS)) return -2;
   const size_t panels = (size_t)ceil(R / width);
   /* panel edges: geometric on [0, width], uniform after */
   const size_t np = panels - 1 + LRATE_GRADED + 1, nr = np * LRATE_GL;
@@ -146,7 +151,8 @@ static inline double lrate_gaussian_term(unsigned d, const double *mu, const dou
 }
 
 /* dP/dt at f = sum_k w[k] N(m[k], diag(s[k])), K components.  Returns the
- * largest mass error of the pair quadratures (self-check), -1 out of memory. */
+ * largest mass error of the pair quadratures (self-check), -1 out of memory,
+ * -2 a pair too narrow for the nodes. */
 static inline double lrate_mixture(unsigned d, size_t K, const double *w, const double (*m)[3],
                                    const double (*s)[3], lrate_phi_fn phi, void *ctx,
                                    double rate[3][3]) {
@@ -159,7 +165,7 @@ static inline double lrate_mixture(unsigned d, size_t K, const double *w, const 
       double mu[3], sv[3];
       for (unsigned a = 0; a < d; a++) mu[a] = m[k][a] - m[l][a], sv[a] = s[k][a] + s[l][a];
       const double e = lrate_gaussian_term(d, mu, sv, phi, ctx, 2 * w[k] * w[l], rate);
-      if (e < 0) return -1;
+      if (e < 0) return e;
       worst = fmax(worst, e);
     }
   return worst;

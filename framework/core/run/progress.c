@@ -65,6 +65,11 @@ bool run_board_wanted(bool quiet) {
   if (quiet) return false;
   if (force && !strcmp(force, "always")) return true;
   if (force && !strcmp(force, "never")) return false;
+  if (force && *force) /* KINLAB_PROGRESS=1 or ALWAYS silently meant "auto" */
+    fprintf(stderr,
+            "kinlab: warning: KINLAB_PROGRESS='%s': expected always or never; the progress "
+            "display is %s (stderr %s a terminal)\n",
+            force, isatty(STDERR_FILENO) ? "on" : "off", isatty(STDERR_FILENO) ? "is" : "is not");
   return isatty(STDERR_FILENO);
 }
 

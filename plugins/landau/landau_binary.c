@@ -509,6 +509,16 @@ static int lbc_invariants(void *state, double t, const double *y, double *values
   return KL_OK;
 }
 
+/* Equal weights; every collision keeps the pair's momentum and energy exactly
+ * (up to rounding: |z'| = |z| to the last bit the renormalisation allows). */
+static void lbc_conservation(void *state, kl_conservation *classes) {
+  const lbc_state *s = state;
+  size_t q = 0;
+  classes[q++] = KL_CONSERVED_ROUNDOFF;
+  for (unsigned a = 0; a < s->d; a++) classes[q++] = KL_CONSERVED_ROUNDOFF;
+  classes[q] = KL_CONSERVED_ROUNDOFF;
+}
+
 static const kl_model_ops lbc_ops = {
     .struct_size = sizeof(kl_model_ops),
     .size = lbc_size,
@@ -519,6 +529,7 @@ static const kl_model_ops lbc_ops = {
     .view = lbc_view,
     .invariant_names = lbc_invariant_names,
     .invariants = lbc_invariants,
+    .conservation = lbc_conservation,
 };
 
 static const kl_plugin_info lbc_info = {

@@ -44,7 +44,8 @@ typedef struct kl_bench_pairs_ops {
                  const double *w, size_t ns, const size_t *idx, double *out);
 } kl_bench_pairs_ops;
 
-/* The functions behind the table (bench/naive_pairs.c, bench/fast_pairs.c). */
+/* The functions behind the table: naive and sample in bench/naive_pairs.c (one
+ * row sum shared), fast and tree in bench/fast_pairs.c. */
 void kl_bench_naive_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
                           const double *F, const double *w, double *out);
 int kl_bench_fast_pairs(unsigned d, size_t N, double C, double gamma, const double *v,

@@ -26,15 +26,17 @@ import os
 import sys
 
 
-def last_row(path):
+def read_rows(path, what):
+    """The rows of a CSV file with a header; exits naming the file when it
+    cannot be read or has no rows (`what` says what is missing)."""
     try:
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
     except OSError as e:
         sys.exit(f"ensemble_error: {path}: {e.strerror}")
     if not rows:
-        sys.exit(f"ensemble_error: {path}: no rows")
-    return rows[-1]
+        sys.exit(f"ensemble_error: {path}: no {what}")
+    return rows
 
 
 def main():
@@ -48,13 +50,7 @@ def main():
     if (a.column is None) == (a.difference is None):
         ap.error("give either COLUMN or --difference A B")
     path = os.path.join(a.run_dir, "comparison.csv")
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as e:
-        sys.exit(f"ensemble_error: {path}: {e.strerror}")
-    if not rows:
-        sys.exit(f"ensemble_error: {path}: no variants")
+    rows = read_rows(path, "variants")
     header = list(rows[0].keys())
     wanted = [a.seed_key] + ([a.column] if a.column else [])
     wanted += [a.relative_to] if a.relative_to and not a.difference else []
@@ -70,7 +66,7 @@ def main():
             continue
         try:
             if a.difference:
-                last = last_row(os.path.join(a.run_dir, r["variant"], "timeseries.csv"))
+                last = read_rows(os.path.join(a.run_dir, r["variant"], "timeseries.csv"), "rows")[-1]
                 v = float(last[a.difference[0]]) - float(last[a.difference[1]])
                 if a.relative_to:
                     v /= float(last[a.relative_to])

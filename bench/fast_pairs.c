@@ -69,29 +69,6 @@ int kl_bench_tree_pairs(unsigned d, size_t N, double C, double gamma, const doub
   return rc;
 }
 
-void kl_bench_sample_pairs(unsigned d, size_t N, double C, double gamma, const double *v,
-                           const double *F, const double *w, size_t ns, const size_t *idx,
-                           double *out) {
-#pragma omp parallel for schedule(dynamic, 4)
-  for (size_t k = 0; k < ns; k++) {
-    const size_t i = idx[k];
-    double acc[3] = {0, 0, 0};
-    for (size_t j = 0; j < N; j++) {
-      double z[3], dF[3], r2 = 0, sz = 0;
-      for (unsigned a = 0; a < d; a++) {
-        z[a] = v[a * N + i] - v[a * N + j];
-        dF[a] = F[a * N + i] - F[a * N + j];
-        r2 += z[a] * z[a];
-        sz += z[a] * dF[a];
-      }
-      if (r2 == 0) continue;
-      const double phi = C * pow(r2, 0.5 * gamma);
-      for (unsigned a = 0; a < d; a++) acc[a] += w[j] * phi * (r2 * dF[a] - sz * z[a]);
-    }
-    for (unsigned a = 0; a < d; a++) out[a * ns + k] = -acc[a];
-  }
-}
-
 /* Exported from the plugin module (default visibility, like the plugin entry). */
 const kl_bench_pairs_ops kinlab_bench_landau_pairs = {
     sizeof(kl_bench_pairs_ops), kl_bench_naive_pairs, kl_bench_fast_pairs, kl_bench_tree_pairs,

@@ -131,24 +131,38 @@ static int sampling_box(const kl_setup *setup, unsigned d, double *L, kl_error *
   return rc;
 }
 
-/* The midpoint-rule mass of f0 on an n^d mesh of [-L, L]^d (NaN if f0 is not
- * finite and >= 0 there). */
-static double mesh_mass(const kl_instance *initial, unsigned d, double L, size_t n) {
+/* Midpoint-rule sums of f0 on an n^d mesh of [-L, L]^d: mass, momentum and
+ * energy, and (cum != NULL) the running mass over the cells.  False when f0 is
+ * not finite and >= 0 at a cell centre: that centre in bad_v, f0 in *bad_f. */
+typedef struct mesh_sums {
+  double mass, mom[3], energy;
+} mesh_sums;
+
+static bool mesh_moments(const kl_instance *initial, unsigned d, double L, size_t n,
+                         double *cum, mesh_sums *out, double *bad_v, double *bad_f) {
   const size_t M = ipow(n, d);
   const double h = 2 * L / (double)n, hd = pow(h, (double)d);
-  double mass = 0;
+  *out = (mesh_sums){0, {0, 0, 0}, 0};
   for (size_t k = 0; k < M; k++) {
-    double v[3];
+    double v[3] = {0, 0, 0}, r2 = 0;
     size_t r = k;
     for (unsigned a = d; a-- > 0;) {
       v[a] = -L + ((double)(r % n) + 0.5) * h;
       r /= n;
     }
     const double f = kl_initial_density(initial, NULL, v);
-    if (!(f >= 0) || !isfinite(f)) return NAN;
-    mass += f * hd;
+    if (!(f >= 0) || !isfinite(f)) {
+      memcpy(bad_v, v, sizeof v);
+      *bad_f = f;
+      return false;
+    }
+    const double m = f * hd;
+    out->mass += m;
+    for (unsigned a = 0; a < d; a++) out->mom[a] += m * v[a], r2 += v[a] * v[a];
+    out->energy += m * r2;
+    if (cum) cum[k] = out->mass;
   }
-  return mass;
+  return true;
 }
 
 /* Most relative change of the mesh mass between n/2 and n cells per side for
@@ -163,39 +177,27 @@ static int sample_initial(lbc_state *s, const kl_setup *setup, double L, long n,
   const kl_params *p = setup->params;
   const unsigned d = s->d;
   const size_t M = ipow((size_t)n, d), N = s->N;
-  const double h = 2 * L / (double)n, hd = pow(h, (double)d);
+  const double h = 2 * L / (double)n;
   double *cum = malloc(M * sizeof *cum);
   if (!cum)
     return kl_params_error(err, KL_ENOMEM, p, "sampling_cells",
                            "out of memory: %zu sampling cells need %zu bytes", M,
                            M * sizeof *cum);
-  double mass = 0, mom[3] = {0, 0, 0}, energy = 0;
-  for (size_t k = 0; k < M; k++) {
-    double v[3], r2 = 0;
-    size_t r = k;
-    for (unsigned a = d; a-- > 0;) {
-      v[a] = -L + ((double)(r % (size_t)n) + 0.5) * h;
-      r /= (size_t)n;
-    }
-    const double f = kl_initial_density(setup->initial, NULL, v);
-    if (!(f >= 0) || !isfinite(f)) {
-      free(cum);
-      if (kl_params_is_set(p, "box")) /* the user's box reaches where f0 overflows */
-        return kl_params_error(err, KL_EINVAL, p, "box",
-                               "initial '%s': density %g at v = (%g, %g%s) of the sampling "
-                               "mesh is not finite and >= 0: expected a smaller box",
-                               kl_instance_name(setup->initial), f, v[0], v[1],
-                               d == 3 ? ", ..." : "");
-      return kl_error_set(err, KL_EINVAL,
-                          "initial '%s': density %g at v = (%g, %g%s) is not finite and >= 0",
-                          kl_instance_name(setup->initial), f, v[0], v[1], d == 3 ? ", ..." : "");
-    }
-    const double m = f * hd;
-    mass += m;
-    for (unsigned a = 0; a < d; a++) mom[a] += m * v[a], r2 += v[a] * v[a];
-    energy += m * r2;
-    cum[k] = mass;
+  mesh_sums ms;
+  double v[3], f;
+  if (!mesh_moments(setup->initial, d, L, (size_t)n, cum, &ms, v, &f)) {
+    free(cum);
+    if (kl_params_is_set(p, "box")) /* the user's box reaches where f0 overflows */
+      return kl_params_error(err, KL_EINVAL, p, "box",
+                             "initial '%s': density %g at v = (%g, %g%s) of the sampling "
+                             "mesh is not finite and >= 0: expected a smaller box",
+                             kl_instance_name(setup->initial), f, v[0], v[1],
+                             d == 3 ? ", ..." : "");
+    return kl_error_set(err, KL_EINVAL,
+                        "initial '%s': density %g at v = (%g, %g%s) is not finite and >= 0",
+                        kl_instance_name(setup->initial), f, v[0], v[1], d == 3 ? ", ..." : "");
   }
+  const double mass = ms.mass, energy = ms.energy, *mom = ms.mom;
   if (!(mass > 0) || !isfinite(mass)) {
     free(cum);
     return kl_params_error(err, KL_EINVAL, p, "box",
@@ -205,7 +207,9 @@ static int sample_initial(lbc_state *s, const kl_setup *setup, double L, long n,
   }
   /* f0 resolved by the mesh: a mesh of half the cells gives the same mass
    * (sampling_cells: 2 gave particles of total mass 1.7e-5 for a unit mass) */
-  const double coarse = mesh_mass(setup->initial, d, L, (size_t)n / 2);
+  mesh_sums half;
+  const double coarse =
+      mesh_moments(setup->initial, d, L, (size_t)n / 2, NULL, &half, v, &f) ? half.mass : NAN;
   if (!(fabs(coarse - mass) <= SAMPLING_MASS_RTOL * mass)) {
     free(cum);
     return kl_params_error(err, KL_EINVAL, p, "sampling_cells",
@@ -433,7 +437,7 @@ static int lbc_step(void *state, unsigned part, double t, double dt, double *y, 
     }
     uint64_t xs = lr_stream(s->seed, key, q);
     lr_normal2(&xs, &g[0], &g[1]);
-    lr_normal2(&xs, &g[2], &g[3]);
+    if (d == 3) lr_normal2(&xs, &g[2], &g[3]); /* 2-D needs two */
     double un[3];
     if (kdt > ISOTROPIC_KAPPA_DT) {
       double gn = 0;
@@ -476,14 +480,7 @@ static int lbc_step(void *state, unsigned part, double t, double dt, double *y, 
 static int lbc_view(void *state, const double *y, kl_view *view, kl_error *err) {
   (void)err;
   const lbc_state *s = state;
-  memset(view, 0, sizeof *view);
-  view->kind = KL_VIEW_PARTICLES;
-  view->dim_v = s->d;
-  view->particles.n = s->N;
-  for (unsigned a = 0; a < s->d; a++) view->particles.v[a] = y + a * s->N;
-  view->particles.w = s->w;
-  view->particles.mollifier = s->moll;
-  view->particles.eps = s->eps;
+  ls_particle_view(s->d, s->N, y, s->w, s->moll, s->eps, view);
   return KL_OK;
 }
 

@@ -47,6 +47,7 @@
 #include "landau_box.h"
 #include "landau_setup.h"
 #include "landau_pairs.h"
+#include "landau_rng.h"
 
 enum { COLL_FULL, COLL_RANDOM_BATCH, COLL_NONE };
 
@@ -966,21 +967,12 @@ static int pair_sum(lp_state *s, const double *y, double *dydt, kl_error *err) {
  * floor(t / tau) (tau = batch_interval or the integrator's dt) or the bits of t
  * when tau = 0: the batches are fixed within a step (all RK stages in
  * [t_n, t_n + dt) see the same batches) and reproducible from seed and step. */
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 static uint64_t batch_key(const lp_state *s, double t) {
   if (s->tau > 0) {
     double k = floor(t / s->tau + 1e-6); /* guard: t = k tau - round-off */
     return (uint64_t)(int64_t)k;
   }
-  uint64_t bits;
-  memcpy(&bits, &t, sizeof bits);
-  return bits;
+  return lr_time_key(t);
 }
 
 static int random_batch_sum(lp_state *s, double t, const double *y, double *dydt,
@@ -990,10 +982,10 @@ static int random_batch_sum(lp_state *s, double t, const double *y, double *dydt
   uint64_t key = batch_key(s, t);
   if (!s->have_key || key != s->key) {
     uint64_t x = s->seed * 0xd1342543de82ef95ULL ^ key;
-    (void)splitmix64(&x);
+    (void)lr_splitmix64(&x);
     for (size_t i = 0; i < N; i++) s->perm[i] = i;
     for (size_t i = N - 1; i > 0; i--) {
-      size_t j = (size_t)(splitmix64(&x) % (uint64_t)(i + 1)); /* bias < 2^-40 */
+      size_t j = (size_t)(lr_splitmix64(&x) % (uint64_t)(i + 1)); /* bias < 2^-40 */
       size_t tmp = s->perm[i];
       s->perm[i] = s->perm[j];
       s->perm[j] = tmp;
@@ -1087,15 +1079,7 @@ static int lp_rhs(void *state, double t, const double *y, double *dydt, kl_error
 static int lp_view(void *state, const double *y, kl_view *view, kl_error *err) {
   (void)err;
   const lp_state *s = state;
-  memset(view, 0, sizeof *view);
-  view->kind = KL_VIEW_PARTICLES;
-  view->dim_v = s->d;
-  view->dim_x = 0;
-  view->particles.n = s->N;
-  for (unsigned a = 0; a < s->d; a++) view->particles.v[a] = y + a * s->N;
-  view->particles.w = s->w;
-  view->particles.mollifier = s->moll;
-  view->particles.eps = s->eps;
+  ls_particle_view(s->d, s->N, y, s->w, s->moll, s->eps, view);
   return KL_OK;
 }
 

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include <kinlab/kinlab.h>
 
@@ -77,6 +78,20 @@ static inline void ls_moments(unsigned d, size_t N, const double *w, const doubl
     *energy += w[i] * r2;
     *m4 += w[i] * r2 * r2;
   }
+}
+
+/* The particle view of N weighted velocities, SoA y[a N + i], with the blob
+ * offered for reconstructions. */
+static inline void ls_particle_view(unsigned d, size_t N, const double *y, const double *w,
+                                    const kl_instance *moll, double eps, kl_view *view) {
+  memset(view, 0, sizeof *view);
+  view->kind = KL_VIEW_PARTICLES;
+  view->dim_v = d;
+  view->particles.n = N;
+  for (unsigned a = 0; a < d; a++) view->particles.v[a] = y + a * N;
+  view->particles.w = w;
+  view->particles.mollifier = moll;
+  view->particles.eps = eps;
 }
 
 #endif
